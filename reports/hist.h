@@ -1,0 +1,30 @@
+/*
+ * A log-linear histogram of non-negative int64 values (latencies in ns):
+ * 64 buckets per power of two, so a quantile read back is within 1/128
+ * (0.8%) of the true sample value, whatever its magnitude.  Values from 0
+ * to 2^40 ns (about 18 minutes) are kept; larger ones land in the top
+ * bucket.  About 18 KB each; adding a value is a few instructions and never
+ * allocates.
+ */
+#ifndef SASEBED_REPORTS_HIST_H
+#define SASEBED_REPORTS_HIST_H
+
+#include <stdint.h>
+
+struct hist;
+
+struct hist *hist_new(void);
+void hist_free(struct hist *h);
+void hist_reset(struct hist *h);
+
+void hist_add(struct hist *h, int64_t v);
+void hist_merge(struct hist *dst, const struct hist *src);
+
+uint64_t hist_count(const struct hist *h);
+double hist_mean(const struct hist *h);   /* exact; 0 when empty */
+int64_t hist_min(const struct hist *h);
+int64_t hist_max(const struct hist *h);
+/* The q-quantile (0 <= q <= 1) by the nearest-rank rule; 0 when empty. */
+int64_t hist_quantile(const struct hist *h, double q);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * One run of one scenario, from file to results: load, build, simulate with
+ * a progress line and interruption, record, judge the expectations.  The
+ * CLI (main.c) parses arguments into run_opts; everything else is here so
+ * tests and, later, studies can drive runs without a shell.
+ */
+#ifndef SASEBED_SIM_RUN_H
+#define SASEBED_SIM_RUN_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "wan/platform.h"
+
+/* Exit statuses (DESIGN.md), plus the shell's convention for a run stopped
+ * by a signal: 128 + the signal number. */
+enum {
+	RUN_OK = 0,
+	RUN_EXPECT_FAILED = 1,
+	RUN_BAD_INPUT = 2,
+	RUN_INTERNAL = 3,
+};
+
+struct run_opts {
+	const char *path;
+	int has_seed;
+	uint64_t seed;
+	const char *db;           /* NULL: <out>/<name>-seed<seed>.db */
+	const char *out_dir;      /* NULL: "results" */
+	int has_until;
+	sb_time until;
+	int progress;             /* draw the progress line (a terminal) */
+	int quiet;                /* print only errors */
+	/* set asynchronously by a signal handler: the signal number */
+	const volatile sig_atomic_t *stop;
+};
+
+int run_scenario(const struct run_opts *o, FILE *out, FILE *errf);
+
+/* sasebed check: load and validate only. */
+int run_check(const char *path, FILE *out, FILE *errf);
+
+#endif

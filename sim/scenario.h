@@ -1,0 +1,217 @@
+/*
+ * A scenario as loaded from its YAML file: the topology, the traffic, the
+ * timeline and the expectations, with every value already in base units
+ * (ns, bits per second, bytes, fractions) and every name resolved to an
+ * index.  The loader (scenario.c) is the only place that knows YAML; the
+ * world builder and the reports read only this structure.
+ *
+ * Every element keeps the place in the file it came from (line, column,
+ * both 1-based), so that later errors and expectation outcomes can name it.
+ * docs/scenario.md documents the language.
+ */
+#ifndef SASEBED_SIM_SCENARIO_H
+#define SASEBED_SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/geo.h"
+#include "models/jitter.h"
+#include "models/loss.h"
+#include "models/profile.h"
+#include "wan/platform.h"
+
+struct sc_loc {
+	unsigned line, col;
+};
+
+/* Parameters shared by every kind of link (site WAN link, backbone pair,
+ * Internet path).  has_delay is 0 when the delay comes from geography. */
+struct sc_linkp {
+	uint64_t bandwidth_bps; /* 0: unlimited */
+	uint64_t queue_bytes;   /* 0: unlimited */
+	int has_delay;
+	sb_time delay;
+	struct jitter_spec jitter;
+	struct loss_spec loss;
+	int reorder;
+	int profile;            /* index into scenario.profiles, or -1 */
+};
+
+struct sc_profile {
+	char *name;
+	struct profile_point *points;
+	size_t npoints;
+	struct sc_loc loc;
+};
+
+struct sc_pop {
+	char *name;
+	const struct geo_city *city;
+	struct sc_loc loc;
+};
+
+enum sc_link_kind { SC_WAN_WIRED = 0, SC_WAN_LTE };
+
+struct sc_site_link {
+	char *name;
+	enum sc_link_kind kind;
+	int precedence;         /* 1 active, 2 passive, 3 last resort */
+	char *public_ip;        /* NULL: learned */
+	struct sc_linkp p;      /* last mile; delay adds to the geography */
+	struct sc_loc loc;
+};
+
+struct sc_site {
+	char *name;
+	const struct geo_city *city;
+	int pop;                /* index of a pinned PoP, or -1: the nearest */
+	struct sc_site_link *links;
+	size_t nlinks;
+	struct sc_loc loc;
+};
+
+struct sc_backbone_pair {
+	int a, b;               /* PoP indices, a != b */
+	struct sc_linkp p;
+	struct sc_loc loc;
+};
+
+struct sc_internet_path {
+	const struct geo_city *a, *b;
+	struct sc_linkp p;
+	struct sc_loc loc;
+};
+
+enum sc_app_kind { SC_APP_UDP_CBR = 0, SC_APP_UDP_POISSON };
+enum sc_via { SC_VIA_BACKBONE = 0, SC_VIA_INTERNET };
+
+struct sc_app {
+	char *name;
+	enum sc_app_kind kind;
+	int src, dst;           /* site indices */
+	uint64_t rate_bps;
+	uint32_t packet_bytes;
+	sb_time start, stop;    /* stop: SB_TIME_NEVER for the whole run */
+	enum sc_via via;
+	struct sc_loc loc;
+};
+
+/* Network rules are parsed and kept; steering comes with the Socket issue. */
+enum sc_transport { SC_TR_BACKBONE = 0, SC_TR_INTERNET, SC_TR_OFF_CLOUD };
+
+struct sc_rule {
+	char *name;
+	int app;                /* application index, or -1 */
+	int src, dst;           /* site indices, or -1 for any */
+	enum sc_transport transport;
+	int preferred_link;     /* link index in the src site, or -1 */
+	struct sc_loc loc;
+};
+
+/* What a timeline action or an expectation is about. */
+enum sc_target_kind {
+	SC_T_NONE = 0,
+	SC_T_SITE_LINK,         /* i = site, j = link */
+	SC_T_BACKBONE,          /* i, j = PoPs */
+	SC_T_INTERNET,          /* i = internet path index */
+	SC_T_POP,               /* i = PoP */
+	SC_T_FLOW,              /* i = application */
+	SC_T_SITE,              /* i = site */
+};
+
+struct sc_target {
+	enum sc_target_kind kind;
+	int i, j;
+};
+
+enum sc_action_kind { SC_ACT_DOWN = 0, SC_ACT_UP, SC_ACT_SET };
+
+struct sc_action {
+	sb_time at;
+	enum sc_action_kind kind;
+	struct sc_target target;  /* SITE_LINK, BACKBONE, INTERNET or POP */
+	/* SC_ACT_SET: which fields change */
+	int set_delay, set_jitter, set_loss, set_bandwidth;
+	sb_time delay;
+	struct jitter_spec jitter;
+	struct loss_spec loss;
+	uint64_t bandwidth_bps;
+	struct sc_loc loc;
+};
+
+enum sc_metric {
+	SC_M_LATENCY_MEAN = 0,  /* flow: one-way, ns */
+	SC_M_LATENCY_P50,
+	SC_M_LATENCY_P95,
+	SC_M_LATENCY_P99,
+	SC_M_JITTER,            /* flow: RFC 3550 interarrival, ns */
+	SC_M_LOSS,              /* flow, link, site: fraction */
+	SC_M_THROUGHPUT,        /* flow, link, site: delivered bits/s */
+	SC_M_DELIVERED,         /* flow, link, site: packets */
+	SC_M_UTILISATION,       /* link: fraction of time busy */
+	SC_M_QUEUE_MAX,         /* link: bytes */
+	SC_M_DELAY_MEAN,        /* link: propagation + jitter, ns */
+	SC_M__COUNT
+};
+
+enum sc_op { SC_OP_BELOW = 0, SC_OP_AT_MOST, SC_OP_ABOVE, SC_OP_AT_LEAST };
+
+struct sc_expect {
+	struct sc_target subject; /* FLOW, SITE_LINK (both directions), SITE,
+	                             BACKBONE or INTERNET */
+	enum sc_metric metric;
+	enum sc_op op;
+	int bound_is_ref;         /* compare with another subject's metric */
+	double bound;             /* base units: ns, fraction, bps, bytes */
+	struct sc_target ref;
+	sb_time from, to;         /* window; 0 and SB_TIME_NEVER: whole run */
+	char *text;               /* the expectation as the user wrote it */
+	struct sc_loc loc;
+};
+
+struct scenario {
+	char *path;               /* the file it came from */
+	char *name;
+	char *description;
+	uint64_t seed;
+	sb_time duration;
+	sb_time sample_interval;  /* default 1 s */
+	int64_t start_utc_s;      /* UTC seconds at virtual time 0 */
+	int start_offset_min;     /* the zone the start was written in */
+	double route_inflation;
+	double fibre_km_s;
+
+	struct sc_profile *profiles;        size_t nprofiles;
+	struct sc_pop *pops;                size_t npops;
+	struct sc_linkp backbone_default;
+	struct sc_backbone_pair *bb_pairs;  size_t nbb_pairs;
+	struct sc_site *sites;              size_t nsites;
+	struct sc_linkp internet_default;
+	struct sc_internet_path *inet;      size_t ninet;
+	struct sc_app *apps;                size_t napps;
+	struct sc_rule *rules;              size_t nrules;
+	struct sc_action *timeline;         size_t ntimeline; /* sorted by at */
+	struct sc_expect *expects;          size_t nexpects;
+};
+
+/*
+ * Load and validate a scenario file.  On success returns 0 and *out; on
+ * failure a negative code and a message in err naming the place
+ * ("file.yaml:14:9: link 'wan3': unknown key 'bandwith' (did you mean
+ * 'bandwidth'?)"); nothing is allocated then.
+ */
+int scenario_load(const char *path, struct scenario **out, char *err,
+    size_t errlen);
+
+/* The same from text in memory (tests, fuzzing); `path` names it. */
+int scenario_load_text(const char *path, const char *text, size_t len,
+    struct scenario **out, char *err, size_t errlen);
+
+void scenario_free(struct scenario *sc);
+
+/* Names for results and messages. */
+const char *sc_metric_name(enum sc_metric m);
+const char *sc_op_name(enum sc_op op);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * The world: a scenario instantiated on a kernel.  Nodes (sites and PoPs),
+ * their links (site WAN links, the backbone mesh, Internet paths between
+ * cities), traffic sources, the timeline, sampling into the recorder and,
+ * at the end, the final metrics and the expectations.
+ *
+ * Forwarding here is the placeholder the engine needs until the tunnel,
+ * Socket and PoP code lands: a flow leaves on its site's best up link,
+ * reaches the nearest up PoP, crosses the backbone (direct, or the best
+ * two-hop detour when the direct pair is down) to the PoP nearest the
+ * destination and goes down the destination's link; or, for via: internet,
+ * takes the Internet path between the two cities.  docs/scenario.md says
+ * the same for users.
+ */
+#ifndef SASEBED_SIM_WORLD_H
+#define SASEBED_SIM_WORLD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "reports/recorder.h"
+#include "sim/kernel.h"
+#include "sim/scenario.h"
+
+struct world;
+
+/* Build the world for `sc` (which must outlive it) on kernel k, recording
+ * into rec (may be NULL: nothing recorded).  NULL with a message on error. */
+struct world *world_new(const struct scenario *sc, uint64_t seed,
+    struct kernel *k, struct recorder *rec, char *err, size_t errlen);
+void world_free(struct world *w);
+
+/* Schedule the sources, the timeline and the sampling; call once. */
+int world_start(struct world *w);
+
+/*
+ * Close the run at time `end`: the last (partial) sample and, if evaluate,
+ * the final metrics and the expectations (an interrupted run records its
+ * samples but judges nothing).  Writes one line per expectation to out
+ * (NULL: quiet).  Returns the number of expectations that failed, or a
+ * negative code if recording failed.
+ */
+int world_finish(struct world *w, sb_time end, int evaluate, FILE *out);
+
+/* Packets sent and delivered so far over all flows (for progress lines and
+ * the forwarding benchmark). */
+void world_counts(const struct world *w, uint64_t *sent, uint64_t *delivered,
+    uint64_t *hops);
+
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Every scenario users start from (scenarios/*.yaml) validates and runs as
+# is, to completion, with every expectation holding (exit 0).
+. "$(dirname "$0")/lib.sh"
+
+for f in "$SRCDIR"/scenarios/*.yaml; do
+	name=$(basename "$f" .yaml)
+	if ! "$SASEBED" check "$f" >"$TMP/out" 2>&1; then
+		fail "check $name: $(cat "$TMP/out")"; continue
+	fi
+	"$SASEBED" run "$f" --db "$TMP/$name.db" >"$TMP/out" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "run $name: exit $rc: $(cat "$TMP/out")"; continue
+	fi
+	st=$(sql "$TMP/$name.db" "SELECT status FROM runs")
+	[ "$st" = completed ] || { fail "$name: run status '$st'"; continue; }
+	pass
+done
+finish

@@ -1,0 +1,21 @@
+# Shared by the scenario tests.  make check sets SASEBED (the binary) and
+# SRCDIR (the source tree); by hand, run from the build folder.
+: "${SASEBED:=$PWD/sasebed}"
+: "${SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sasebed-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+passes=0
+
+fail() { echo "not ok: $*" >&2; failures=$((failures + 1)); }
+pass() { passes=$((passes + 1)); }
+
+# sql DB QUERY: one value
+sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+finish() {
+	echo "$passes passed, $failures failed"
+	[ "$failures" -eq 0 ]
+}
+
+command -v sqlite3 >/dev/null || { echo "sqlite3 (the command) is needed: apt-get install sqlite3" >&2; exit 99; }

@@ -1,0 +1,33 @@
+/*
+ * A packet as it moves through the simulator or the emulator.
+ *
+ * Packets come from a pool (sim/pool.c in the simulator), never from malloc
+ * on the hot path.  Modelled traffic (a constant-bit-rate source, say)
+ * carries no bytes: `size` is what it weighs on the wire and `data` is NULL.
+ * Protocol code that needs real bytes (the tunnel) asks the pool for a
+ * buffer; `len` then says how much of it is used.
+ */
+#ifndef SASEBED_WAN_PACKET_H
+#define SASEBED_WAN_PACKET_H
+
+#include <stdint.h>
+
+#include "wan/platform.h"
+
+#define SB_FLOW_NONE UINT32_MAX
+
+struct sb_packet {
+	struct sb_packet *next; /* free list and queues; owner's use */
+	sb_time created;        /* when the application sent it */
+	uint64_t seq;           /* per-flow sequence number */
+	uint32_t size;          /* bytes on the wire at the current layer */
+	uint32_t flow;          /* flow index, or SB_FLOW_NONE */
+	uint32_t hop;           /* position on its path (forwarding) */
+	uint32_t path;          /* which path it follows (forwarding) */
+	uint32_t epoch;         /* link epoch at enqueue: see models/link.c */
+	uint8_t *data;          /* real bytes, or NULL for modelled traffic */
+	uint32_t len;           /* bytes used in data */
+	uint32_t cap;           /* bytes available in data */
+};
+
+#endif
