@@ -5,7 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 
 f="$SRCDIR/tests/scenarios/good/long-run.yaml"
-for sig in INT TERM; do
+for pair in INT:2 TERM:15; do
+	sig=${pair%:*}; num=${pair#*:}
 	db="$TMP/$sig.db"
 	"$SASEBED" run "$f" --db "$db" --quiet >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
@@ -20,7 +21,7 @@ for sig in INT TERM; do
 	kill -$sig $pid
 	wait $pid
 	rc=$?
-	want=$((128 + $(kill -l $sig)))
+	want=$((128 + num))
 	[ "$rc" -eq "$want" ] && pass || fail "SIG$sig: exit $rc, expected $want"
 	[ "$(sql "$db" "PRAGMA integrity_check")" = ok ] && pass || fail "SIG$sig: integrity_check"
 	[ "$(sql "$db" "SELECT status FROM runs")" = interrupted ] && pass || fail "SIG$sig: not marked interrupted"

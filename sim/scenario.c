@@ -1,0 +1,1743 @@
+/*
+ * The scenario loader: YAML in, struct scenario out, or one message that
+ * names the place of the first mistake.  Sections are read in dependency
+ * order (profiles before links that name them, PoPs before sites pinned to
+ * them, sites before applications, everything before the timeline and the
+ * expectations), so every name can be resolved to an index the moment it
+ * is read, and an unknown name is reported where it is written.
+ *
+ * Nothing here allocates on behalf of the run: the structure is built once
+ * and freed once.  On error, whatever was built is freed.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/scenario.h"
+#include "sim/units.h"
+#include "sim/yamldoc.h"
+
+#define MAX_FILE (64 * 1024 * 1024)
+/* A queue of 100 ms at the link's rate when none is given: the classic
+ * bandwidth-delay rule of thumb for a router buffer. */
+#define DEFAULT_QUEUE_TIME (100 * SB_MS)
+
+struct ld {
+	struct ydoc *d;
+	struct scenario *sc;
+	char *dir;          /* the scenario file's folder, for trace files */
+};
+
+/* ---- small helpers ---- */
+
+static char *
+xstrdup(struct ld *L, const yaml_node_t *n, const char *s)
+{
+	char *c = strdup(s);
+
+	if (c == NULL)
+		ydoc_err(L->d, n, "out of memory");
+	return c;
+}
+
+static void *
+xcalloc(struct ld *L, const yaml_node_t *n, size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size);
+
+	if (p == NULL)
+		ydoc_err(L->d, n, "out of memory");
+	return p;
+}
+
+/* A name: letters, digits, '.', '_' and '-'. */
+static int
+get_name(struct ld *L, const yaml_node_t *n, const char *what, char **out)
+{
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if (strlen(s) > 64)
+		return ydoc_err(L->d, n, "%s '%.20s...' is longer than 64 "
+		    "characters", what, s);
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-'))
+			return ydoc_err(L->d, n, "%s '%s': use only letters, "
+			    "digits, '.', '_' and '-'", what, s);
+	*out = xstrdup(L, n, s);
+	return *out ? 0 : -1;
+}
+
+static int
+get_time(struct ld *L, const yaml_node_t *n, const char *what, sb_time *out)
+{
+	char err[256];
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if (units_time(s, out, err, sizeof(err)) < 0)
+		return ydoc_err(L->d, n, "%s: %s", what, err);
+	return 0;
+}
+
+static int
+get_rate(struct ld *L, const yaml_node_t *n, const char *what, uint64_t *out)
+{
+	char err[256];
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if (units_rate(s, out, err, sizeof(err)) < 0)
+		return ydoc_err(L->d, n, "%s: %s", what, err);
+	return 0;
+}
+
+static int
+get_size(struct ld *L, const yaml_node_t *n, const char *what, uint64_t *out)
+{
+	char err[256];
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if (units_size(s, out, err, sizeof(err)) < 0)
+		return ydoc_err(L->d, n, "%s: %s", what, err);
+	return 0;
+}
+
+static int
+get_fraction(struct ld *L, const yaml_node_t *n, const char *what, double *out)
+{
+	char err[256];
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if (units_fraction(s, out, err, sizeof(err)) < 0)
+		return ydoc_err(L->d, n, "%s: %s", what, err);
+	return 0;
+}
+
+static int
+get_number(struct ld *L, const yaml_node_t *n, const char *what, double lo,
+    double hi, double *out)
+{
+	const char *s;
+	char *end;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(*out))
+		return ydoc_err(L->d, n, "%s: '%s' is not a number", what, s);
+	if (*out < lo || *out > hi)
+		return ydoc_err(L->d, n, "%s: %s is outside [%g, %g]", what, s,
+		    lo, hi);
+	return 0;
+}
+
+static int
+get_bool(struct ld *L, const yaml_node_t *n, const char *what, int *out)
+{
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)
+		*out = 1;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0)
+		*out = 0;
+	else
+		return ydoc_err(L->d, n, "%s: '%s' is not true or false", what,
+		    s);
+	return 0;
+}
+
+/* One of a list of words; *out is its index. */
+static int
+get_word(struct ld *L, const yaml_node_t *n, const char *what,
+    const char *const *words, int *out)
+{
+	const char *s, *sug;
+	char list[256];
+	size_t off = 0;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	for (int i = 0; words[i] != NULL; i++)
+		if (strcmp(words[i], s) == 0) {
+			*out = i;
+			return 0;
+		}
+	list[0] = '\0';
+	for (int i = 0; words[i] != NULL && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i ? ", " : "", words[i]);
+	sug = ydoc_suggest(s, words);
+	if (sug != NULL)
+		return ydoc_err(L->d, n, "%s: unknown value '%s' (did you mean "
+		    "'%s'?)", what, s, sug);
+	return ydoc_err(L->d, n, "%s: unknown value '%s'; one of: %s", what, s,
+	    list);
+}
+
+static const struct geo_city *
+get_city(struct ld *L, const yaml_node_t *n, const char *what)
+{
+	const struct geo_city *c, *sug;
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return NULL;
+	if ((c = geo_city_find(s)) != NULL)
+		return c;
+	sug = geo_city_suggest(s);
+	if (sug != NULL)
+		ydoc_err(L->d, n, "%s: unknown city '%s' (did you mean '%s'?)",
+		    what, s, sug->name);
+	else
+		ydoc_err(L->d, n, "%s: unknown city '%s'; docs/scenario.md "
+		    "lists the cities", what, s);
+	return NULL;
+}
+
+/* Index of a name in an array of structs whose first member is char *name. */
+#define FIND(arr, n, s) find_name((const void *)(arr), (n), sizeof(*(arr)), (s))
+static int
+find_name(const void *arr, size_t n, size_t stride, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *const *name = (char *const *)((const char *)arr + i * stride);
+		if (strcmp(*name, s) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int
+ref_pop(struct ld *L, const yaml_node_t *n, const char *what, int *out)
+{
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if ((*out = FIND(L->sc->pops, L->sc->npops, s)) < 0)
+		return ydoc_err(L->d, n, "%s: no PoP named '%s'", what, s);
+	return 0;
+}
+
+static int
+ref_site(struct ld *L, const yaml_node_t *n, const char *what, int *out)
+{
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if ((*out = FIND(L->sc->sites, L->sc->nsites, s)) < 0)
+		return ydoc_err(L->d, n, "%s: no site named '%s'", what, s);
+	return 0;
+}
+
+/* "SITE/LINK" */
+static int
+ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
+    int *li)
+{
+	const char *s, *slash;
+	char site[128];
+	const struct sc_site *st;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	slash = strchr(s, '/');
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(site))
+		return ydoc_err(L->d, n, "%s: '%s': write SITE/LINK, e.g. "
+		    "branch/wan1", what, s);
+	memcpy(site, s, (size_t)(slash - s));
+	site[slash - s] = '\0';
+	if ((*si = FIND(L->sc->sites, L->sc->nsites, site)) < 0)
+		return ydoc_err(L->d, n, "%s: no site named '%s'", what, site);
+	st = &L->sc->sites[*si];
+	if ((*li = FIND(st->links, st->nlinks, slash + 1)) < 0)
+		return ydoc_err(L->d, n, "%s: site '%s' has no link named '%s'",
+		    what, site, slash + 1);
+	return 0;
+}
+
+/* A pair written [a, b]; returns the two item nodes. */
+static int
+get_pair(struct ld *L, const yaml_node_t *n, const char *what,
+    yaml_node_t **a, yaml_node_t **b)
+{
+	if (n->type != YAML_SEQUENCE_NODE || ydoc_len(n) != 2)
+		return ydoc_err(L->d, n, "%s: write a pair: [A, B]", what);
+	*a = ydoc_item(L->d, n, 0);
+	*b = ydoc_item(L->d, n, 1);
+	return 0;
+}
+
+static int
+ref_pop_pair(struct ld *L, const yaml_node_t *n, const char *what, int *a,
+    int *b)
+{
+	yaml_node_t *x, *y;
+
+	if (get_pair(L, n, what, &x, &y) < 0 || ref_pop(L, x, what, a) < 0 ||
+	    ref_pop(L, y, what, b) < 0)
+		return -1;
+	if (*a == *b)
+		return ydoc_err(L->d, n, "%s: a backbone pair needs two "
+		    "different PoPs", what);
+	return 0;
+}
+
+static int
+ref_internet(struct ld *L, const yaml_node_t *n, const char *what, int *out)
+{
+	const struct geo_city *a, *b;
+	yaml_node_t *x, *y;
+
+	if (get_pair(L, n, what, &x, &y) < 0 ||
+	    (a = get_city(L, x, what)) == NULL ||
+	    (b = get_city(L, y, what)) == NULL)
+		return -1;
+	for (size_t i = 0; i < L->sc->ninet; i++) {
+		const struct sc_internet_path *p = &L->sc->inet[i];
+		if ((p->a == a && p->b == b) || (p->a == b && p->b == a)) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return ydoc_err(L->d, n, "%s: no Internet path [%s, %s] is declared "
+	    "under internet: paths", what, a->name, b->name);
+}
+
+/* ---- link parameters ---- */
+
+static const char *const jitter_models[] = { "none", "uniform", "normal",
+	"pareto", "table", NULL };
+static const char *const loss_models[] = { "none", "bernoulli",
+	"gilbert-elliott", "trace", NULL };
+
+static int
+parse_jitter(struct ld *L, const yaml_node_t *n, const char *what,
+    struct jitter_spec *j)
+{
+	static const char *const keys[] = { "model", "amount", "shape",
+		"table", NULL };
+	yaml_node_t *v;
+	int kind = JITTER_UNIFORM;
+	double shape;
+
+	memset(j, 0, sizeof(*j));
+	if (n->type == YAML_SCALAR_NODE) {
+		/* a bare time is uniform +- that much, as netem's "delay D J" */
+		j->kind = JITTER_UNIFORM;
+		if (get_time(L, n, what, &j->amount) < 0)
+			return -1;
+		if (j->amount == 0)
+			j->kind = JITTER_NONE;
+		return 0;
+	}
+	if (ydoc_want_map(L->d, n, what) < 0 ||
+	    ydoc_check_keys(L->d, n, what, keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "model")) == NULL)
+		return ydoc_err(L->d, n, "%s: 'model' is required (%s)", what,
+		    "none, uniform, normal, pareto or table");
+	if (get_word(L, v, "jitter model", jitter_models, &kind) < 0)
+		return -1;
+	j->kind = (enum jitter_kind)kind;
+	j->shape = 2.5;
+	if ((v = ydoc_get(L->d, n, "amount")) != NULL &&
+	    get_time(L, v, "jitter amount", &j->amount) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "shape")) != NULL) {
+		if (get_number(L, v, "jitter shape", 0.01, 100, &shape) < 0)
+			return -1;
+		j->shape = shape;
+	}
+	if ((v = ydoc_get(L->d, n, "table")) != NULL) {
+		if (ydoc_want_seq(L->d, v, "jitter table") < 0)
+			return -1;
+		if (ydoc_len(v) == 0)
+			return ydoc_err(L->d, v, "jitter table is empty");
+		j->table = xcalloc(L, v, ydoc_len(v), sizeof(*j->table));
+		if (j->table == NULL)
+			return -1;
+		j->table_len = ydoc_len(v);
+		for (size_t i = 0; i < ydoc_len(v); i++)
+			if (get_time(L, ydoc_item(L->d, v, i), "jitter table",
+			    &j->table[i]) < 0)
+				return -1;
+	}
+	if (j->kind == JITTER_TABLE && j->table == NULL)
+		return ydoc_err(L->d, n, "%s: model table needs 'table: [...]'",
+		    what);
+	if ((j->kind == JITTER_UNIFORM || j->kind == JITTER_NORMAL ||
+	    j->kind == JITTER_PARETO) && ydoc_get(L->d, n, "amount") == NULL)
+		return ydoc_err(L->d, n, "%s: model %s needs 'amount'", what,
+		    jitter_models[kind]);
+	return 0;
+}
+
+static int
+read_trace(struct ld *L, const yaml_node_t *n, struct loss_spec *s)
+{
+	const char *name;
+	char path[4096];
+	FILE *f;
+	int c;
+	size_t cap = 0;
+
+	if (ydoc_want_str(L->d, n, "loss trace file", &name) < 0)
+		return -1;
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", L->dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return ydoc_err(L->d, n, "loss trace file '%s': %s", path,
+		    strerror(errno));
+	while ((c = fgetc(f)) != EOF) {
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ',')
+			continue;
+		if (c != '0' && c != '1') {
+			fclose(f);
+			return ydoc_err(L->d, n, "loss trace file '%s': only 0 "
+			    "and 1 are allowed, found '%c'", path, c);
+		}
+		if (s->trace_len == cap) {
+			uint8_t *t;
+			cap = cap ? 2 * cap : 1024;
+			if (cap > MAX_FILE || (t = realloc(s->trace, cap)) == NULL) {
+				fclose(f);
+				return ydoc_err(L->d, n, "loss trace file '%s' "
+				    "is too large", path);
+			}
+			s->trace = t;
+		}
+		s->trace[s->trace_len++] = (uint8_t)(c == '1');
+	}
+	fclose(f);
+	if (s->trace_len == 0)
+		return ydoc_err(L->d, n, "loss trace file '%s' is empty", path);
+	return 0;
+}
+
+static int
+parse_loss(struct ld *L, const yaml_node_t *n, const char *what,
+    struct loss_spec *s)
+{
+	static const char *const keys[] = { "model", "rate", "p", "r",
+		"bad-loss", "good-loss", "file", NULL };
+	yaml_node_t *v;
+	int kind;
+
+	memset(s, 0, sizeof(*s));
+	if (n->type == YAML_SCALAR_NODE) {
+		s->kind = LOSS_BERNOULLI;
+		if (get_fraction(L, n, what, &s->rate) < 0)
+			return -1;
+		if (s->rate == 0)
+			s->kind = LOSS_NONE;
+		return 0;
+	}
+	if (ydoc_want_map(L->d, n, what) < 0 ||
+	    ydoc_check_keys(L->d, n, what, keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "model")) == NULL)
+		return ydoc_err(L->d, n, "%s: 'model' is required (%s)", what,
+		    "none, bernoulli, gilbert-elliott or trace");
+	if (get_word(L, v, "loss model", loss_models, &kind) < 0)
+		return -1;
+	s->kind = (enum loss_kind)kind;
+	s->bad_loss = 1.0;
+	switch (s->kind) {
+	case LOSS_BERNOULLI:
+		if ((v = ydoc_get(L->d, n, "rate")) == NULL)
+			return ydoc_err(L->d, n, "%s: bernoulli needs 'rate'",
+			    what);
+		return get_fraction(L, v, "loss rate", &s->rate);
+	case LOSS_GILBERT_ELLIOTT:
+		if ((v = ydoc_get(L->d, n, "p")) == NULL)
+			return ydoc_err(L->d, n, "%s: gilbert-elliott needs 'p' "
+			    "(good to bad) and 'r' (bad to good)", what);
+		if (get_fraction(L, v, "loss p", &s->p) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, n, "r")) == NULL)
+			return ydoc_err(L->d, n, "%s: gilbert-elliott needs 'r' "
+			    "(bad to good)", what);
+		if (get_fraction(L, v, "loss r", &s->r) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, n, "bad-loss")) != NULL &&
+		    get_fraction(L, v, "loss bad-loss", &s->bad_loss) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, n, "good-loss")) != NULL &&
+		    get_fraction(L, v, "loss good-loss", &s->good_loss) < 0)
+			return -1;
+		return 0;
+	case LOSS_TRACE:
+		if ((v = ydoc_get(L->d, n, "file")) == NULL)
+			return ydoc_err(L->d, n, "%s: trace needs 'file'", what);
+		return read_trace(L, v, s);
+	default:
+		return 0;
+	}
+}
+
+static const char *const linkp_keys[] = { "bandwidth", "queue", "delay",
+	"jitter", "loss", "reorder", "profile", NULL };
+
+/*
+ * Read the link parameter keys present in map into p, on top of what p
+ * already holds (defaults).  Owned parts of p (tables, traces) are replaced.
+ */
+static int
+parse_linkp(struct ld *L, const yaml_node_t *map, const char *what,
+    struct sc_linkp *p)
+{
+	yaml_node_t *v;
+	const char *s;
+
+	if ((v = ydoc_get(L->d, map, "bandwidth")) != NULL) {
+		if (get_rate(L, v, "bandwidth", &p->bandwidth_bps) < 0)
+			return -1;
+		if (p->bandwidth_bps == 0)
+			return ydoc_err(L->d, v, "%s: bandwidth must be above "
+			    "zero", what);
+	}
+	if ((v = ydoc_get(L->d, map, "queue")) != NULL &&
+	    get_size(L, v, "queue", &p->queue_bytes) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, map, "delay")) != NULL) {
+		if (get_time(L, v, "delay", &p->delay) < 0)
+			return -1;
+		p->has_delay = 1;
+	}
+	if ((v = ydoc_get(L->d, map, "jitter")) != NULL) {
+		struct jitter_spec j;
+		if (parse_jitter(L, v, "jitter", &j) < 0) {
+			jitter_spec_clear(&j);
+			return -1;
+		}
+		jitter_spec_clear(&p->jitter);
+		p->jitter = j;
+	}
+	if ((v = ydoc_get(L->d, map, "loss")) != NULL) {
+		struct loss_spec ls;
+		if (parse_loss(L, v, "loss", &ls) < 0) {
+			loss_spec_clear(&ls);
+			return -1;
+		}
+		loss_spec_clear(&p->loss);
+		p->loss = ls;
+	}
+	if ((v = ydoc_get(L->d, map, "reorder")) != NULL &&
+	    get_bool(L, v, "reorder", &p->reorder) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, map, "profile")) != NULL) {
+		if (ydoc_want_str(L->d, v, "profile", &s) < 0)
+			return -1;
+		p->profile = FIND(L->sc->profiles, L->sc->nprofiles, s);
+		if (p->profile < 0)
+			return ydoc_err(L->d, v, "%s: no profile named '%s'",
+			    what, s);
+	}
+	return 0;
+}
+
+/* A deep copy of defaults, to be overridden. */
+static int
+linkp_copy(struct ld *L, const yaml_node_t *n, struct sc_linkp *dst,
+    const struct sc_linkp *src)
+{
+	*dst = *src;
+	dst->jitter.table = NULL;
+	dst->loss.trace = NULL;
+	if (jitter_spec_copy(&dst->jitter, &src->jitter) < 0)
+		return ydoc_err(L->d, n, "out of memory");
+	if (src->loss.trace_len > 0) {
+		dst->loss.trace = malloc(src->loss.trace_len);
+		if (dst->loss.trace == NULL)
+			return ydoc_err(L->d, n, "out of memory");
+		memcpy(dst->loss.trace, src->loss.trace, src->loss.trace_len);
+	}
+	return 0;
+}
+
+static void
+linkp_clear(struct sc_linkp *p)
+{
+	jitter_spec_clear(&p->jitter);
+	loss_spec_clear(&p->loss);
+}
+
+/* The queue a link gets when none is given. */
+static void
+linkp_default_queue(struct sc_linkp *p)
+{
+	if (p->queue_bytes == 0 && p->bandwidth_bps != 0)
+		p->queue_bytes = (uint64_t)((double)p->bandwidth_bps / 8.0 *
+		    ((double)DEFAULT_QUEUE_TIME / 1e9));
+}
+
+/* The allowed keys: linkp_keys plus extra. */
+static int
+check_keys_linkp(struct ld *L, const yaml_node_t *map, const char *what,
+    const char *const *extra)
+{
+	const char *keys[32];
+	size_t n = 0;
+
+	for (size_t i = 0; extra[i] != NULL && n < 24; i++)
+		keys[n++] = extra[i];
+	for (size_t i = 0; linkp_keys[i] != NULL; i++)
+		keys[n++] = linkp_keys[i];
+	keys[n] = NULL;
+	return ydoc_check_keys(L->d, map, what, keys);
+}
+
+/* ---- sections ---- */
+
+static int
+parse_profiles(struct ld *L, const yaml_node_t *n)
+{
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_map(L->d, n, "profiles") < 0)
+		return -1;
+	sc->profiles = xcalloc(L, n, ydoc_len(n), sizeof(*sc->profiles));
+	if (sc->profiles == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		static const char *const keys[] = { "hour", "delay", "jitter",
+			"loss", NULL };
+		struct sc_profile *p = &sc->profiles[i];
+		yaml_node_t *k, *v;
+		char what[128];
+
+		ydoc_pair(L->d, n, i, &k, &v);
+		p->loc.line = (unsigned)k->start_mark.line + 1;
+		p->loc.col = (unsigned)k->start_mark.column + 1;
+		if (get_name(L, k, "profile name", &p->name) < 0)
+			return -1;
+		sc->nprofiles++;
+		if (FIND(sc->profiles, i, p->name) >= 0)
+			return ydoc_err(L->d, k, "profile '%s' is defined twice",
+			    p->name);
+		snprintf(what, sizeof(what), "profile '%s'", p->name);
+		if (ydoc_want_seq(L->d, v, what) < 0)
+			return -1;
+		if (ydoc_len(v) == 0)
+			return ydoc_err(L->d, v, "%s has no points", what);
+		p->points = xcalloc(L, v, ydoc_len(v), sizeof(*p->points));
+		if (p->points == NULL)
+			return -1;
+		for (size_t j = 0; j < ydoc_len(v); j++) {
+			yaml_node_t *pt = ydoc_item(L->d, v, j), *x;
+			struct profile_point *pp = &p->points[j];
+
+			if (ydoc_want_map(L->d, pt, what) < 0 ||
+			    ydoc_check_keys(L->d, pt, what, keys) < 0)
+				return -1;
+			if ((x = ydoc_get(L->d, pt, "hour")) == NULL)
+				return ydoc_err(L->d, pt, "%s: a point needs "
+				    "'hour'", what);
+			if (get_number(L, x, "hour", 0, 23.999999, &pp->hour) < 0)
+				return -1;
+			for (size_t q = 0; q < j; q++)
+				if (p->points[q].hour == pp->hour)
+					return ydoc_err(L->d, x, "%s: hour %g "
+					    "given twice", what, pp->hour);
+			pp->delay = pp->jitter = pp->loss = 1.0;
+			if ((x = ydoc_get(L->d, pt, "delay")) != NULL &&
+			    get_number(L, x, "delay multiplier", 0, 1000,
+			    &pp->delay) < 0)
+				return -1;
+			if ((x = ydoc_get(L->d, pt, "jitter")) != NULL &&
+			    get_number(L, x, "jitter multiplier", 0, 1000,
+			    &pp->jitter) < 0)
+				return -1;
+			if ((x = ydoc_get(L->d, pt, "loss")) != NULL &&
+			    get_number(L, x, "loss multiplier", 0, 1000,
+			    &pp->loss) < 0)
+				return -1;
+			p->npoints++;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_pops(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "city", NULL };
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_seq(L->d, n, "pops") < 0)
+		return -1;
+	if (ydoc_len(n) == 0)
+		return ydoc_err(L->d, n, "pops: at least one PoP is needed");
+	sc->pops = xcalloc(L, n, ydoc_len(n), sizeof(*sc->pops));
+	if (sc->pops == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
+		struct sc_pop *p = &sc->pops[i];
+
+		p->loc.line = (unsigned)it->start_mark.line + 1;
+		p->loc.col = (unsigned)it->start_mark.column + 1;
+		if (ydoc_want_map(L->d, it, "a PoP") < 0 ||
+		    ydoc_check_keys(L->d, it, "PoP", keys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "name")) == NULL)
+			return ydoc_err(L->d, it, "PoP: 'name' is required");
+		if (get_name(L, v, "PoP name", &p->name) < 0)
+			return -1;
+		sc->npops++;
+		if (FIND(sc->pops, i, p->name) >= 0)
+			return ydoc_err(L->d, v, "PoP '%s' is defined twice",
+			    p->name);
+		if ((v = ydoc_get(L->d, it, "city")) == NULL)
+			return ydoc_err(L->d, it, "PoP '%s': 'city' is required",
+			    p->name);
+		if ((p->city = get_city(L, v, "city")) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_backbone(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const extra[] = { "pairs", NULL };
+	static const char *const pextra[] = { "between", NULL };
+	struct scenario *sc = L->sc;
+	yaml_node_t *pairs;
+
+	if (ydoc_want_map(L->d, n, "backbone") < 0 ||
+	    check_keys_linkp(L, n, "backbone", extra) < 0 ||
+	    parse_linkp(L, n, "backbone", &sc->backbone_default) < 0)
+		return -1;
+	linkp_default_queue(&sc->backbone_default);
+	if ((pairs = ydoc_get(L->d, n, "pairs")) == NULL)
+		return 0;
+	if (ydoc_want_seq(L->d, pairs, "backbone pairs") < 0)
+		return -1;
+	sc->bb_pairs = xcalloc(L, pairs, ydoc_len(pairs), sizeof(*sc->bb_pairs));
+	if (sc->bb_pairs == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(pairs); i++) {
+		yaml_node_t *it = ydoc_item(L->d, pairs, i), *v;
+		struct sc_backbone_pair *bp = &sc->bb_pairs[i];
+		struct sc_linkp *def = &sc->backbone_default;
+
+		bp->loc.line = (unsigned)it->start_mark.line + 1;
+		bp->loc.col = (unsigned)it->start_mark.column + 1;
+		if (ydoc_want_map(L->d, it, "a backbone pair") < 0 ||
+		    check_keys_linkp(L, it, "backbone pair", pextra) < 0)
+			return -1;
+		if (linkp_copy(L, it, &bp->p, def) < 0)
+			return -1;
+		sc->nbb_pairs++;
+		if ((v = ydoc_get(L->d, it, "between")) == NULL)
+			return ydoc_err(L->d, it, "backbone pair: 'between: "
+			    "[POP, POP]' is required");
+		if (ref_pop_pair(L, v, "backbone pair", &bp->a, &bp->b) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if ((sc->bb_pairs[j].a == bp->a &&
+			    sc->bb_pairs[j].b == bp->b) ||
+			    (sc->bb_pairs[j].a == bp->b &&
+			    sc->bb_pairs[j].b == bp->a))
+				return ydoc_err(L->d, v, "backbone pair [%s, %s] "
+				    "is given twice", sc->pops[bp->a].name,
+				    sc->pops[bp->b].name);
+		if (ydoc_get(L->d, it, "queue") == NULL &&
+		    ydoc_get(L->d, it, "bandwidth") != NULL)
+			bp->p.queue_bytes = 0;
+		if (parse_linkp(L, it, "backbone pair", &bp->p) < 0)
+			return -1;
+		linkp_default_queue(&bp->p);
+	}
+	return 0;
+}
+
+static int
+parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
+{
+	static const char *const extra[] = { "name", "kind", "precedence",
+		"public-ip", NULL };
+	static const char *const kinds[] = { "wired", "lte", NULL };
+	char what[160];
+
+	snprintf(what, sizeof(what), "site '%s' links", s->name);
+	if (ydoc_want_seq(L->d, n, what) < 0)
+		return -1;
+	if (ydoc_len(n) == 0)
+		return ydoc_err(L->d, n, "site '%s' has no links", s->name);
+	s->links = xcalloc(L, n, ydoc_len(n), sizeof(*s->links));
+	if (s->links == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
+		struct sc_site_link *l = &s->links[i];
+		int kind = 0;
+		double prec;
+
+		l->loc.line = (unsigned)it->start_mark.line + 1;
+		l->loc.col = (unsigned)it->start_mark.column + 1;
+		l->p.profile = -1;
+		l->precedence = 1;
+		if (ydoc_want_map(L->d, it, what) < 0)
+			return -1;
+		s->nlinks++;
+		if ((v = ydoc_get(L->d, it, "name")) == NULL)
+			return ydoc_err(L->d, it, "site '%s': a link needs a "
+			    "'name'", s->name);
+		if (get_name(L, v, "link name", &l->name) < 0)
+			return -1;
+		snprintf(what, sizeof(what), "site '%s' link '%s'", s->name,
+		    l->name);
+		if (check_keys_linkp(L, it, what, extra) < 0)
+			return -1;
+		if (FIND(s->links, i, l->name) >= 0)
+			return ydoc_err(L->d, v, "%s is defined twice", what);
+		if ((v = ydoc_get(L->d, it, "kind")) != NULL) {
+			if (get_word(L, v, "link kind", kinds, &kind) < 0)
+				return -1;
+			l->kind = (enum sc_link_kind)kind;
+		}
+		if ((v = ydoc_get(L->d, it, "precedence")) != NULL) {
+			if (get_number(L, v, "precedence", 1, 3, &prec) < 0)
+				return -1;
+			if (prec != floor(prec))
+				return ydoc_err(L->d, v, "precedence is 1, 2 "
+				    "or 3");
+			l->precedence = (int)prec;
+		}
+		if ((v = ydoc_get(L->d, it, "public-ip")) != NULL) {
+			const char *ip;
+			if (ydoc_want_str(L->d, v, "public-ip", &ip) < 0 ||
+			    (l->public_ip = xstrdup(L, v, ip)) == NULL)
+				return -1;
+		}
+		if (ydoc_get(L->d, it, "bandwidth") == NULL)
+			return ydoc_err(L->d, it, "%s: 'bandwidth' is required",
+			    what);
+		if (parse_linkp(L, it, what, &l->p) < 0)
+			return -1;
+		linkp_default_queue(&l->p);
+	}
+	return 0;
+}
+
+static int
+parse_sites(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "city", "pop", "links",
+		NULL };
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_seq(L->d, n, "sites") < 0)
+		return -1;
+	if (ydoc_len(n) == 0)
+		return ydoc_err(L->d, n, "sites: at least one site is needed");
+	sc->sites = xcalloc(L, n, ydoc_len(n), sizeof(*sc->sites));
+	if (sc->sites == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
+		struct sc_site *s = &sc->sites[i];
+
+		s->loc.line = (unsigned)it->start_mark.line + 1;
+		s->loc.col = (unsigned)it->start_mark.column + 1;
+		s->pop = -1;
+		if (ydoc_want_map(L->d, it, "a site") < 0 ||
+		    ydoc_check_keys(L->d, it, "site", keys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "name")) == NULL)
+			return ydoc_err(L->d, it, "site: 'name' is required");
+		if (get_name(L, v, "site name", &s->name) < 0)
+			return -1;
+		sc->nsites++;
+		if (FIND(sc->sites, i, s->name) >= 0)
+			return ydoc_err(L->d, v, "site '%s' is defined twice",
+			    s->name);
+		if ((v = ydoc_get(L->d, it, "city")) == NULL)
+			return ydoc_err(L->d, it, "site '%s': 'city' is "
+			    "required", s->name);
+		if ((s->city = get_city(L, v, "city")) == NULL)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "pop")) != NULL &&
+		    ref_pop(L, v, "pop", &s->pop) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "links")) == NULL)
+			return ydoc_err(L->d, it, "site '%s': 'links' is "
+			    "required", s->name);
+		if (parse_site_links(L, v, s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_internet(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "default", "paths", NULL };
+	static const char *const pextra[] = { "between", NULL };
+	static const char *const none[] = { NULL };
+	struct scenario *sc = L->sc;
+	yaml_node_t *v, *paths;
+
+	if (ydoc_want_map(L->d, n, "internet") < 0 ||
+	    ydoc_check_keys(L->d, n, "internet", keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "default")) != NULL) {
+		if (ydoc_want_map(L->d, v, "internet default") < 0 ||
+		    check_keys_linkp(L, v, "internet default", none) < 0 ||
+		    parse_linkp(L, v, "internet default",
+		    &sc->internet_default) < 0)
+			return -1;
+		linkp_default_queue(&sc->internet_default);
+	}
+	if ((paths = ydoc_get(L->d, n, "paths")) == NULL)
+		return 0;
+	if (ydoc_want_seq(L->d, paths, "internet paths") < 0)
+		return -1;
+	sc->inet = xcalloc(L, paths, ydoc_len(paths), sizeof(*sc->inet));
+	if (sc->inet == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(paths); i++) {
+		yaml_node_t *it = ydoc_item(L->d, paths, i), *x, *y;
+		struct sc_internet_path *p = &sc->inet[i];
+
+		p->loc.line = (unsigned)it->start_mark.line + 1;
+		p->loc.col = (unsigned)it->start_mark.column + 1;
+		if (ydoc_want_map(L->d, it, "an internet path") < 0 ||
+		    check_keys_linkp(L, it, "internet path", pextra) < 0)
+			return -1;
+		if (linkp_copy(L, it, &p->p, &sc->internet_default) < 0)
+			return -1;
+		sc->ninet++;
+		if ((v = ydoc_get(L->d, it, "between")) == NULL)
+			return ydoc_err(L->d, it, "internet path: 'between: "
+			    "[CITY, CITY]' is required");
+		if (get_pair(L, v, "internet path", &x, &y) < 0 ||
+		    (p->a = get_city(L, x, "internet path")) == NULL ||
+		    (p->b = get_city(L, y, "internet path")) == NULL)
+			return -1;
+		if (p->a == p->b)
+			return ydoc_err(L->d, v, "internet path: the two cities "
+			    "must differ");
+		for (size_t j = 0; j < i; j++)
+			if ((sc->inet[j].a == p->a && sc->inet[j].b == p->b) ||
+			    (sc->inet[j].a == p->b && sc->inet[j].b == p->a))
+				return ydoc_err(L->d, v, "internet path [%s, %s] "
+				    "is given twice", p->a->name, p->b->name);
+		if (ydoc_get(L->d, it, "queue") == NULL &&
+		    ydoc_get(L->d, it, "bandwidth") != NULL)
+			p->p.queue_bytes = 0;
+		if (parse_linkp(L, it, "internet path", &p->p) < 0)
+			return -1;
+		linkp_default_queue(&p->p);
+	}
+	return 0;
+}
+
+static int
+parse_apps(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "kind", "from", "to",
+		"rate", "packet-size", "start", "stop", "via", NULL };
+	static const char *const kinds[] = { "udp-cbr", "udp-poisson", NULL };
+	static const char *const vias[] = { "backbone", "internet", NULL };
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_seq(L->d, n, "applications") < 0)
+		return -1;
+	sc->apps = xcalloc(L, n, ydoc_len(n), sizeof(*sc->apps));
+	if (sc->apps == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
+		struct sc_app *a = &sc->apps[i];
+		char what[128];
+		uint64_t size = 1000;
+		int w;
+
+		a->loc.line = (unsigned)it->start_mark.line + 1;
+		a->loc.col = (unsigned)it->start_mark.column + 1;
+		if (ydoc_want_map(L->d, it, "an application") < 0 ||
+		    ydoc_check_keys(L->d, it, "application", keys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "name")) == NULL)
+			return ydoc_err(L->d, it, "application: 'name' is "
+			    "required");
+		if (get_name(L, v, "application name", &a->name) < 0)
+			return -1;
+		sc->napps++;
+		if (FIND(sc->apps, i, a->name) >= 0)
+			return ydoc_err(L->d, v, "application '%s' is defined "
+			    "twice", a->name);
+		snprintf(what, sizeof(what), "application '%s'", a->name);
+		if ((v = ydoc_get(L->d, it, "kind")) == NULL)
+			return ydoc_err(L->d, it, "%s: 'kind' is required "
+			    "(udp-cbr or udp-poisson)", what);
+		if (get_word(L, v, "application kind", kinds, &w) < 0)
+			return -1;
+		a->kind = (enum sc_app_kind)w;
+		if ((v = ydoc_get(L->d, it, "from")) == NULL)
+			return ydoc_err(L->d, it, "%s: 'from' is required", what);
+		if (ref_site(L, v, "from", &a->src) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "to")) == NULL)
+			return ydoc_err(L->d, it, "%s: 'to' is required", what);
+		if (ref_site(L, v, "to", &a->dst) < 0)
+			return -1;
+		if (a->src == a->dst)
+			return ydoc_err(L->d, v, "%s: 'from' and 'to' are the "
+			    "same site", what);
+		if ((v = ydoc_get(L->d, it, "rate")) == NULL)
+			return ydoc_err(L->d, it, "%s: 'rate' is required", what);
+		if (get_rate(L, v, "rate", &a->rate_bps) < 0)
+			return -1;
+		if (a->rate_bps == 0)
+			return ydoc_err(L->d, v, "%s: rate must be above zero",
+			    what);
+		if ((v = ydoc_get(L->d, it, "packet-size")) != NULL &&
+		    get_size(L, v, "packet-size", &size) < 0)
+			return -1;
+		if (size < 28 || size > 65535)
+			return ydoc_err(L->d, v, "%s: packet-size must be "
+			    "between 28B and 65535B", what);
+		a->packet_bytes = (uint32_t)size;
+		a->stop = SB_TIME_NEVER;
+		if ((v = ydoc_get(L->d, it, "start")) != NULL &&
+		    get_time(L, v, "start", &a->start) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "stop")) != NULL) {
+			if (get_time(L, v, "stop", &a->stop) < 0)
+				return -1;
+			if (a->stop <= a->start)
+				return ydoc_err(L->d, v, "%s: stop must be after "
+				    "start", what);
+		}
+		if (a->start >= sc->duration)
+			return ydoc_err(L->d, ydoc_get(L->d, it, "start") ? ydoc_get(L->d, it, "start") : it,
+			    "%s: start is at or after the end of the run", what);
+		if ((v = ydoc_get(L->d, it, "via")) != NULL) {
+			if (get_word(L, v, "via", vias, &w) < 0)
+				return -1;
+			a->via = (enum sc_via)w;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_rules(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "application", "from",
+		"to", "transport", "link", NULL };
+	static const char *const trs[] = { "backbone", "internet", "off-cloud",
+		NULL };
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_seq(L->d, n, "rules") < 0)
+		return -1;
+	sc->rules = xcalloc(L, n, ydoc_len(n), sizeof(*sc->rules));
+	if (sc->rules == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
+		struct sc_rule *r = &sc->rules[i];
+		const char *s;
+		int w;
+
+		r->loc.line = (unsigned)it->start_mark.line + 1;
+		r->loc.col = (unsigned)it->start_mark.column + 1;
+		r->app = r->src = r->dst = r->preferred_link = -1;
+		if (ydoc_want_map(L->d, it, "a rule") < 0 ||
+		    ydoc_check_keys(L->d, it, "rule", keys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "name")) == NULL)
+			return ydoc_err(L->d, it, "rule: 'name' is required");
+		if (get_name(L, v, "rule name", &r->name) < 0)
+			return -1;
+		sc->nrules++;
+		if (FIND(sc->rules, i, r->name) >= 0)
+			return ydoc_err(L->d, v, "rule '%s' is defined twice",
+			    r->name);
+		if ((v = ydoc_get(L->d, it, "application")) != NULL) {
+			if (ydoc_want_str(L->d, v, "application", &s) < 0)
+				return -1;
+			if ((r->app = FIND(sc->apps, sc->napps, s)) < 0)
+				return ydoc_err(L->d, v, "rule '%s': no "
+				    "application named '%s'", r->name, s);
+		}
+		if ((v = ydoc_get(L->d, it, "from")) != NULL &&
+		    ref_site(L, v, "from", &r->src) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "to")) != NULL &&
+		    ref_site(L, v, "to", &r->dst) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "transport")) == NULL)
+			return ydoc_err(L->d, it, "rule '%s': 'transport' is "
+			    "required", r->name);
+		if (get_word(L, v, "transport", trs, &w) < 0)
+			return -1;
+		r->transport = (enum sc_transport)w;
+		if ((v = ydoc_get(L->d, it, "link")) != NULL) {
+			const struct sc_site *st;
+			if (r->src < 0)
+				return ydoc_err(L->d, v, "rule '%s': 'link' "
+				    "needs 'from' (the site it belongs to)",
+				    r->name);
+			st = &sc->sites[r->src];
+			if (ydoc_want_str(L->d, v, "link", &s) < 0)
+				return -1;
+			if ((r->preferred_link = FIND(st->links, st->nlinks,
+			    s)) < 0)
+				return ydoc_err(L->d, v, "rule '%s': site '%s' "
+				    "has no link named '%s'", r->name, st->name,
+				    s);
+		}
+	}
+	return 0;
+}
+
+/* The one target key of a timeline action or an expectation. */
+static int
+parse_target(struct ld *L, const yaml_node_t *it, const char *what,
+    const char *const *allowed, struct sc_target *t, yaml_node_t **where)
+{
+	int found = 0;
+
+	t->kind = SC_T_NONE;
+	for (size_t i = 0; allowed[i] != NULL; i++) {
+		yaml_node_t *v = ydoc_get(L->d, it, allowed[i]);
+		const char *k = allowed[i];
+		int r;
+
+		if (v == NULL)
+			continue;
+		if (found++)
+			return ydoc_err(L->d, v, "%s: name one subject, not two",
+			    what);
+		*where = v;
+		if (strcmp(k, "link") == 0) {
+			t->kind = SC_T_SITE_LINK;
+			r = ref_site_link(L, v, "link", &t->i, &t->j);
+		} else if (strcmp(k, "backbone") == 0) {
+			t->kind = SC_T_BACKBONE;
+			r = ref_pop_pair(L, v, "backbone", &t->i, &t->j);
+		} else if (strcmp(k, "internet") == 0) {
+			t->kind = SC_T_INTERNET;
+			r = ref_internet(L, v, "internet", &t->i);
+		} else if (strcmp(k, "pop") == 0) {
+			t->kind = SC_T_POP;
+			r = ref_pop(L, v, "pop", &t->i);
+		} else if (strcmp(k, "site") == 0) {
+			t->kind = SC_T_SITE;
+			r = ref_site(L, v, "site", &t->i);
+		} else {
+			const char *s;
+			t->kind = SC_T_FLOW;
+			if ((r = ydoc_want_str(L->d, v, "flow", &s)) == 0 &&
+			    (t->i = FIND(L->sc->apps, L->sc->napps, s)) < 0)
+				r = ydoc_err(L->d, v, "no application (flow) "
+				    "named '%s'", s);
+		}
+		if (r < 0)
+			return -1;
+	}
+	if (!found) {
+		char list[128];
+		size_t off = 0;
+		for (size_t i = 0; allowed[i] != NULL; i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "%s%s", i ? ", " : "", allowed[i]);
+		return ydoc_err(L->d, it, "%s: name what it is about: one of "
+		    "%s", what, list);
+	}
+	return 0;
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct sc_action *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	/* stable: the order written */
+	return (x->loc.line > y->loc.line) - (x->loc.line < y->loc.line);
+}
+
+static int
+parse_timeline(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "at", "link", "backbone",
+		"internet", "pop", "action", "delay", "jitter", "loss",
+		"bandwidth", NULL };
+	static const char *const targets[] = { "link", "backbone", "internet",
+		"pop", NULL };
+	static const char *const actions[] = { "down", "up", "set", NULL };
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_seq(L->d, n, "timeline") < 0)
+		return -1;
+	sc->timeline = xcalloc(L, n, ydoc_len(n), sizeof(*sc->timeline));
+	if (sc->timeline == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v, *where = NULL;
+		struct sc_action *a = &sc->timeline[i];
+		struct sc_linkp p;
+		int w;
+
+		a->loc.line = (unsigned)it->start_mark.line + 1;
+		a->loc.col = (unsigned)it->start_mark.column + 1;
+		if (ydoc_want_map(L->d, it, "a timeline action") < 0 ||
+		    ydoc_check_keys(L->d, it, "timeline action", keys) < 0)
+			return -1;
+		sc->ntimeline++;
+		if ((v = ydoc_get(L->d, it, "at")) == NULL)
+			return ydoc_err(L->d, it, "timeline action: 'at' is "
+			    "required");
+		if (get_time(L, v, "at", &a->at) < 0)
+			return -1;
+		if (a->at > sc->duration) {
+			char t1[32], t2[32];
+			return ydoc_err(L->d, v, "timeline action at %s is after "
+			    "the end of the run (%s)",
+			    units_fmt_time(a->at, t1, sizeof(t1)),
+			    units_fmt_time(sc->duration, t2, sizeof(t2)));
+		}
+		if (parse_target(L, it, "timeline action", targets, &a->target,
+		    &where) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "action")) == NULL)
+			return ydoc_err(L->d, it, "timeline action: 'action' is "
+			    "required (down, up or set)");
+		if (get_word(L, v, "action", actions, &w) < 0)
+			return -1;
+		a->kind = (enum sc_action_kind)w;
+		if (a->target.kind == SC_T_POP && a->kind == SC_ACT_SET)
+			return ydoc_err(L->d, v, "a PoP can go down or up; "
+			    "'set' is for links");
+		memset(&p, 0, sizeof(p));
+		p.profile = -1;
+		if (a->kind != SC_ACT_SET) {
+			static const char *const setk[] = { "delay", "jitter",
+				"loss", "bandwidth", NULL };
+			for (size_t k = 0; setk[k] != NULL; k++)
+				if ((v = ydoc_key(L->d, it, setk[k])) != NULL)
+					return ydoc_err(L->d, v, "'%s' goes with "
+					    "action: set", setk[k]);
+			continue;
+		}
+		if (parse_linkp(L, it, "set", &p) < 0) {
+			linkp_clear(&p);
+			return -1;
+		}
+		a->set_delay = p.has_delay;
+		a->delay = p.delay;
+		a->set_jitter = ydoc_get(L->d, it, "jitter") != NULL;
+		a->jitter = p.jitter;
+		a->set_loss = ydoc_get(L->d, it, "loss") != NULL;
+		a->loss = p.loss;
+		a->set_bandwidth = ydoc_get(L->d, it, "bandwidth") != NULL;
+		a->bandwidth_bps = p.bandwidth_bps;
+		if (!a->set_delay && !a->set_jitter && !a->set_loss &&
+		    !a->set_bandwidth)
+			return ydoc_err(L->d, it, "action set: give at least one "
+			    "of delay, jitter, loss, bandwidth");
+	}
+	qsort(sc->timeline, sc->ntimeline, sizeof(*sc->timeline), by_time);
+	return 0;
+}
+
+static const char *const metric_names[SC_M__COUNT + 1] = {
+	"latency-mean", "latency-p50", "latency-p95", "latency-p99", "jitter",
+	"loss", "throughput", "delivered", "utilisation", "queue-max",
+	"delay-mean", NULL,
+};
+
+static const char *const op_names[] = { "below", "at-most", "above",
+	"at-least", NULL };
+
+const char *
+sc_metric_name(enum sc_metric m)
+{
+	return m < SC_M__COUNT ? metric_names[m] : "?";
+}
+
+const char *
+sc_op_name(enum sc_op op)
+{
+	return op <= SC_OP_AT_LEAST ? op_names[op] : "?";
+}
+
+static int
+metric_fits(enum sc_metric m, enum sc_target_kind k)
+{
+	int linkish = k == SC_T_SITE_LINK || k == SC_T_BACKBONE ||
+	    k == SC_T_INTERNET;
+
+	switch (m) {
+	case SC_M_LATENCY_MEAN:
+	case SC_M_LATENCY_P50:
+	case SC_M_LATENCY_P95:
+	case SC_M_LATENCY_P99:
+	case SC_M_JITTER:
+		return k == SC_T_FLOW;
+	case SC_M_UTILISATION:
+	case SC_M_QUEUE_MAX:
+	case SC_M_DELAY_MEAN:
+		return linkish;
+	default:
+		return 1;
+	}
+}
+
+/* A bound in the metric's own unit. */
+static int
+parse_bound(struct ld *L, const yaml_node_t *v, enum sc_metric m, double *out)
+{
+	sb_time t;
+	uint64_t u;
+
+	switch (m) {
+	case SC_M_LATENCY_MEAN:
+	case SC_M_LATENCY_P50:
+	case SC_M_LATENCY_P95:
+	case SC_M_LATENCY_P99:
+	case SC_M_JITTER:
+	case SC_M_DELAY_MEAN:
+		if (get_time(L, v, "bound", &t) < 0)
+			return -1;
+		*out = (double)t;
+		return 0;
+	case SC_M_LOSS:
+	case SC_M_UTILISATION:
+		return get_fraction(L, v, "bound", out);
+	case SC_M_THROUGHPUT:
+		if (get_rate(L, v, "bound", &u) < 0)
+			return -1;
+		*out = (double)u;
+		return 0;
+	case SC_M_QUEUE_MAX:
+		if (get_size(L, v, "bound", &u) < 0)
+			return -1;
+		*out = (double)u;
+		return 0;
+	default:
+		return get_number(L, v, "bound", 0, 1e18, out);
+	}
+}
+
+static void
+target_text(const struct scenario *sc, const struct sc_target *t, char *buf,
+    size_t len)
+{
+	switch (t->kind) {
+	case SC_T_FLOW:
+		snprintf(buf, len, "flow %s", sc->apps[t->i].name);
+		break;
+	case SC_T_SITE:
+		snprintf(buf, len, "site %s", sc->sites[t->i].name);
+		break;
+	case SC_T_SITE_LINK:
+		snprintf(buf, len, "link %s/%s", sc->sites[t->i].name,
+		    sc->sites[t->i].links[t->j].name);
+		break;
+	case SC_T_BACKBONE:
+		snprintf(buf, len, "backbone %s-%s", sc->pops[t->i].name,
+		    sc->pops[t->j].name);
+		break;
+	case SC_T_INTERNET:
+		snprintf(buf, len, "internet %s-%s", sc->inet[t->i].a->name,
+		    sc->inet[t->i].b->name);
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+}
+
+static int
+parse_expects(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "flow", "link", "site", "backbone",
+		"internet", "metric", "below", "at-most", "above", "at-least",
+		"window", NULL };
+	static const char *const subjects[] = { "flow", "link", "site",
+		"backbone", "internet", NULL };
+	static const char *const wkeys[] = { "from", "to", NULL };
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_seq(L->d, n, "expect") < 0)
+		return -1;
+	sc->expects = xcalloc(L, n, ydoc_len(n), sizeof(*sc->expects));
+	if (sc->expects == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v, *where = NULL;
+		yaml_node_t *bnode = NULL;
+		struct sc_expect *e = &sc->expects[i];
+		char subj[160], ref[160], bound[64], win[96], t1[32], t2[32];
+		int w, nops = 0;
+
+		e->loc.line = (unsigned)it->start_mark.line + 1;
+		e->loc.col = (unsigned)it->start_mark.column + 1;
+		e->to = SB_TIME_NEVER;
+		if (ydoc_want_map(L->d, it, "an expectation") < 0 ||
+		    ydoc_check_keys(L->d, it, "expectation", keys) < 0)
+			return -1;
+		sc->nexpects++;
+		if (parse_target(L, it, "expectation", subjects, &e->subject,
+		    &where) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "metric")) == NULL)
+			return ydoc_err(L->d, it, "expectation: 'metric' is "
+			    "required");
+		if (get_word(L, v, "metric", metric_names, &w) < 0)
+			return -1;
+		e->metric = (enum sc_metric)w;
+		if (!metric_fits(e->metric, e->subject.kind))
+			return ydoc_err(L->d, v, "metric %s does not apply to a "
+			    "%s", metric_names[w], e->subject.kind == SC_T_FLOW ?
+			    "flow" : e->subject.kind == SC_T_SITE ? "site" :
+			    "link");
+		for (int o = 0; op_names[o] != NULL; o++)
+			if ((v = ydoc_get(L->d, it, op_names[o])) != NULL) {
+				nops++;
+				e->op = (enum sc_op)o;
+				bnode = v;
+			}
+		if (nops != 1)
+			return ydoc_err(L->d, it, "expectation: give exactly one "
+			    "of below, at-most, above, at-least");
+		if (bnode->type == YAML_MAPPING_NODE) {
+			e->bound_is_ref = 1;
+			if (ydoc_check_keys(L->d, bnode, "reference", subjects) < 0 ||
+			    parse_target(L, bnode, "reference", subjects,
+			    &e->ref, &where) < 0)
+				return -1;
+			if (!metric_fits(e->metric, e->ref.kind))
+				return ydoc_err(L->d, bnode, "metric %s does not "
+				    "apply to the reference", metric_names[w]);
+		} else if (parse_bound(L, bnode, e->metric, &e->bound) < 0) {
+			return -1;
+		}
+		if ((v = ydoc_get(L->d, it, "window")) != NULL) {
+			yaml_node_t *x;
+			if (ydoc_want_map(L->d, v, "window") < 0 ||
+			    ydoc_check_keys(L->d, v, "window", wkeys) < 0)
+				return -1;
+			if ((x = ydoc_get(L->d, v, "from")) != NULL &&
+			    get_time(L, x, "window from", &e->from) < 0)
+				return -1;
+			e->to = sc->duration;
+			if ((x = ydoc_get(L->d, v, "to")) != NULL &&
+			    get_time(L, x, "window to", &e->to) < 0)
+				return -1;
+			if (e->from >= e->to)
+				return ydoc_err(L->d, v, "window: from must be "
+				    "before to");
+			if (e->to > sc->duration)
+				return ydoc_err(L->d, v, "window ends after the "
+				    "end of the run");
+		}
+		target_text(sc, &e->subject, subj, sizeof(subj));
+		if (e->bound_is_ref)
+			target_text(sc, &e->ref, ref, sizeof(ref));
+		else
+			snprintf(ref, sizeof(ref), "%s", ydoc_str(bnode));
+		win[0] = '\0';
+		if (e->from != 0 || e->to != SB_TIME_NEVER)
+			snprintf(win, sizeof(win), " during %s-%s",
+			    units_fmt_time(e->from, t1, sizeof(t1)),
+			    units_fmt_time(e->to, t2, sizeof(t2)));
+		snprintf(bound, sizeof(bound), "%s", op_names[e->op]);
+		{
+			char text[512];
+			snprintf(text, sizeof(text), "%s %s %s %s%s", subj,
+			    metric_names[e->metric], bound, ref, win);
+			if ((e->text = xstrdup(L, it, text)) == NULL)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the top ---- */
+
+static int
+parse_top(struct ld *L)
+{
+	static const char *const keys[] = { "name", "description", "seed",
+		"duration", "start", "sample-interval", "geography", "profiles",
+		"pops", "backbone", "sites", "internet", "applications", "rules",
+		"timeline", "expect", NULL };
+	static const char *const gkeys[] = { "route-inflation", "fibre-speed",
+		NULL };
+	struct scenario *sc = L->sc;
+	yaml_node_t *root = ydoc_root(L->d), *v;
+	const char *s;
+	char err[256];
+
+	if (ydoc_want_map(L->d, root, "a scenario") < 0 ||
+	    ydoc_check_keys(L->d, root, "scenario", keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "name")) == NULL)
+		return ydoc_err(L->d, root, "scenario: 'name' is required");
+	if (get_name(L, v, "scenario name", &sc->name) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "description")) != NULL) {
+		if (ydoc_want_str(L->d, v, "description", &s) < 0 ||
+		    (sc->description = xstrdup(L, v, s)) == NULL)
+			return -1;
+	}
+	sc->seed = 1;
+	if ((v = ydoc_get(L->d, root, "seed")) != NULL) {
+		char *end;
+		if (ydoc_want_str(L->d, v, "seed", &s) < 0)
+			return -1;
+		errno = 0;
+		sc->seed = strtoull(s, &end, 10);
+		if (*end != '\0' || errno != 0 || s[0] == '-')
+			return ydoc_err(L->d, v, "seed: '%s' is not a "
+			    "non-negative integer", s);
+	}
+	if ((v = ydoc_get(L->d, root, "duration")) == NULL)
+		return ydoc_err(L->d, root, "scenario: 'duration' is required");
+	if (get_time(L, v, "duration", &sc->duration) < 0)
+		return -1;
+	if (sc->duration <= 0)
+		return ydoc_err(L->d, v, "duration must be above zero");
+	sc->start_utc_s = 1767225600; /* 2026-01-01T00:00:00Z */
+	if ((v = ydoc_get(L->d, root, "start")) != NULL) {
+		if (ydoc_want_str(L->d, v, "start", &s) < 0)
+			return -1;
+		if (units_clock(s, &sc->start_utc_s, &sc->start_offset_min, err,
+		    sizeof(err)) < 0)
+			return ydoc_err(L->d, v, "start: %s", err);
+	}
+	sc->sample_interval = SB_S;
+	if ((v = ydoc_get(L->d, root, "sample-interval")) != NULL) {
+		if (get_time(L, v, "sample-interval", &sc->sample_interval) < 0)
+			return -1;
+		if (sc->sample_interval <= 0)
+			return ydoc_err(L->d, v, "sample-interval must be above "
+			    "zero");
+		if (sc->sample_interval > sc->duration)
+			return ydoc_err(L->d, v, "sample-interval is longer "
+			    "than the run");
+	}
+	sc->route_inflation = GEO_DEFAULT_INFLATION;
+	sc->fibre_km_s = GEO_DEFAULT_FIBRE_KM_S;
+	if ((v = ydoc_get(L->d, root, "geography")) != NULL) {
+		yaml_node_t *x;
+		if (ydoc_want_map(L->d, v, "geography") < 0 ||
+		    ydoc_check_keys(L->d, v, "geography", gkeys) < 0)
+			return -1;
+		if ((x = ydoc_get(L->d, v, "route-inflation")) != NULL &&
+		    get_number(L, x, "route-inflation", 1, 10,
+		    &sc->route_inflation) < 0)
+			return -1;
+		if ((x = ydoc_get(L->d, v, "fibre-speed")) != NULL &&
+		    get_number(L, x, "fibre-speed (km/s)", 1000, 299792.458,
+		    &sc->fibre_km_s) < 0)
+			return -1;
+	}
+	/* defaults every link kind starts from */
+	sc->backbone_default.bandwidth_bps = 10000000000ull;
+	sc->backbone_default.profile = -1;
+	sc->internet_default.bandwidth_bps = 10000000000ull;
+	sc->internet_default.profile = -1;
+	if ((v = ydoc_get(L->d, root, "profiles")) != NULL &&
+	    parse_profiles(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "pops")) == NULL)
+		return ydoc_err(L->d, root, "scenario: 'pops' is required");
+	if (parse_pops(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "backbone")) != NULL) {
+		if (parse_backbone(L, v) < 0)
+			return -1;
+	} else {
+		linkp_default_queue(&sc->backbone_default);
+	}
+	if ((v = ydoc_get(L->d, root, "sites")) == NULL)
+		return ydoc_err(L->d, root, "scenario: 'sites' is required");
+	if (parse_sites(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "internet")) != NULL) {
+		if (parse_internet(L, v) < 0)
+			return -1;
+	} else {
+		linkp_default_queue(&sc->internet_default);
+	}
+	if ((v = ydoc_get(L->d, root, "applications")) != NULL &&
+	    parse_apps(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "rules")) != NULL &&
+	    parse_rules(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "timeline")) != NULL &&
+	    parse_timeline(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "expect")) != NULL &&
+	    parse_expects(L, v) < 0)
+		return -1;
+	return 0;
+}
+
+int
+scenario_load_text(const char *path, const char *text, size_t len,
+    struct scenario **out, char *err, size_t errlen)
+{
+	struct ld L;
+	const char *slash;
+
+	*out = NULL;
+	memset(&L, 0, sizeof(L));
+	L.sc = calloc(1, sizeof(*L.sc));
+	if (L.sc == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	L.sc->path = strdup(path);
+	slash = strrchr(path, '/');
+	L.dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	if (L.sc->path == NULL || L.dir == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s:1:1: the file holds a NUL byte: not "
+		    "a YAML text file", path);
+		goto fail;
+	}
+	L.d = ydoc_load(path, text, len, err, errlen);
+	if (L.d == NULL)
+		goto fail;
+	if (parse_top(&L) < 0)
+		goto fail;
+	ydoc_free(L.d);
+	free(L.dir);
+	*out = L.sc;
+	return 0;
+fail:
+	ydoc_free(L.d);
+	free(L.dir);
+	scenario_free(L.sc);
+	return -1;
+}
+
+int
+scenario_load(const char *path, struct scenario **out, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	*out = NULL;
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	do {
+		if (len + 4096 > cap) {
+			char *t;
+			cap = cap ? 2 * cap : 65536;
+			if (cap > MAX_FILE || (t = realloc(text, cap)) == NULL) {
+				snprintf(err, errlen, "%s: too large for a "
+				    "scenario", path);
+				free(text);
+				fclose(f);
+				return -1;
+			}
+			text = t;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
+		free(text);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	rc = scenario_load_text(path, text ? text : "", len, out, err, errlen);
+	free(text);
+	return rc;
+}
+
+void
+scenario_free(struct scenario *sc)
+{
+	if (sc == NULL)
+		return;
+	for (size_t i = 0; i < sc->nprofiles; i++) {
+		free(sc->profiles[i].name);
+		free(sc->profiles[i].points);
+	}
+	free(sc->profiles);
+	for (size_t i = 0; i < sc->npops; i++)
+		free(sc->pops[i].name);
+	free(sc->pops);
+	linkp_clear(&sc->backbone_default);
+	for (size_t i = 0; i < sc->nbb_pairs; i++)
+		linkp_clear(&sc->bb_pairs[i].p);
+	free(sc->bb_pairs);
+	for (size_t i = 0; i < sc->nsites; i++) {
+		struct sc_site *s = &sc->sites[i];
+		for (size_t j = 0; j < s->nlinks; j++) {
+			free(s->links[j].name);
+			free(s->links[j].public_ip);
+			linkp_clear(&s->links[j].p);
+		}
+		free(s->links);
+		free(s->name);
+	}
+	free(sc->sites);
+	linkp_clear(&sc->internet_default);
+	for (size_t i = 0; i < sc->ninet; i++)
+		linkp_clear(&sc->inet[i].p);
+	free(sc->inet);
+	for (size_t i = 0; i < sc->napps; i++)
+		free(sc->apps[i].name);
+	free(sc->apps);
+	for (size_t i = 0; i < sc->nrules; i++)
+		free(sc->rules[i].name);
+	free(sc->rules);
+	for (size_t i = 0; i < sc->ntimeline; i++) {
+		jitter_spec_clear(&sc->timeline[i].jitter);
+		loss_spec_clear(&sc->timeline[i].loss);
+	}
+	free(sc->timeline);
+	for (size_t i = 0; i < sc->nexpects; i++)
+		free(sc->expects[i].text);
+	free(sc->expects);
+	free(sc->description);
+	free(sc->name);
+	free(sc->path);
+	free(sc);
+}
