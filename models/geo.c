@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "models/geo.h"
+#include "sim/suggest.h"
 
 static const struct geo_city cities[] = {
 	{ "mumbai", "Mumbai", "IN", 19.0760, 72.8777, 330 },
@@ -152,47 +153,23 @@ geo_city_find(const char *name)
 	return NULL;
 }
 
-/* Edit distance, bounded to short strings (city names). */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
-
-	if (la > 64 || lb > 64)
-		return 1000;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) :
-			    (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
-	}
-	return prev[lb];
-}
-
 const struct geo_city *
 geo_city_suggest(const char *name)
 {
 	const struct geo_city *best = NULL;
-	size_t bestd = (size_t)-1, limit;
+	size_t bestd = (size_t)-1;
 	char key[64];
 
 	if (name == NULL || normalise(name, key, sizeof(key)) < 0)
 		return NULL;
-	limit = strlen(key) / 3 > 2 ? strlen(key) / 3 : 2;
 	for (size_t i = 0; i < NCITIES; i++) {
-		size_t d = edit_distance(key, cities[i].name);
+		size_t d = suggest_distance(key, cities[i].name);
 		if (d < bestd) {
 			bestd = d;
 			best = &cities[i];
 		}
 	}
-	return bestd <= limit ? best : NULL;
+	return best != NULL && suggest_close(key, bestd) ? best : NULL;
 }
 
 double

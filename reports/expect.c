@@ -48,34 +48,10 @@ expect_status_name(enum expect_status s)
 	}
 }
 
-const char *
-expect_unit(enum sc_metric m)
-{
-	switch (m) {
-	case SC_M_LATENCY_MEAN:
-	case SC_M_LATENCY_P50:
-	case SC_M_LATENCY_P95:
-	case SC_M_LATENCY_P99:
-	case SC_M_JITTER:
-	case SC_M_DELAY_MEAN:
-		return "ns";
-	case SC_M_LOSS:
-	case SC_M_UTILISATION:
-		return "fraction";
-	case SC_M_THROUGHPUT:
-		return "bps";
-	case SC_M_QUEUE_MAX:
-		return "bytes";
-	case SC_M_DELIVERED:
-	default:
-		return "packets";
-	}
-}
-
 char *
 expect_fmt_value(enum sc_metric m, double v, char *buf, size_t len)
 {
-	const char *u = expect_unit(m);
+	const char *u = sc_metric_unit(m);
 
 	if (isnan(v))
 		snprintf(buf, len, "no data");

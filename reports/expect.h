@@ -21,9 +21,6 @@ const char *expect_status_name(enum expect_status s);
 /* The metric's value for people: "182.3ms", "0.41%", "1.95 Mbps". */
 char *expect_fmt_value(enum sc_metric m, double v, char *buf, size_t len);
 
-/* The unit a metric is recorded in ("ns", "fraction", "bps", ...). */
-const char *expect_unit(enum sc_metric m);
-
 /*
  * "FILE:LINE:COL: flow erp latency-p95 below 250ms: measured 182.3ms: pass"
  * into buf; returns buf.

@@ -101,7 +101,7 @@ make_dirs(const char *path, char *err, size_t errlen)
 			char c = *p;
 			*p = '\0';
 			if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
-				snprintf(err, errlen, "%s: cannot create: %s",
+				snprintf(err, errlen, "%.900s: cannot create: %s",
 				    buf, strerror(errno));
 				return -1;
 			}

@@ -1311,13 +1311,9 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 	}
 }
 
-/* A bound in the metric's own unit. */
-static int
-parse_bound(struct ld *L, const yaml_node_t *v, enum sc_metric m, double *out)
+const char *
+sc_metric_unit(enum sc_metric m)
 {
-	sb_time t;
-	uint64_t u;
-
 	switch (m) {
 	case SC_M_LATENCY_MEAN:
 	case SC_M_LATENCY_P50:
@@ -1325,31 +1321,49 @@ parse_bound(struct ld *L, const yaml_node_t *v, enum sc_metric m, double *out)
 	case SC_M_LATENCY_P99:
 	case SC_M_JITTER:
 	case SC_M_DELAY_MEAN:
+		return "ns";
+	case SC_M_LOSS:
+	case SC_M_UTILISATION:
+		return "fraction";
+	case SC_M_THROUGHPUT:
+		return "bps";
+	case SC_M_QUEUE_MAX:
+		return "bytes";
+	case SC_M_DELIVERED:
+	default:
+		return "packets";
+	}
+}
+
+/* A bound in the metric's own unit. */
+static int
+parse_bound(struct ld *L, const yaml_node_t *v, enum sc_metric m, double *out)
+{
+	const char *unit = sc_metric_unit(m);
+	sb_time t;
+	uint64_t u;
+
+	if (strcmp(unit, "ns") == 0) {
 		if (get_time(L, v, "bound", &t) < 0)
 			return -1;
 		*out = (double)t;
 		return 0;
-	case SC_M_LOSS:
-	case SC_M_UTILISATION:
-		return get_fraction(L, v, "bound", out);
-	case SC_M_THROUGHPUT:
-		if (get_rate(L, v, "bound", &u) < 0)
-			return -1;
-		*out = (double)u;
-		return 0;
-	case SC_M_QUEUE_MAX:
-		if (get_size(L, v, "bound", &u) < 0)
-			return -1;
-		*out = (double)u;
-		return 0;
-	default:
-		return get_number(L, v, "bound", 0, 1e18, out);
 	}
+	if (strcmp(unit, "fraction") == 0)
+		return get_fraction(L, v, "bound", out);
+	if (strcmp(unit, "bps") == 0 || strcmp(unit, "bytes") == 0) {
+		if ((unit[1] == 'p' ? get_rate(L, v, "bound", &u) :
+		    get_size(L, v, "bound", &u)) < 0)
+			return -1;
+		*out = (double)u;
+		return 0;
+	}
+	return get_number(L, v, "bound", 0, 1e18, out);
 }
 
-static void
-target_text(const struct scenario *sc, const struct sc_target *t, char *buf,
-    size_t len)
+void
+sc_target_name(const struct scenario *sc, const struct sc_target *t,
+    char *buf, size_t len)
 {
 	switch (t->kind) {
 	case SC_T_FLOW:
@@ -1459,9 +1473,9 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 				return ydoc_err(L->d, v, "window ends after the "
 				    "end of the run");
 		}
-		target_text(sc, &e->subject, subj, sizeof(subj));
+		sc_target_name(sc, &e->subject, subj, sizeof(subj));
 		if (e->bound_is_ref)
-			target_text(sc, &e->ref, ref, sizeof(ref));
+			sc_target_name(sc, &e->ref, ref, sizeof(ref));
 		else
 			snprintf(ref, sizeof(ref), "%s", ydoc_str(bnode));
 		win[0] = '\0';

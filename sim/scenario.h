@@ -213,5 +213,11 @@ void scenario_free(struct scenario *sc);
 /* Names for results and messages. */
 const char *sc_metric_name(enum sc_metric m);
 const char *sc_op_name(enum sc_op op);
+/* The unit a metric is measured and recorded in: "ns", "fraction", "bps",
+ * "bytes" or "packets". */
+const char *sc_metric_unit(enum sc_metric m);
+/* A subject for people: "flow erp", "link branch/wan1", "backbone a-b". */
+void sc_target_name(const struct scenario *sc, const struct sc_target *t,
+    char *buf, size_t len);
 
 #endif

@@ -1415,7 +1415,7 @@ record_final_metrics(struct world *w, sb_time end)
 			if (!isnan(v))
 				rec_check(w, recorder_metric(w->rec, "flow",
 				    sc->apps[i].name, sc_metric_name(flow_m[m]),
-				    v, expect_unit(flow_m[m])));
+				    v, sc_metric_unit(flow_m[m])));
 		}
 	for (size_t i = 0; i < sc->nsites; i++)
 		for (size_t m = 0; m < sizeof(site_m) / sizeof(*site_m); m++) {
@@ -1424,7 +1424,7 @@ record_final_metrics(struct world *w, sb_time end)
 			if (!isnan(v))
 				rec_check(w, recorder_metric(w->rec, "site",
 				    sc->sites[i].name, sc_metric_name(site_m[m]),
-				    v, expect_unit(site_m[m])));
+				    v, sc_metric_unit(site_m[m])));
 		}
 	for (size_t i = 0; i < w->nchans; i++) {
 		struct link_stats s[2];
@@ -1435,39 +1435,8 @@ record_final_metrics(struct world *w, sb_time end)
 			if (!isnan(v))
 				rec_check(w, recorder_metric(w->rec, "link",
 				    w->chans[i]->name, sc_metric_name(link_m[m]),
-				    v, expect_unit(link_m[m])));
+				    v, sc_metric_unit(link_m[m])));
 		}
-	}
-}
-
-static void
-target_name(const struct world *w, const struct sc_target *t, char *buf,
-    size_t len)
-{
-	const struct scenario *sc = w->sc;
-
-	switch (t->kind) {
-	case SC_T_FLOW:
-		snprintf(buf, len, "flow %s", sc->apps[t->i].name);
-		break;
-	case SC_T_SITE:
-		snprintf(buf, len, "site %s", sc->sites[t->i].name);
-		break;
-	case SC_T_SITE_LINK:
-		snprintf(buf, len, "link %s/%s", sc->sites[t->i].name,
-		    sc->sites[t->i].links[t->j].name);
-		break;
-	case SC_T_BACKBONE:
-		snprintf(buf, len, "backbone %s-%s", sc->pops[t->i].name,
-		    sc->pops[t->j].name);
-		break;
-	case SC_T_INTERNET:
-		snprintf(buf, len, "internet %s-%s", w->inet[t->i].a->name,
-		    w->inet[t->i].b->name);
-		break;
-	default:
-		snprintf(buf, len, "?");
-		break;
 	}
 }
 
@@ -1500,7 +1469,7 @@ world_finish(struct world *w, sb_time end, int evaluate, FILE *out)
 		expect_message(sc->path, e, m, b, st, msg, sizeof(msg));
 		if (out != NULL)
 			fprintf(out, "%s\n", msg);
-		target_name(w, &e->subject, subj, sizeof(subj));
+		sc_target_name(sc, &e->subject, subj, sizeof(subj));
 		if (w->rec != NULL) {
 			struct rec_expect re = {
 				.idx = (int)i, .line = e->loc.line,

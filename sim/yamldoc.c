@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/suggest.h"
 #include "sim/yamldoc.h"
 
 struct ydoc {
@@ -150,46 +151,20 @@ ydoc_want_str(struct ydoc *d, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), prev[65], cur[65];
-
-	if (la > 64 || lb > 64)
-		return 1000;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			if (prev[j] + 1 < best)
-				best = prev[j] + 1;
-			if (cur[j - 1] + 1 < best)
-				best = cur[j - 1] + 1;
-			cur[j] = best;
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
-	}
-	return prev[lb];
-}
-
 const char *
 ydoc_suggest(const char *word, const char *const *words)
 {
 	const char *best = NULL;
-	size_t bestd = (size_t)-1, limit = strlen(word) / 3;
+	size_t bestd = (size_t)-1;
 
-	if (limit < 2)
-		limit = 2;
 	for (size_t i = 0; words[i] != NULL; i++) {
-		size_t dist = edit_distance(word, words[i]);
+		size_t dist = suggest_distance(word, words[i]);
 		if (dist < bestd) {
 			bestd = dist;
 			best = words[i];
 		}
 	}
-	return bestd <= limit ? best : NULL;
+	return best != NULL && suggest_close(word, bestd) ? best : NULL;
 }
 
 int
