@@ -3,6 +3,8 @@
  * schedules one more at now + an exponential increment, so the queue stays
  * at N.  Prints the kernel's rate (events run per wall second) at 10^3,
  * 10^5 and 10^6 pending.  A figure to read, not a pass/fail test.
+ *
+ *   bench/hold [EVENTS [ONLY_THIS_PENDING_COUNT]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,11 +80,15 @@ main(int argc, char **argv)
 {
 	size_t sizes[] = { 1000, 100000, 1000000 };
 	uint64_t events = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000000;
+	size_t only = argc > 2 ? strtoull(argv[2], NULL, 10) : 0;
 
 	printf("hold model: schedule-one-pop-one, exponential increments\n");
 	printf("%12s %16s %12s\n", "pending", "events/s", "ns/event");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		double rate = run_hold(sizes[i], events);
+		double rate;
+		if (only != 0 && sizes[i] != only)
+			continue;
+		rate = run_hold(sizes[i], events);
 		printf("%12zu %16.0f %12.1f\n", sizes[i], rate, 1e9 / rate);
 	}
 	return 0;

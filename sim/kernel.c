@@ -428,15 +428,18 @@ kernel_at(struct kernel *k, sb_time t, kernel_fn fn, void *a, void *b)
 		k->free_head = e->next;
 		e->t = t;
 		e->seq = k->seq;
-		for (int r = k->nrungs - 1; r >= 0; r--) {
-			if (t < k->rungs[r].end) {
-				rung_put(k, &k->rungs[r], idx, e);
-				goto placed;
-			}
+		/* Rungs nest: each deeper rung ends no later than the one
+		 * above it.  Most events go far ahead, so search from the
+		 * shallowest rung down to the deepest that still covers t. */
+		if (k->nrungs == 0 || t >= k->rungs[0].end) {
+			top_put(k, idx, e);
+		} else {
+			int r = 0;
+			while (r + 1 < k->nrungs && t < k->rungs[r + 1].end)
+				r++;
+			rung_put(k, &k->rungs[r], idx, e);
 		}
-		top_put(k, idx, e);
 	}
-placed:
 	e->t = t;
 	e->seq = k->seq++;
 	e->fn = fn;
