@@ -86,30 +86,33 @@ get_time(struct ld *L, const yaml_node_t *n, const char *what, sb_time *out)
 	return 0;
 }
 
+/* A quantity that parses to a uint64 (a rate, a size). */
+typedef int (*u64_parser)(const char *, uint64_t *, char *, size_t);
+
 static int
-get_rate(struct ld *L, const yaml_node_t *n, const char *what, uint64_t *out)
+get_u64(struct ld *L, const yaml_node_t *n, const char *what, u64_parser parse,
+    uint64_t *out)
 {
 	char err[256];
 	const char *s;
 
 	if (ydoc_want_str(L->d, n, what, &s) < 0)
 		return -1;
-	if (units_rate(s, out, err, sizeof(err)) < 0)
+	if (parse(s, out, err, sizeof(err)) < 0)
 		return ydoc_err(L->d, n, "%s: %s", what, err);
 	return 0;
 }
 
 static int
+get_rate(struct ld *L, const yaml_node_t *n, const char *what, uint64_t *out)
+{
+	return get_u64(L, n, what, units_rate, out);
+}
+
+static int
 get_size(struct ld *L, const yaml_node_t *n, const char *what, uint64_t *out)
 {
-	char err[256];
-	const char *s;
-
-	if (ydoc_want_str(L->d, n, what, &s) < 0)
-		return -1;
-	if (units_size(s, out, err, sizeof(err)) < 0)
-		return ydoc_err(L->d, n, "%s: %s", what, err);
-	return 0;
+	return get_u64(L, n, what, units_size, out);
 }
 
 static int

@@ -201,25 +201,9 @@ ydoc_check_keys(struct ydoc *d, const yaml_node_t *map, const char *what,
 	return 0;
 }
 
-yaml_node_t *
-ydoc_key(struct ydoc *d, const yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	    p++) {
-		yaml_node_t *k = yaml_document_get_node(&d->doc, p->key);
-		const char *s = ydoc_str(k);
-		if (s != NULL && strcmp(s, key) == 0)
-			return k;
-	}
-	return NULL;
-}
-
-yaml_node_t *
-ydoc_get(struct ydoc *d, const yaml_node_t *map, const char *key)
+/* The pair under key in a mapping, or NULL. */
+static yaml_node_pair_t *
+find_pair(struct ydoc *d, const yaml_node_t *map, const char *key)
 {
 	yaml_node_pair_t *p;
 
@@ -229,9 +213,25 @@ ydoc_get(struct ydoc *d, const yaml_node_t *map, const char *key)
 	    p++) {
 		const char *s = ydoc_str(yaml_document_get_node(&d->doc, p->key));
 		if (s != NULL && strcmp(s, key) == 0)
-			return yaml_document_get_node(&d->doc, p->value);
+			return p;
 	}
 	return NULL;
+}
+
+yaml_node_t *
+ydoc_key(struct ydoc *d, const yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *p = find_pair(d, map, key);
+
+	return p ? yaml_document_get_node(&d->doc, p->key) : NULL;
+}
+
+yaml_node_t *
+ydoc_get(struct ydoc *d, const yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *p = find_pair(d, map, key);
+
+	return p ? yaml_document_get_node(&d->doc, p->value) : NULL;
 }
 
 size_t
