@@ -330,6 +330,22 @@ static const char *const jitter_models[] = { "none", "uniform", "normal",
 static const char *const loss_models[] = { "none", "bernoulli",
 	"gilbert-elliott", "trace", NULL };
 
+/* A model written as a mapping: its keys checked, and which `model:`. */
+static int
+get_model(struct ld *L, const yaml_node_t *n, const char *what,
+    const char *const *keys, const char *label, const char *const *models,
+    int *kind)
+{
+	yaml_node_t *v;
+
+	if (ydoc_want_map(L->d, n, what) < 0 ||
+	    ydoc_check_keys(L->d, n, what, keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "model")) == NULL)
+		return ydoc_err(L->d, n, "%s: 'model' is required", what);
+	return get_word(L, v, label, models, kind);
+}
+
 static int
 parse_jitter(struct ld *L, const yaml_node_t *n, const char *what,
     struct jitter_spec *j)
@@ -350,13 +366,8 @@ parse_jitter(struct ld *L, const yaml_node_t *n, const char *what,
 			j->kind = JITTER_NONE;
 		return 0;
 	}
-	if (ydoc_want_map(L->d, n, what) < 0 ||
-	    ydoc_check_keys(L->d, n, what, keys) < 0)
-		return -1;
-	if ((v = ydoc_get(L->d, n, "model")) == NULL)
-		return ydoc_err(L->d, n, "%s: 'model' is required (%s)", what,
-		    "none, uniform, normal, pareto or table");
-	if (get_word(L, v, "jitter model", jitter_models, &kind) < 0)
+	if (get_model(L, n, what, keys, "jitter model", jitter_models,
+	    &kind) < 0)
 		return -1;
 	j->kind = (enum jitter_kind)kind;
 	j->shape = 2.5;
@@ -454,13 +465,7 @@ parse_loss(struct ld *L, const yaml_node_t *n, const char *what,
 			s->kind = LOSS_NONE;
 		return 0;
 	}
-	if (ydoc_want_map(L->d, n, what) < 0 ||
-	    ydoc_check_keys(L->d, n, what, keys) < 0)
-		return -1;
-	if ((v = ydoc_get(L->d, n, "model")) == NULL)
-		return ydoc_err(L->d, n, "%s: 'model' is required (%s)", what,
-		    "none, bernoulli, gilbert-elliott or trace");
-	if (get_word(L, v, "loss model", loss_models, &kind) < 0)
+	if (get_model(L, n, what, keys, "loss model", loss_models, &kind) < 0)
 		return -1;
 	s->kind = (enum loss_kind)kind;
 	s->bad_loss = 1.0;
