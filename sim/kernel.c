@@ -22,12 +22,20 @@
  * from time to place is a function of time), and the heap orders by (time,
  * sequence number): events at one instant run in the order scheduled.
  *
- * Events live in slabs and are recycled through a free list; bucket lists
- * are threaded through the events themselves, so steady-state scheduling
- * touches no allocator.  A handle is (generation << 32 | index); the
- * generation moves on every time a slot is freed, so a stale handle never
- * cancels a newer event.  Cancellation marks the event, which is dropped
- * when it reaches the bottom.
+ * Events live in slabs and are recycled through a free list; buckets are
+ * growable arrays of event indices that keep their capacity, so a run in
+ * steady state schedules without malloc.  Passes over a bucket read its
+ * index array in order and prefetch the events a few places ahead, so
+ * their cache misses overlap.  (Buckets threaded through the events as
+ * linked lists were simpler but made every pass a chain of dependent
+ * misses: about 40% slower at 10^5 pending in the hold model.  Copying
+ * whole events into the buckets was slower still: twelve times the bytes
+ * written per insert.)
+ *
+ * A handle is (generation << 32 | index); the generation moves on every
+ * time a slot is freed, so a stale handle never cancels a newer event.
+ * Cancellation marks the event, which is dropped when it reaches the
+ * bottom.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +64,17 @@ struct bent {
 	uint32_t idx;
 };
 
+/* A growable array of event indices; keeps its capacity when emptied. */
+struct ivec {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
 struct rung {
 	sb_time base, end;   /* times covered: [base, end) */
 	unsigned shift;      /* bucket width 2^shift ns */
 	uint32_t nb, cur;
-	uint32_t *head, *count;
+	struct ivec *b;
 	size_t cap;          /* buckets allocated; kept across reuse */
 };
 
@@ -78,8 +92,7 @@ struct kernel {
 	struct rung rungs[MAX_RUNGS];
 	int nrungs;
 
-	uint32_t top_head;
-	size_t top_n;
+	struct ivec top;
 	sb_time top_min, top_max;
 
 	struct ev **slabs;
@@ -105,7 +118,6 @@ kernel_new(void)
 	if (k == NULL)
 		return NULL;
 	k->free_head = EV_NONE;
-	k->top_head = EV_NONE;
 	k->bottom_end = INT64_MIN;
 	return k;
 }
@@ -118,9 +130,11 @@ kernel_free(struct kernel *k)
 	for (size_t i = 0; i < k->nslabs; i++)
 		free(k->slabs[i]);
 	for (int i = 0; i < MAX_RUNGS; i++) {
-		free(k->rungs[i].head);
-		free(k->rungs[i].count);
+		for (size_t j = 0; j < k->rungs[i].cap; j++)
+			free(k->rungs[i].b[j].v);
+		free(k->rungs[i].b);
 	}
+	free(k->top.v);
 	free(k->slabs);
 	free(k->bh);
 	free(k);
@@ -233,30 +247,48 @@ bh_reserve(struct kernel *k, size_t n)
 /* ---- rungs ---- */
 
 static int
-rung_reserve(struct rung *g, uint32_t nb)
+ivec_push(struct ivec *v, uint32_t idx)
 {
-	uint32_t *h, *c;
-
-	if (nb > g->cap) {
-		h = realloc(g->head, nb * sizeof(*h));
-		if (h == NULL)
+	if (v->n == v->cap) {
+		uint32_t cap = v->cap ? 2 * v->cap : 8;
+		uint32_t *nv = realloc(v->v, cap * sizeof(*nv));
+		if (nv == NULL)
 			return -1;
-		g->head = h;
-		c = realloc(g->count, nb * sizeof(*c));
-		if (c == NULL)
-			return -1;
-		g->count = c;
-		g->cap = nb;
+		v->v = nv;
+		v->cap = cap;
 	}
-	for (uint32_t i = 0; i < nb; i++) {
-		g->head[i] = EV_NONE;
-		g->count[i] = 0;
-	}
+	v->v[v->n++] = idx;
 	return 0;
 }
 
+/* Touch the events a few places ahead of a pass over an index array, so
+ * their cache misses overlap instead of queueing one behind another. */
+#define PREFETCH_AHEAD 8
 static inline void
-rung_put(struct kernel *k, struct rung *g, uint32_t idx, struct ev *e)
+prefetch_ev(const struct kernel *k, const uint32_t *v, size_t i, size_t n)
+{
+	if (i + PREFETCH_AHEAD < n)
+		__builtin_prefetch(ev_at(k, v[i + PREFETCH_AHEAD]));
+}
+
+static int
+rung_reserve(struct rung *g, uint32_t nb)
+{
+	if (nb > g->cap) {
+		struct ivec *b = realloc(g->b, nb * sizeof(*b));
+		if (b == NULL)
+			return -1;
+		memset(b + g->cap, 0, (nb - g->cap) * sizeof(*b));
+		g->b = b;
+		g->cap = nb;
+	}
+	for (uint32_t i = 0; i < nb; i++)
+		g->b[i].n = 0;
+	return 0;
+}
+
+static inline int
+rung_put(struct rung *g, uint32_t idx, const struct ev *e)
 {
 	uint64_t i = e->t <= g->base ? 0 :
 	    (uint64_t)(e->t - g->base) >> g->shift;
@@ -265,18 +297,16 @@ rung_put(struct kernel *k, struct rung *g, uint32_t idx, struct ev *e)
 		i = g->cur;
 	if (i >= g->nb)
 		i = g->nb - 1;
-	e->next = g->head[i];
-	g->head[i] = idx;
-	g->count[i]++;
+	return ivec_push(&g->b[i], idx);
 }
 
 /*
- * Spread a list of n events with times in [lo, hi] over a new rung that
- * covers [lo, end).  Returns -1 (the list untouched) if memory runs out.
+ * Spread n events (indices in src, not an array of the new rung's depth)
+ * with times in [lo, hi] over a new rung that covers [lo, end).
  */
 static int
-rung_push(struct kernel *k, uint32_t list, size_t n, sb_time lo, sb_time hi,
-    sb_time end)
+rung_push(struct kernel *k, const uint32_t *src, size_t n, sb_time lo,
+    sb_time hi, sb_time end)
 {
 	struct rung *g = &k->rungs[k->nrungs];
 	uint64_t span = (uint64_t)hi - (uint64_t)lo;
@@ -293,47 +323,45 @@ rung_push(struct kernel *k, uint32_t list, size_t n, sb_time lo, sb_time hi,
 	g->nb = (uint32_t)((span >> shift) + 1);
 	g->cur = 0;
 	k->nrungs++;
-	while (list != EV_NONE) {
-		struct ev *e = ev_at(k, list);
-		uint32_t next = e->next;
-		rung_put(k, g, list, e);
-		list = next;
+	for (size_t i = 0; i < n; i++) {
+		prefetch_ev(k, src, i, n);
+		if (rung_put(g, src[i], ev_at(k, src[i])) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static void
-top_put(struct kernel *k, uint32_t idx, struct ev *e)
+static int
+top_put(struct kernel *k, uint32_t idx, const struct ev *e)
 {
-	if (k->top_n == 0 || e->t < k->top_min)
+	if (ivec_push(&k->top, idx) < 0)
+		return -1;
+	if (k->top.n == 1 || e->t < k->top_min)
 		k->top_min = e->t;
-	if (k->top_n == 0 || e->t > k->top_max)
+	if (k->top.n == 1 || e->t > k->top_max)
 		k->top_max = e->t;
-	e->next = k->top_head;
-	k->top_head = idx;
-	k->top_n++;
+	return 0;
 }
 
-/* Move a list into the (empty) bottom heap, dropping cancelled events. */
+/* Move events into the (empty) bottom heap, dropping cancelled ones. */
 static int
-bottom_fill(struct kernel *k, uint32_t list, size_t n)
+bottom_fill(struct kernel *k, const uint32_t *src, size_t n)
 {
 	if (bh_reserve(k, n) < 0)
 		return -1;
-	while (list != EV_NONE) {
-		struct ev *e = ev_at(k, list);
-		uint32_t next = e->next;
+	for (size_t i = 0; i < n; i++) {
+		struct ev *e = ev_at(k, src[i]);
+		prefetch_ev(k, src, i, n);
 		if (e->fn == NULL) {
 			k->cancelled--;
 			k->live--;
-			ev_release(k, list, e);
+			ev_release(k, src[i], e);
 		} else {
 			k->bh[k->bn].t = e->t;
 			k->bh[k->bn].seq = e->seq;
-			k->bh[k->bn].idx = list;
+			k->bh[k->bn].idx = src[i];
 			k->bn++;
 		}
-		list = next;
 	}
 	for (size_t i = k->bn / 2; i-- > 0;)
 		bh_sift_down(k->bh, k->bn, i);
@@ -349,56 +377,51 @@ refill(struct kernel *k)
 {
 	while (k->bn == 0) {
 		struct rung *g;
-		uint32_t i, list;
-		size_t n;
+		struct ivec *bk;
 		sb_time bend;
 
 		if (k->nrungs == 0) {
-			uint32_t list0 = k->top_head;
-			if (k->top_n == 0)
+			struct rung *r0 = &k->rungs[0];
+			if (k->top.n == 0)
 				return 0;
-			if (rung_push(k, list0, k->top_n, k->top_min,
-			    k->top_max, k->top_max < INT64_MAX ?
-			    k->top_max + 1 : INT64_MAX) < 0)
+			if (rung_push(k, k->top.v, k->top.n, k->top_min,
+			    k->top_max, 0) < 0)
 				return -1;
 			/* rung 0 covers exactly the range it was built on */
-			k->rungs[0].end = k->rungs[0].base +
-			    (sb_time)((uint64_t)k->rungs[0].nb << k->rungs[0].shift);
-			if (k->rungs[0].end < k->rungs[0].base)
-				k->rungs[0].end = INT64_MAX;
-			k->top_head = EV_NONE;
-			k->top_n = 0;
+			r0->end = r0->base +
+			    (sb_time)((uint64_t)r0->nb << r0->shift);
+			if (r0->end < r0->base)
+				r0->end = INT64_MAX;
+			k->top.n = 0;
 			continue;
 		}
 		g = &k->rungs[k->nrungs - 1];
-		while (g->cur < g->nb && g->count[g->cur] == 0)
+		while (g->cur < g->nb && g->b[g->cur].n == 0)
 			g->cur++;
 		if (g->cur == g->nb) {
 			k->nrungs--;
 			continue;
 		}
-		i = g->cur++;
-		list = g->head[i];
-		n = g->count[i];
-		g->head[i] = EV_NONE;
-		g->count[i] = 0;
+		bk = &g->b[g->cur++];
 		bend = g->cur == g->nb ? g->end :
 		    g->base + (sb_time)((uint64_t)g->cur << g->shift);
-		if (n > SPLIT_OVER && k->nrungs < MAX_RUNGS) {
+		if (bk->n > SPLIT_OVER && k->nrungs < MAX_RUNGS) {
 			sb_time lo = INT64_MAX, hi = INT64_MIN;
-			for (uint32_t j = list; j != EV_NONE; j = ev_at(k, j)->next) {
-				sb_time t = ev_at(k, j)->t;
+			for (uint32_t j = 0; j < bk->n; j++) {
+				sb_time t = ev_at(k, bk->v[j])->t;
 				lo = t < lo ? t : lo;
 				hi = t > hi ? t : hi;
 			}
 			if (hi > lo) {
-				if (rung_push(k, list, n, lo, hi, bend) < 0)
+				if (rung_push(k, bk->v, bk->n, lo, hi, bend) < 0)
 					return -1;
+				bk->n = 0;
 				continue;
 			}
 		}
-		if (bottom_fill(k, list, n) < 0)
+		if (bottom_fill(k, bk->v, bk->n) < 0)
 			return -1;
+		bk->n = 0;
 		k->bottom_end = bend;
 	}
 	return 1;
@@ -409,6 +432,7 @@ kernel_at(struct kernel *k, sb_time t, kernel_fn fn, void *a, void *b)
 {
 	uint32_t idx;
 	struct ev *e;
+	int rc;
 
 	if (k->free_head == EV_NONE && ev_grow(k) < 0)
 		return 0;
@@ -432,12 +456,17 @@ kernel_at(struct kernel *k, sb_time t, kernel_fn fn, void *a, void *b)
 		 * above it.  Most events go far ahead, so search from the
 		 * shallowest rung down to the deepest that still covers t. */
 		if (k->nrungs == 0 || t >= k->rungs[0].end) {
-			top_put(k, idx, e);
+			rc = top_put(k, idx, e);
 		} else {
 			int r = 0;
 			while (r + 1 < k->nrungs && t < k->rungs[r + 1].end)
 				r++;
-			rung_put(k, &k->rungs[r], idx, e);
+			rc = rung_put(&k->rungs[r], idx, e);
+		}
+		if (rc < 0) {
+			e->next = k->free_head;
+			k->free_head = idx;
+			return 0;
 		}
 	}
 	e->t = t;
