@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/kernel.h"
 
@@ -228,6 +229,169 @@ START_TEST(test_same_instant_from_callback)
 }
 END_TEST
 
+/*
+ * Reference check: every event scheduled is logged with its (time, sequence
+ * number); the run must execute exactly the uncancelled ones, in the order
+ * of sorting the log by time, then sequence.  Callbacks schedule more
+ * events and cancel pending ones (and try stale handles), and the pending
+ * count is checked against the reference after every event.
+ */
+enum { REF_MAX = 120000 };
+
+struct ref_ev {
+	sb_time t;
+	uint32_t seq;
+	uint8_t cancelled, ran;
+};
+
+struct ref {
+	struct kernel *k;
+	int dist;
+	uint64_t x;
+	struct ref_ev ev[REF_MAX];
+	sb_timer h[REF_MAX];
+	uint32_t order[REF_MAX];   /* ids as run */
+	uint32_t nev, nrun, pending, budget;
+	int bad_pending, bad_cancel;
+};
+
+static sb_time
+ref_gap(struct ref *r)
+{
+	uint64_t v = xs(&r->x);
+
+	switch (r->dist) {
+	case 0:     /* roughly exponential, mean ~1000 */
+		return (sb_time)((v % 1000) * ((v >> 20) % 4));
+	case 1:     /* many ties */
+		return (sb_time)(v % 3);
+	case 2:     /* all at one instant */
+		return 0;
+	case 3:     /* huge gaps mixed with tiny ones */
+		return (v & 1) ? (sb_time)(v >> 4) % ((sb_time)1 << 58) :
+		    (sb_time)(v % 5);
+	default:    /* bursts: many at a few far-apart instants */
+		return (v & 15) ? 0 : (sb_time)((v >> 8) % 1000000000);
+	}
+}
+
+static void ref_cb(void *a, void *b);
+
+static void
+ref_schedule(struct ref *r, sb_time t)
+{
+	uint32_t id = r->nev++;
+
+	if (t < kernel_now(r->k))
+		t = kernel_now(r->k);
+	r->ev[id].t = t;
+	r->ev[id].seq = id;
+	r->h[id] = kernel_at(r->k, t, ref_cb, r, (void *)(uintptr_t)id);
+	r->pending++;
+}
+
+static void
+ref_cb(void *a, void *b)
+{
+	struct ref *r = a;
+	uint32_t id = (uint32_t)(uintptr_t)b;
+	uint64_t v;
+
+	if (r->ev[id].cancelled || r->ev[id].ran)
+		r->bad_cancel++;
+	r->ev[id].ran = 1;
+	r->order[r->nrun++] = id;
+	r->pending--;
+	if (r->nev + 3 >= REF_MAX || r->budget == 0)
+		return;
+	r->budget--;
+	v = xs(&r->x);
+	ref_schedule(r, kernel_now(r->k) + ref_gap(r));
+	if ((v & 3) == 0)
+		ref_schedule(r, kernel_now(r->k) + ref_gap(r));
+	if ((v & 12) == 0 && r->nev > 0) {
+		/* cancel a random earlier event: pending ones must go,
+		 * ones that ran or were cancelled must report 0 */
+		uint32_t c = (uint32_t)((v >> 8) % r->nev);
+		int want = !r->ev[c].ran && !r->ev[c].cancelled;
+		int got = kernel_cancel(r->k, r->h[c]);
+		if (got != want)
+			r->bad_cancel++;
+		if (got) {
+			r->ev[c].cancelled = 1;
+			r->pending--;
+		}
+	}
+	if (kernel_pending(r->k) != r->pending)
+		r->bad_pending++;
+}
+
+static int
+ref_cmp(const void *x, const void *y)
+{
+	const struct ref_ev *a = x, *b = y;
+
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void
+ref_check(int dist, sb_time start, uint32_t initial)
+{
+	static struct ref r;
+	static struct ref_ev sorted[REF_MAX];
+	uint32_t n = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.k = kernel_new();
+	r.dist = dist;
+	r.x = 0x9E3779B97F4A7C15ULL ^ (uint64_t)dist;
+	r.budget = 90000;
+	for (uint32_t i = 0; i < initial; i++)
+		ref_schedule(&r, start + ref_gap(&r));
+	ck_assert_int_eq(kernel_pending(r.k), r.pending);
+	/* in slices, so run(until) with a bound is exercised too */
+	while (kernel_pending(r.k) > 0) {
+		sb_time now = kernel_now(r.k);
+		uint64_t v = xs(&r.x);
+		/* slices of any scale up to about 2^62 ns */
+		uint64_t len = ((v >> 8) % 5000) << ((v >> 32) % 50);
+		sb_time until = len > (uint64_t)(INT64_MAX - now) ?
+		    SB_TIME_NEVER : now + (sb_time)len;
+		kernel_run(r.k, until);
+		ck_assert(until == SB_TIME_NEVER || kernel_now(r.k) == until);
+	}
+	ck_assert_int_eq(r.bad_pending, 0);
+	ck_assert_int_eq(r.bad_cancel, 0);
+	for (uint32_t i = 0; i < r.nev; i++)
+		if (!r.ev[i].cancelled)
+			sorted[n++] = r.ev[i];
+	qsort(sorted, n, sizeof(sorted[0]), ref_cmp);
+	ck_assert_uint_eq(n, r.nrun);
+	for (uint32_t i = 0; i < n; i++)
+		if (sorted[i].seq != r.order[i])
+			ck_abort_msg("dist %d: event %u ran at place %u, "
+			    "reference says %u", dist, r.order[i], i,
+			    sorted[i].seq);
+	ck_assert_int_eq(kernel_pending(r.k), 0);
+	kernel_free(r.k);
+}
+
+START_TEST(test_reference_order)
+{
+	ref_check(0, 0, 3000);
+	ref_check(1, 0, 3000);
+	ref_check(2, 12345, 3000);
+	ref_check(3, 0, 3000);
+	ref_check(4, 0, 3000);
+	/* times near INT64_MAX / 2 */
+	ref_check(0, INT64_MAX / 2, 3000);
+	ref_check(3, INT64_MAX / 2 - 1000, 3000);
+	ref_check(4, INT64_MAX / 2, 100);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -242,6 +406,8 @@ main(void)
 	tcase_add_test(tc, test_poll_stops);
 	tcase_add_test(tc, test_stress_order);
 	tcase_add_test(tc, test_same_instant_from_callback);
+	tcase_add_test(tc, test_reference_order);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
