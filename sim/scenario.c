@@ -9,6 +9,7 @@
  * Nothing here allocates on behalf of the run: the structure is built once
  * and freed once.  On error, whatever was built is freed.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "sim/scenario.h"
+#include "sim/suggest.h"
 #include "sim/units.h"
 #include "sim/yamldoc.h"
 
@@ -28,6 +30,11 @@ struct ld {
 	struct ydoc *d;
 	struct scenario *sc;
 	char *dir;          /* the scenario file's folder, for trace files */
+	/* Whether backbone: and internet: default: gave a queue.  A pair or
+	 * path that changes its bandwidth keeps a queue that was written,
+	 * but one that was derived from the default bandwidth is derived
+	 * again from the new one. */
+	int bb_queue_given, inet_queue_given;
 };
 
 /* ---- small helpers ---- */
@@ -132,36 +139,13 @@ static int
 get_number(struct ld *L, const yaml_node_t *n, const char *what, double lo,
     double hi, double *out)
 {
-	const char *s;
-	char *end;
-
-	if (ydoc_want_str(L->d, n, what, &s) < 0)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end != '\0' || errno != 0 || !isfinite(*out))
-		return ydoc_err(L->d, n, "%s: '%s' is not a number", what, s);
-	if (*out < lo || *out > hi)
-		return ydoc_err(L->d, n, "%s: %s is outside [%g, %g]", what, s,
-		    lo, hi);
-	return 0;
+	return ydoc_want_number(L->d, n, what, lo, hi, out);
 }
 
 static int
 get_bool(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 {
-	const char *s;
-
-	if (ydoc_want_str(L->d, n, what, &s) < 0)
-		return -1;
-	if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)
-		*out = 1;
-	else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0)
-		*out = 0;
-	else
-		return ydoc_err(L->d, n, "%s: '%s' is not true or false", what,
-		    s);
-	return 0;
+	return ydoc_want_bool(L->d, n, what, out);
 }
 
 /* One of a list of words; *out is its index. */
@@ -212,7 +196,12 @@ get_city(struct ld *L, const yaml_node_t *n, const char *what)
 	return NULL;
 }
 
-/* Index of a name in an array of structs whose first member is char *name. */
+/*
+ * Index of a name in an array of structs whose first member is char *name.
+ * A linear scan: loading is O(n^2) in the number of things of one kind,
+ * which stays well under a second for the thousands a scenario holds; a
+ * hash table would be the change if files grow to hundreds of thousands.
+ */
 #define FIND(arr, n, s) find_name((const void *)(arr), (n), sizeof(*(arr)), (s))
 static int
 find_name(const void *arr, size_t n, size_t stride, const char *s)
@@ -225,27 +214,87 @@ find_name(const void *arr, size_t n, size_t stride, const char *s)
 	return -1;
 }
 
+/*
+ * " (did you mean 'x'?)" for the declared name closest to s, or "" when
+ * none is close; buf holds the text.  Same array layout as find_name.
+ */
+#define HINT(buf, arr, n, s) \
+	near_name((buf), sizeof(buf), (const void *)(arr), (n), sizeof(*(arr)), (s))
+static const char *
+near_name(char *buf, size_t len, const void *arr, size_t n, size_t stride,
+    const char *s)
+{
+	const char *best = NULL;
+	size_t bestd = (size_t)-1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = *(char *const *)((const char *)arr +
+		    i * stride);
+		size_t dist = suggest_distance(s, name);
+		if (dist < bestd) {
+			bestd = dist;
+			best = name;
+		}
+	}
+	if (best == NULL || !suggest_close(s, bestd))
+		return "";
+	snprintf(buf, len, " (did you mean '%s'?)", best);
+	return buf;
+}
+
 static int
 ref_pop(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 {
+	char hint[128];
 	const char *s;
 
 	if (ydoc_want_str(L->d, n, what, &s) < 0)
 		return -1;
 	if ((*out = FIND(L->sc->pops, L->sc->npops, s)) < 0)
-		return ydoc_err(L->d, n, "%s: no PoP named '%s'", what, s);
+		return ydoc_err(L->d, n, "%s: no PoP named '%s'%s", what, s,
+		    HINT(hint, L->sc->pops, L->sc->npops, s));
 	return 0;
 }
 
 static int
 ref_site(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 {
+	char hint[128];
 	const char *s;
 
 	if (ydoc_want_str(L->d, n, what, &s) < 0)
 		return -1;
 	if ((*out = FIND(L->sc->sites, L->sc->nsites, s)) < 0)
-		return ydoc_err(L->d, n, "%s: no site named '%s'", what, s);
+		return ydoc_err(L->d, n, "%s: no site named '%s'%s", what, s,
+		    HINT(hint, L->sc->sites, L->sc->nsites, s));
+	return 0;
+}
+
+/* A link of site st by name, or -1 with the error. */
+static int
+ref_link_of(struct ld *L, const yaml_node_t *n, const char *what,
+    const struct sc_site *st, const char *s, int *out)
+{
+	char hint[128];
+
+	if ((*out = FIND(st->links, st->nlinks, s)) < 0)
+		return ydoc_err(L->d, n, "%s: site '%s' has no link named "
+		    "'%s'%s", what, st->name, s,
+		    HINT(hint, st->links, st->nlinks, s));
+	return 0;
+}
+
+static int
+ref_app(struct ld *L, const yaml_node_t *n, const char *what, int *out)
+{
+	char hint[128];
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	if ((*out = FIND(L->sc->apps, L->sc->napps, s)) < 0)
+		return ydoc_err(L->d, n, "%s: no application named '%s'%s",
+		    what, s, HINT(hint, L->sc->apps, L->sc->napps, s));
 	return 0;
 }
 
@@ -255,8 +304,7 @@ ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
     int *li)
 {
 	const char *s, *slash;
-	char site[128];
-	const struct sc_site *st;
+	char site[128], hint[128];
 
 	if (ydoc_want_str(L->d, n, what, &s) < 0)
 		return -1;
@@ -267,12 +315,9 @@ ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
 	memcpy(site, s, (size_t)(slash - s));
 	site[slash - s] = '\0';
 	if ((*si = FIND(L->sc->sites, L->sc->nsites, site)) < 0)
-		return ydoc_err(L->d, n, "%s: no site named '%s'", what, site);
-	st = &L->sc->sites[*si];
-	if ((*li = FIND(st->links, st->nlinks, slash + 1)) < 0)
-		return ydoc_err(L->d, n, "%s: site '%s' has no link named '%s'",
-		    what, site, slash + 1);
-	return 0;
+		return ydoc_err(L->d, n, "%s: no site named '%s'%s", what, site,
+		    HINT(hint, L->sc->sites, L->sc->nsites, site));
+	return ref_link_of(L, n, what, &L->sc->sites[*si], slash + 1, li);
 }
 
 /* A pair written [a, b]; returns the two item nodes. */
@@ -325,6 +370,20 @@ ref_internet(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 
 /* ---- link parameters ---- */
 
+/* "WHAT: KEY" (sep ": ") or "WHAT KEY" (sep " "): the label of a value, so
+ * that a message names the object as well as the key. */
+static const char *
+label(char *buf, size_t len, const char *what, const char *sep,
+    const char *key)
+{
+	/* a label cut short still names the place; the test quiets gcc */
+	if (snprintf(buf, len, "%s%s%s", what, sep, key) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+#define SUB(key) label(lbl, sizeof(lbl), what, " ", (key))
+#define KEY(key) label(lbl, sizeof(lbl), what, ": ", (key))
+
 static const char *const jitter_models[] = { "none", "uniform", "normal",
 	"pareto", "table", NULL };
 static const char *const loss_models[] = { "none", "bernoulli",
@@ -355,6 +414,7 @@ parse_jitter(struct ld *L, const yaml_node_t *n, const char *what,
 	yaml_node_t *v;
 	int kind = JITTER_UNIFORM;
 	double shape;
+	char lbl[256];
 
 	memset(j, 0, sizeof(*j));
 	if (n->type == YAML_SCALAR_NODE) {
@@ -366,30 +426,30 @@ parse_jitter(struct ld *L, const yaml_node_t *n, const char *what,
 			j->kind = JITTER_NONE;
 		return 0;
 	}
-	if (get_model(L, n, what, keys, "jitter model", jitter_models,
+	if (get_model(L, n, what, keys, SUB("model"), jitter_models,
 	    &kind) < 0)
 		return -1;
 	j->kind = (enum jitter_kind)kind;
 	j->shape = 2.5;
 	if ((v = ydoc_get(L->d, n, "amount")) != NULL &&
-	    get_time(L, v, "jitter amount", &j->amount) < 0)
+	    get_time(L, v, SUB("amount"), &j->amount) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, n, "shape")) != NULL) {
-		if (get_number(L, v, "jitter shape", 0.01, 100, &shape) < 0)
+		if (get_number(L, v, SUB("shape"), 0.01, 100, &shape) < 0)
 			return -1;
 		j->shape = shape;
 	}
 	if ((v = ydoc_get(L->d, n, "table")) != NULL) {
-		if (ydoc_want_seq(L->d, v, "jitter table") < 0)
+		if (ydoc_want_seq(L->d, v, SUB("table")) < 0)
 			return -1;
 		if (ydoc_len(v) == 0)
-			return ydoc_err(L->d, v, "jitter table is empty");
+			return ydoc_err(L->d, v, "%s is empty", SUB("table"));
 		j->table = xcalloc(L, v, ydoc_len(v), sizeof(*j->table));
 		if (j->table == NULL)
 			return -1;
 		j->table_len = ydoc_len(v);
 		for (size_t i = 0; i < ydoc_len(v); i++)
-			if (get_time(L, ydoc_item(L->d, v, i), "jitter table",
+			if (get_time(L, ydoc_item(L->d, v, i), SUB("table"),
 			    &j->table[i]) < 0)
 				return -1;
 	}
@@ -404,38 +464,40 @@ parse_jitter(struct ld *L, const yaml_node_t *n, const char *what,
 }
 
 static int
-read_trace(struct ld *L, const yaml_node_t *n, struct loss_spec *s)
+read_trace(struct ld *L, const yaml_node_t *n, const char *what,
+    struct loss_spec *s)
 {
 	const char *name;
-	char path[4096];
+	char path[4096], lbl[256];
 	FILE *f;
 	int c;
 	size_t cap = 0;
 
-	if (ydoc_want_str(L->d, n, "loss trace file", &name) < 0)
+	if (ydoc_want_str(L->d, n, SUB("file"), &name) < 0)
 		return -1;
 	if (name[0] == '/')
 		snprintf(path, sizeof(path), "%s", name);
 	else
 		snprintf(path, sizeof(path), "%s/%s", L->dir, name);
 	if ((f = fopen(path, "r")) == NULL)
-		return ydoc_err(L->d, n, "loss trace file '%s': %s", path,
+		return ydoc_err(L->d, n, "%s trace file '%s': %s", what, path,
 		    strerror(errno));
 	while ((c = fgetc(f)) != EOF) {
 		if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == ',')
 			continue;
 		if (c != '0' && c != '1') {
 			fclose(f);
-			return ydoc_err(L->d, n, "loss trace file '%s': only 0 "
-			    "and 1 are allowed, found '%c'", path, c);
+			return ydoc_err(L->d, n, "%s trace file '%s': only 0 "
+			    "and 1 are allowed, found byte 0x%02x", what, path,
+			    (unsigned)c);
 		}
 		if (s->trace_len == cap) {
 			uint8_t *t;
 			cap = cap ? 2 * cap : 1024;
 			if (cap > MAX_FILE || (t = realloc(s->trace, cap)) == NULL) {
 				fclose(f);
-				return ydoc_err(L->d, n, "loss trace file '%s' "
-				    "is too large", path);
+				return ydoc_err(L->d, n, "%s trace file '%s' "
+				    "is too large", what, path);
 			}
 			s->trace = t;
 		}
@@ -443,7 +505,8 @@ read_trace(struct ld *L, const yaml_node_t *n, struct loss_spec *s)
 	}
 	fclose(f);
 	if (s->trace_len == 0)
-		return ydoc_err(L->d, n, "loss trace file '%s' is empty", path);
+		return ydoc_err(L->d, n, "%s trace file '%s' is empty", what,
+		    path);
 	return 0;
 }
 
@@ -455,6 +518,7 @@ parse_loss(struct ld *L, const yaml_node_t *n, const char *what,
 		"bad-loss", "good-loss", "file", NULL };
 	yaml_node_t *v;
 	int kind;
+	char lbl[256];
 
 	memset(s, 0, sizeof(*s));
 	if (n->type == YAML_SCALAR_NODE) {
@@ -465,7 +529,7 @@ parse_loss(struct ld *L, const yaml_node_t *n, const char *what,
 			s->kind = LOSS_NONE;
 		return 0;
 	}
-	if (get_model(L, n, what, keys, "loss model", loss_models, &kind) < 0)
+	if (get_model(L, n, what, keys, SUB("model"), loss_models, &kind) < 0)
 		return -1;
 	s->kind = (enum loss_kind)kind;
 	s->bad_loss = 1.0;
@@ -474,29 +538,29 @@ parse_loss(struct ld *L, const yaml_node_t *n, const char *what,
 		if ((v = ydoc_get(L->d, n, "rate")) == NULL)
 			return ydoc_err(L->d, n, "%s: bernoulli needs 'rate'",
 			    what);
-		return get_fraction(L, v, "loss rate", &s->rate);
+		return get_fraction(L, v, SUB("rate"), &s->rate);
 	case LOSS_GILBERT_ELLIOTT:
 		if ((v = ydoc_get(L->d, n, "p")) == NULL)
 			return ydoc_err(L->d, n, "%s: gilbert-elliott needs 'p' "
 			    "(good to bad) and 'r' (bad to good)", what);
-		if (get_fraction(L, v, "loss p", &s->p) < 0)
+		if (get_fraction(L, v, SUB("p"), &s->p) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, n, "r")) == NULL)
 			return ydoc_err(L->d, n, "%s: gilbert-elliott needs 'r' "
 			    "(bad to good)", what);
-		if (get_fraction(L, v, "loss r", &s->r) < 0)
+		if (get_fraction(L, v, SUB("r"), &s->r) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, n, "bad-loss")) != NULL &&
-		    get_fraction(L, v, "loss bad-loss", &s->bad_loss) < 0)
+		    get_fraction(L, v, SUB("bad-loss"), &s->bad_loss) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, n, "good-loss")) != NULL &&
-		    get_fraction(L, v, "loss good-loss", &s->good_loss) < 0)
+		    get_fraction(L, v, SUB("good-loss"), &s->good_loss) < 0)
 			return -1;
 		return 0;
 	case LOSS_TRACE:
 		if ((v = ydoc_get(L->d, n, "file")) == NULL)
 			return ydoc_err(L->d, n, "%s: trace needs 'file'", what);
-		return read_trace(L, v, s);
+		return read_trace(L, v, what, s);
 	default:
 		return 0;
 	}
@@ -515,25 +579,26 @@ parse_linkp(struct ld *L, const yaml_node_t *map, const char *what,
 {
 	yaml_node_t *v;
 	const char *s;
+	char lbl[256];
 
 	if ((v = ydoc_get(L->d, map, "bandwidth")) != NULL) {
-		if (get_rate(L, v, "bandwidth", &p->bandwidth_bps) < 0)
+		if (get_rate(L, v, KEY("bandwidth"), &p->bandwidth_bps) < 0)
 			return -1;
 		if (p->bandwidth_bps == 0)
 			return ydoc_err(L->d, v, "%s: bandwidth must be above "
 			    "zero", what);
 	}
 	if ((v = ydoc_get(L->d, map, "queue")) != NULL &&
-	    get_size(L, v, "queue", &p->queue_bytes) < 0)
+	    get_size(L, v, KEY("queue"), &p->queue_bytes) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, map, "delay")) != NULL) {
-		if (get_time(L, v, "delay", &p->delay) < 0)
+		if (get_time(L, v, KEY("delay"), &p->delay) < 0)
 			return -1;
 		p->has_delay = 1;
 	}
 	if ((v = ydoc_get(L->d, map, "jitter")) != NULL) {
 		struct jitter_spec j;
-		if (parse_jitter(L, v, "jitter", &j) < 0) {
+		if (parse_jitter(L, v, KEY("jitter"), &j) < 0) {
 			jitter_spec_clear(&j);
 			return -1;
 		}
@@ -542,7 +607,7 @@ parse_linkp(struct ld *L, const yaml_node_t *map, const char *what,
 	}
 	if ((v = ydoc_get(L->d, map, "loss")) != NULL) {
 		struct loss_spec ls;
-		if (parse_loss(L, v, "loss", &ls) < 0) {
+		if (parse_loss(L, v, KEY("loss"), &ls) < 0) {
 			loss_spec_clear(&ls);
 			return -1;
 		}
@@ -550,15 +615,18 @@ parse_linkp(struct ld *L, const yaml_node_t *map, const char *what,
 		p->loss = ls;
 	}
 	if ((v = ydoc_get(L->d, map, "reorder")) != NULL &&
-	    get_bool(L, v, "reorder", &p->reorder) < 0)
+	    get_bool(L, v, KEY("reorder"), &p->reorder) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, map, "profile")) != NULL) {
-		if (ydoc_want_str(L->d, v, "profile", &s) < 0)
+		if (ydoc_want_str(L->d, v, KEY("profile"), &s) < 0)
 			return -1;
 		p->profile = FIND(L->sc->profiles, L->sc->nprofiles, s);
-		if (p->profile < 0)
-			return ydoc_err(L->d, v, "%s: no profile named '%s'",
-			    what, s);
+		if (p->profile < 0) {
+			char hint[128];
+			return ydoc_err(L->d, v, "%s: no profile named '%s'%s",
+			    what, s, HINT(hint, L->sc->profiles,
+			    L->sc->nprofiles, s));
+		}
 	}
 	return 0;
 }
@@ -616,6 +684,20 @@ check_keys_linkp(struct ld *L, const yaml_node_t *map, const char *what,
 
 /* ---- sections ---- */
 
+/* An hour of the day, [0, 24): 24 would be the next day's midnight. */
+static int
+get_hour(struct ld *L, const yaml_node_t *n, const char *what, double *out)
+{
+	char lbl[256];
+
+	if (get_number(L, n, KEY("hour"), 0, 1e9, out) < 0)
+		return -1;
+	if (*out >= 24)
+		return ydoc_err(L->d, n, "%s: hour: %s is outside [0, 24)",
+		    what, ydoc_str(n));
+	return 0;
+}
+
 static int
 parse_profiles(struct ld *L, const yaml_node_t *n)
 {
@@ -631,7 +713,7 @@ parse_profiles(struct ld *L, const yaml_node_t *n)
 			"loss", NULL };
 		struct sc_profile *p = &sc->profiles[i];
 		yaml_node_t *k, *v;
-		char what[128];
+		char what[128], lbl[256];
 
 		ydoc_pair(L->d, n, i, &k, &v);
 		p->loc.line = (unsigned)k->start_mark.line + 1;
@@ -660,7 +742,7 @@ parse_profiles(struct ld *L, const yaml_node_t *n)
 			if ((x = ydoc_get(L->d, pt, "hour")) == NULL)
 				return ydoc_err(L->d, pt, "%s: a point needs "
 				    "'hour'", what);
-			if (get_number(L, x, "hour", 0, 23.999999, &pp->hour) < 0)
+			if (get_hour(L, x, what, &pp->hour) < 0)
 				return -1;
 			for (size_t q = 0; q < j; q++)
 				if (p->points[q].hour == pp->hour)
@@ -668,15 +750,15 @@ parse_profiles(struct ld *L, const yaml_node_t *n)
 					    "given twice", what, pp->hour);
 			pp->delay = pp->jitter = pp->loss = 1.0;
 			if ((x = ydoc_get(L->d, pt, "delay")) != NULL &&
-			    get_number(L, x, "delay multiplier", 0, 1000,
+			    get_number(L, x, KEY("delay"), 0, 1000,
 			    &pp->delay) < 0)
 				return -1;
 			if ((x = ydoc_get(L->d, pt, "jitter")) != NULL &&
-			    get_number(L, x, "jitter multiplier", 0, 1000,
+			    get_number(L, x, KEY("jitter"), 0, 1000,
 			    &pp->jitter) < 0)
 				return -1;
 			if ((x = ydoc_get(L->d, pt, "loss")) != NULL &&
-			    get_number(L, x, "loss multiplier", 0, 1000,
+			    get_number(L, x, KEY("loss"), 0, 1000,
 			    &pp->loss) < 0)
 				return -1;
 			p->npoints++;
@@ -701,6 +783,7 @@ parse_pops(struct ld *L, const yaml_node_t *n)
 	for (size_t i = 0; i < ydoc_len(n); i++) {
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
 		struct sc_pop *p = &sc->pops[i];
+		char what[128], lbl[256];
 
 		p->loc.line = (unsigned)it->start_mark.line + 1;
 		p->loc.col = (unsigned)it->start_mark.column + 1;
@@ -718,7 +801,8 @@ parse_pops(struct ld *L, const yaml_node_t *n)
 		if ((v = ydoc_get(L->d, it, "city")) == NULL)
 			return ydoc_err(L->d, it, "PoP '%s': 'city' is required",
 			    p->name);
-		if ((p->city = get_city(L, v, "city")) == NULL)
+		snprintf(what, sizeof(what), "PoP '%s'", p->name);
+		if ((p->city = get_city(L, v, KEY("city"))) == NULL)
 			return -1;
 	}
 	return 0;
@@ -736,6 +820,7 @@ parse_backbone(struct ld *L, const yaml_node_t *n)
 	    check_keys_linkp(L, n, "backbone", extra) < 0 ||
 	    parse_linkp(L, n, "backbone", &sc->backbone_default) < 0)
 		return -1;
+	L->bb_queue_given = ydoc_get(L->d, n, "queue") != NULL;
 	linkp_default_queue(&sc->backbone_default);
 	if ((pairs = ydoc_get(L->d, n, "pairs")) == NULL)
 		return 0;
@@ -748,15 +833,17 @@ parse_backbone(struct ld *L, const yaml_node_t *n)
 		yaml_node_t *it = ydoc_item(L->d, pairs, i), *v;
 		struct sc_backbone_pair *bp = &sc->bb_pairs[i];
 		struct sc_linkp *def = &sc->backbone_default;
+		char what[160];
 
 		bp->loc.line = (unsigned)it->start_mark.line + 1;
 		bp->loc.col = (unsigned)it->start_mark.column + 1;
 		if (ydoc_want_map(L->d, it, "a backbone pair") < 0 ||
 		    check_keys_linkp(L, it, "backbone pair", pextra) < 0)
 			return -1;
+		/* counted first, so that a half-made copy is freed too */
+		sc->nbb_pairs++;
 		if (linkp_copy(L, it, &bp->p, def) < 0)
 			return -1;
-		sc->nbb_pairs++;
 		if ((v = ydoc_get(L->d, it, "between")) == NULL)
 			return ydoc_err(L->d, it, "backbone pair: 'between: "
 			    "[POP, POP]' is required");
@@ -771,13 +858,24 @@ parse_backbone(struct ld *L, const yaml_node_t *n)
 				    "is given twice", sc->pops[bp->a].name,
 				    sc->pops[bp->b].name);
 		if (ydoc_get(L->d, it, "queue") == NULL &&
-		    ydoc_get(L->d, it, "bandwidth") != NULL)
+		    ydoc_get(L->d, it, "bandwidth") != NULL && !L->bb_queue_given)
 			bp->p.queue_bytes = 0;
-		if (parse_linkp(L, it, "backbone pair", &bp->p) < 0)
+		snprintf(what, sizeof(what), "backbone pair [%s, %s]",
+		    sc->pops[bp->a].name, sc->pops[bp->b].name);
+		if (parse_linkp(L, it, what, &bp->p) < 0)
 			return -1;
 		linkp_default_queue(&bp->p);
 	}
 	return 0;
+}
+
+static int
+is_ip_address(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	    inet_pton(AF_INET6, s, buf) == 1;
 }
 
 static int
@@ -801,6 +899,7 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 		struct sc_site_link *l = &s->links[i];
 		int kind = 0;
 		double prec;
+		char lbl[256];
 
 		l->loc.line = (unsigned)it->start_mark.line + 1;
 		l->loc.col = (unsigned)it->start_mark.column + 1;
@@ -821,22 +920,26 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 		if (FIND(s->links, i, l->name) >= 0)
 			return ydoc_err(L->d, v, "%s is defined twice", what);
 		if ((v = ydoc_get(L->d, it, "kind")) != NULL) {
-			if (get_word(L, v, "link kind", kinds, &kind) < 0)
+			if (get_word(L, v, KEY("kind"), kinds, &kind) < 0)
 				return -1;
 			l->kind = (enum sc_link_kind)kind;
 		}
 		if ((v = ydoc_get(L->d, it, "precedence")) != NULL) {
-			if (get_number(L, v, "precedence", 1, 3, &prec) < 0)
+			if (get_number(L, v, KEY("precedence"), 1, 3, &prec) < 0)
 				return -1;
 			if (prec != floor(prec))
-				return ydoc_err(L->d, v, "precedence is 1, 2 "
-				    "or 3");
+				return ydoc_err(L->d, v, "%s: precedence is 1, 2 "
+				    "or 3", what);
 			l->precedence = (int)prec;
 		}
 		if ((v = ydoc_get(L->d, it, "public-ip")) != NULL) {
 			const char *ip;
-			if (ydoc_want_str(L->d, v, "public-ip", &ip) < 0 ||
-			    (l->public_ip = xstrdup(L, v, ip)) == NULL)
+			if (ydoc_want_str(L->d, v, KEY("public-ip"), &ip) < 0)
+				return -1;
+			if (!is_ip_address(ip))
+				return ydoc_err(L->d, v, "%s: public-ip '%s' is "
+				    "not an IPv4 or IPv6 address", what, ip);
+			if ((l->public_ip = xstrdup(L, v, ip)) == NULL)
 				return -1;
 		}
 		if (ydoc_get(L->d, it, "bandwidth") == NULL)
@@ -866,6 +969,7 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 	for (size_t i = 0; i < ydoc_len(n); i++) {
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
 		struct sc_site *s = &sc->sites[i];
+		char what[128], lbl[256];
 
 		s->loc.line = (unsigned)it->start_mark.line + 1;
 		s->loc.col = (unsigned)it->start_mark.column + 1;
@@ -884,10 +988,11 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 		if ((v = ydoc_get(L->d, it, "city")) == NULL)
 			return ydoc_err(L->d, it, "site '%s': 'city' is "
 			    "required", s->name);
-		if ((s->city = get_city(L, v, "city")) == NULL)
+		snprintf(what, sizeof(what), "site '%s'", s->name);
+		if ((s->city = get_city(L, v, KEY("city"))) == NULL)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "pop")) != NULL &&
-		    ref_pop(L, v, "pop", &s->pop) < 0)
+		    ref_pop(L, v, KEY("pop"), &s->pop) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "links")) == NULL)
 			return ydoc_err(L->d, it, "site '%s': 'links' is "
@@ -916,8 +1021,10 @@ parse_internet(struct ld *L, const yaml_node_t *n)
 		    parse_linkp(L, v, "internet default",
 		    &sc->internet_default) < 0)
 			return -1;
-		linkp_default_queue(&sc->internet_default);
+		L->inet_queue_given = ydoc_get(L->d, v, "queue") != NULL;
 	}
+	/* also without default: it serves every pair of cities not listed */
+	linkp_default_queue(&sc->internet_default);
 	if ((paths = ydoc_get(L->d, n, "paths")) == NULL)
 		return 0;
 	if (ydoc_want_seq(L->d, paths, "internet paths") < 0)
@@ -928,15 +1035,16 @@ parse_internet(struct ld *L, const yaml_node_t *n)
 	for (size_t i = 0; i < ydoc_len(paths); i++) {
 		yaml_node_t *it = ydoc_item(L->d, paths, i), *x, *y;
 		struct sc_internet_path *p = &sc->inet[i];
+		char what[160];
 
 		p->loc.line = (unsigned)it->start_mark.line + 1;
 		p->loc.col = (unsigned)it->start_mark.column + 1;
 		if (ydoc_want_map(L->d, it, "an internet path") < 0 ||
 		    check_keys_linkp(L, it, "internet path", pextra) < 0)
 			return -1;
+		sc->ninet++;
 		if (linkp_copy(L, it, &p->p, &sc->internet_default) < 0)
 			return -1;
-		sc->ninet++;
 		if ((v = ydoc_get(L->d, it, "between")) == NULL)
 			return ydoc_err(L->d, it, "internet path: 'between: "
 			    "[CITY, CITY]' is required");
@@ -953,9 +1061,12 @@ parse_internet(struct ld *L, const yaml_node_t *n)
 				return ydoc_err(L->d, v, "internet path [%s, %s] "
 				    "is given twice", p->a->name, p->b->name);
 		if (ydoc_get(L->d, it, "queue") == NULL &&
-		    ydoc_get(L->d, it, "bandwidth") != NULL)
+		    ydoc_get(L->d, it, "bandwidth") != NULL &&
+		    !L->inet_queue_given)
 			p->p.queue_bytes = 0;
-		if (parse_linkp(L, it, "internet path", &p->p) < 0)
+		snprintf(what, sizeof(what), "internet path [%s, %s]",
+		    p->a->name, p->b->name);
+		if (parse_linkp(L, it, what, &p->p) < 0)
 			return -1;
 		linkp_default_queue(&p->p);
 	}
@@ -979,7 +1090,7 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 	for (size_t i = 0; i < ydoc_len(n); i++) {
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
 		struct sc_app *a = &sc->apps[i];
-		char what[128];
+		char what[128], lbl[256];
 		uint64_t size = 1000;
 		int w;
 
@@ -1001,29 +1112,29 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 		if ((v = ydoc_get(L->d, it, "kind")) == NULL)
 			return ydoc_err(L->d, it, "%s: 'kind' is required "
 			    "(udp-cbr or udp-poisson)", what);
-		if (get_word(L, v, "application kind", kinds, &w) < 0)
+		if (get_word(L, v, KEY("kind"), kinds, &w) < 0)
 			return -1;
 		a->kind = (enum sc_app_kind)w;
 		if ((v = ydoc_get(L->d, it, "from")) == NULL)
 			return ydoc_err(L->d, it, "%s: 'from' is required", what);
-		if (ref_site(L, v, "from", &a->src) < 0)
+		if (ref_site(L, v, KEY("from"), &a->src) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "to")) == NULL)
 			return ydoc_err(L->d, it, "%s: 'to' is required", what);
-		if (ref_site(L, v, "to", &a->dst) < 0)
+		if (ref_site(L, v, KEY("to"), &a->dst) < 0)
 			return -1;
 		if (a->src == a->dst)
 			return ydoc_err(L->d, v, "%s: 'from' and 'to' are the "
 			    "same site", what);
 		if ((v = ydoc_get(L->d, it, "rate")) == NULL)
 			return ydoc_err(L->d, it, "%s: 'rate' is required", what);
-		if (get_rate(L, v, "rate", &a->rate_bps) < 0)
+		if (get_rate(L, v, KEY("rate"), &a->rate_bps) < 0)
 			return -1;
 		if (a->rate_bps == 0)
 			return ydoc_err(L->d, v, "%s: rate must be above zero",
 			    what);
 		if ((v = ydoc_get(L->d, it, "packet-size")) != NULL &&
-		    get_size(L, v, "packet-size", &size) < 0)
+		    get_size(L, v, KEY("packet-size"), &size) < 0)
 			return -1;
 		if (size < 28 || size > 65535)
 			return ydoc_err(L->d, v, "%s: packet-size must be "
@@ -1031,20 +1142,23 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 		a->packet_bytes = (uint32_t)size;
 		a->stop = SB_TIME_NEVER;
 		if ((v = ydoc_get(L->d, it, "start")) != NULL &&
-		    get_time(L, v, "start", &a->start) < 0)
+		    get_time(L, v, KEY("start"), &a->start) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "stop")) != NULL) {
-			if (get_time(L, v, "stop", &a->stop) < 0)
+			if (get_time(L, v, KEY("stop"), &a->stop) < 0)
 				return -1;
 			if (a->stop <= a->start)
 				return ydoc_err(L->d, v, "%s: stop must be after "
 				    "start", what);
 		}
-		if (a->start >= sc->duration)
-			return ydoc_err(L->d, ydoc_get(L->d, it, "start") ? ydoc_get(L->d, it, "start") : it,
-			    "%s: start is at or after the end of the run", what);
+		if (a->start >= sc->duration) {
+			if ((v = ydoc_get(L->d, it, "start")) == NULL)
+				v = it;
+			return ydoc_err(L->d, v, "%s: start is at or after the "
+			    "end of the run", what);
+		}
 		if ((v = ydoc_get(L->d, it, "via")) != NULL) {
-			if (get_word(L, v, "via", vias, &w) < 0)
+			if (get_word(L, v, KEY("via"), vias, &w) < 0)
 				return -1;
 			a->via = (enum sc_via)w;
 		}
@@ -1069,6 +1183,7 @@ parse_rules(struct ld *L, const yaml_node_t *n)
 	for (size_t i = 0; i < ydoc_len(n); i++) {
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
 		struct sc_rule *r = &sc->rules[i];
+		char what[128];
 		const char *s;
 		int w;
 
@@ -1086,13 +1201,10 @@ parse_rules(struct ld *L, const yaml_node_t *n)
 		if (FIND(sc->rules, i, r->name) >= 0)
 			return ydoc_err(L->d, v, "rule '%s' is defined twice",
 			    r->name);
-		if ((v = ydoc_get(L->d, it, "application")) != NULL) {
-			if (ydoc_want_str(L->d, v, "application", &s) < 0)
-				return -1;
-			if ((r->app = FIND(sc->apps, sc->napps, s)) < 0)
-				return ydoc_err(L->d, v, "rule '%s': no "
-				    "application named '%s'", r->name, s);
-		}
+		snprintf(what, sizeof(what), "rule '%s'", r->name);
+		if ((v = ydoc_get(L->d, it, "application")) != NULL &&
+		    ref_app(L, v, what, &r->app) < 0)
+			return -1;
 		if ((v = ydoc_get(L->d, it, "from")) != NULL &&
 		    ref_site(L, v, "from", &r->src) < 0)
 			return -1;
@@ -1112,13 +1224,10 @@ parse_rules(struct ld *L, const yaml_node_t *n)
 				    "needs 'from' (the site it belongs to)",
 				    r->name);
 			st = &sc->sites[r->src];
-			if (ydoc_want_str(L->d, v, "link", &s) < 0)
+			if (ydoc_want_str(L->d, v, "link", &s) < 0 ||
+			    ref_link_of(L, v, what, st, s,
+			    &r->preferred_link) < 0)
 				return -1;
-			if ((r->preferred_link = FIND(st->links, st->nlinks,
-			    s)) < 0)
-				return ydoc_err(L->d, v, "rule '%s': site '%s' "
-				    "has no link named '%s'", r->name, st->name,
-				    s);
 		}
 	}
 	return 0;
@@ -1159,12 +1268,8 @@ parse_target(struct ld *L, const yaml_node_t *it, const char *what,
 			t->kind = SC_T_SITE;
 			r = ref_site(L, v, "site", &t->i);
 		} else {
-			const char *s;
 			t->kind = SC_T_FLOW;
-			if ((r = ydoc_want_str(L->d, v, "flow", &s)) == 0 &&
-			    (t->i = FIND(L->sc->apps, L->sc->napps, s)) < 0)
-				r = ydoc_err(L->d, v, "no application (flow) "
-				    "named '%s'", s);
+			r = ref_app(L, v, "flow", &t->i);
 		}
 		if (r < 0)
 			return -1;
@@ -1188,8 +1293,10 @@ by_time(const void *a, const void *b)
 
 	if (x->at != y->at)
 		return x->at < y->at ? -1 : 1;
-	/* stable: the order written */
-	return (x->loc.line > y->loc.line) - (x->loc.line < y->loc.line);
+	/* stable: the order written (qsort itself is not) */
+	if (x->loc.line != y->loc.line)
+		return x->loc.line < y->loc.line ? -1 : 1;
+	return (x->loc.col > y->loc.col) - (x->loc.col < y->loc.col);
 }
 
 static int
@@ -1212,6 +1319,7 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v, *where = NULL;
 		struct sc_action *a = &sc->timeline[i];
 		struct sc_linkp p;
+		char what[96];
 		int w;
 
 		a->loc.line = (unsigned)it->start_mark.line + 1;
@@ -1255,7 +1363,12 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 					    "action: set", setk[k]);
 			continue;
 		}
-		if (parse_linkp(L, it, "set", &p) < 0) {
+		{
+			char t[32];
+			snprintf(what, sizeof(what), "timeline action at %s",
+			    units_fmt_time(a->at, t, sizeof(t)));
+		}
+		if (parse_linkp(L, it, what, &p) < 0) {
 			linkp_clear(&p);
 			return -1;
 		}
@@ -1345,28 +1458,35 @@ sc_metric_unit(enum sc_metric m)
 
 /* A bound in the metric's own unit. */
 static int
-parse_bound(struct ld *L, const yaml_node_t *v, enum sc_metric m, double *out)
+parse_bound(struct ld *L, const yaml_node_t *v, const char *what,
+    enum sc_metric m, double *out)
 {
 	const char *unit = sc_metric_unit(m);
 	sb_time t;
 	uint64_t u;
 
 	if (strcmp(unit, "ns") == 0) {
-		if (get_time(L, v, "bound", &t) < 0)
+		if (get_time(L, v, what, &t) < 0)
 			return -1;
 		*out = (double)t;
 		return 0;
 	}
 	if (strcmp(unit, "fraction") == 0)
-		return get_fraction(L, v, "bound", out);
+		return get_fraction(L, v, what, out);
 	if (strcmp(unit, "bps") == 0 || strcmp(unit, "bytes") == 0) {
-		if ((unit[1] == 'p' ? get_rate(L, v, "bound", &u) :
-		    get_size(L, v, "bound", &u)) < 0)
+		if (get_u64(L, v, what, strcmp(unit, "bps") == 0 ? units_rate :
+		    units_size, &u) < 0)
 			return -1;
 		*out = (double)u;
 		return 0;
 	}
-	return get_number(L, v, "bound", 0, 1e18, out);
+	/* delivered: a count of packets */
+	if (get_number(L, v, what, 0, 1e18, out) < 0)
+		return -1;
+	if (*out != floor(*out))
+		return ydoc_err(L->d, v, "%s: %s is not a whole number of "
+		    "packets", what, ydoc_str(v));
+	return 0;
 }
 
 void
@@ -1391,6 +1511,9 @@ sc_target_name(const struct scenario *sc, const struct sc_target *t,
 	case SC_T_INTERNET:
 		snprintf(buf, len, "internet %s-%s", sc->inet[t->i].a->name,
 		    sc->inet[t->i].b->name);
+		break;
+	case SC_T_POP:
+		snprintf(buf, len, "pop %s", sc->pops[t->i].name);
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -1459,7 +1582,8 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 			if (!metric_fits(e->metric, e->ref.kind))
 				return ydoc_err(L->d, bnode, "metric %s does not "
 				    "apply to the reference", metric_names[w]);
-		} else if (parse_bound(L, bnode, e->metric, &e->bound) < 0) {
+		} else if (parse_bound(L, bnode, op_names[e->op], e->metric,
+		    &e->bound) < 0) {
 			return -1;
 		}
 		if ((v = ydoc_get(L->d, it, "window")) != NULL) {
@@ -1526,6 +1650,10 @@ parse_top(struct ld *L)
 		return ydoc_err(L->d, root, "scenario: 'name' is required");
 	if (get_name(L, v, "scenario name", &sc->name) < 0)
 		return -1;
+	for (const char *p = sc->name; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			return ydoc_err(L->d, v, "scenario name '%s': use lower "
+			    "case (it names the results file)", sc->name);
 	if ((v = ydoc_get(L->d, root, "description")) != NULL) {
 		if (ydoc_want_str(L->d, v, "description", &s) < 0 ||
 		    (sc->description = xstrdup(L, v, s)) == NULL)
@@ -1533,14 +1661,10 @@ parse_top(struct ld *L)
 	}
 	sc->seed = 1;
 	if ((v = ydoc_get(L->d, root, "seed")) != NULL) {
-		char *end;
-		if (ydoc_want_str(L->d, v, "seed", &s) < 0)
+		unsigned long long seed;
+		if (ydoc_want_uint(L->d, v, "seed", UINT64_MAX, &seed) < 0)
 			return -1;
-		errno = 0;
-		sc->seed = strtoull(s, &end, 10);
-		if (*end != '\0' || errno != 0 || s[0] == '-')
-			return ydoc_err(L->d, v, "seed: '%s' is not a "
-			    "non-negative integer", s);
+		sc->seed = seed;
 	}
 	if ((v = ydoc_get(L->d, root, "duration")) == NULL)
 		return ydoc_err(L->d, root, "scenario: 'duration' is required");
@@ -1556,7 +1680,8 @@ parse_top(struct ld *L)
 		    sizeof(err)) < 0)
 			return ydoc_err(L->d, v, "start: %s", err);
 	}
-	sc->sample_interval = SB_S;
+	/* a run shorter than the default interval is sampled once, at its end */
+	sc->sample_interval = sc->duration < SB_S ? sc->duration : SB_S;
 	if ((v = ydoc_get(L->d, root, "sample-interval")) != NULL) {
 		if (get_time(L, v, "sample-interval", &sc->sample_interval) < 0)
 			return -1;

@@ -1,9 +1,11 @@
 /*
  * Units.  A quantity is a decimal number followed by its unit, with no
  * space ("50Mbps", "1.5s", "0.5%"); times may chain parts ("1h30m").  The
- * number is read with strtod, so "1e3ms" works; the unit is matched
- * exactly, case included, since "Mb" and "MB" differ by a factor of eight
- * and a guess would be worse than an error.
+ * number is plain decimal with an optional exponent ("1e3ms" works; hex,
+ * "inf" and "nan" do not); the unit is matched exactly, case included,
+ * since "Mb" and "MB" differ by a factor of eight and a guess would be
+ * worse than an error.  Clocks are turned into UTC seconds by arithmetic
+ * on the civil calendar, so no process-wide time zone state is touched.
  */
 #include <errno.h>
 #include <math.h>
@@ -32,13 +34,44 @@ static const struct unit size_units[] = {
 	{ NULL, 0 },
 };
 
+/*
+ * The length of a plain decimal number at s: digits, an optional fraction
+ * and an optional exponent, nothing else.  strtod alone would also take
+ * "0x1p3", "inf" and "nan", none of which belongs in a scenario.
+ */
+static size_t
+decimal_len(const char *s)
+{
+	size_t n = 0, digits = 0, e;
+
+	while (s[n] >= '0' && s[n] <= '9')
+		n++, digits++;
+	if (s[n] == '.')
+		for (n++; s[n] >= '0' && s[n] <= '9'; n++)
+			digits++;
+	if (digits == 0)
+		return 0;
+	if (s[n] == 'e' || s[n] == 'E') {
+		e = n + 1;
+		if (s[e] == '+' || s[e] == '-')
+			e++;
+		if (s[e] >= '0' && s[e] <= '9') {
+			while (s[e] >= '0' && s[e] <= '9')
+				e++;
+			n = e;
+		}
+	}
+	return n;
+}
+
 /* Read one number and the unit letters after it.  *end points past them. */
 static int
 number_unit(const char *s, double *v, char *unit, size_t ulen,
     const char **end, char *err, size_t errlen)
 {
-	char *e;
-	size_t n = 0;
+	char num[64], *e;
+	const char *u;
+	size_t len, n = 0;
 
 	if (*s == '\0') {
 		snprintf(err, errlen, "empty value");
@@ -48,27 +81,34 @@ number_unit(const char *s, double *v, char *unit, size_t ulen,
 		snprintf(err, errlen, "'%s' is negative", s);
 		return -1;
 	}
-	if (!(*s >= '0' && *s <= '9') && *s != '.') {
+	if ((len = decimal_len(s)) == 0) {
 		snprintf(err, errlen, "'%s' is not a number with a unit", s);
 		return -1;
 	}
+	if (len >= sizeof(num)) {
+		snprintf(err, errlen, "'%.20s...' is too long a number", s);
+		return -1;
+	}
+	memcpy(num, s, len);
+	num[len] = '\0';
 	errno = 0;
-	*v = strtod(s, &e);
-	if (e == s || errno == ERANGE || !isfinite(*v)) {
+	*v = strtod(num, &e);
+	if (*e != '\0' || errno == ERANGE || !isfinite(*v)) {
 		snprintf(err, errlen, "'%s' is not a number", s);
 		return -1;
 	}
-	while ((e[n] >= 'a' && e[n] <= 'z') || (e[n] >= 'A' && e[n] <= 'Z') ||
-	    e[n] == '%') {
+	u = s + len;
+	while ((u[n] >= 'a' && u[n] <= 'z') || (u[n] >= 'A' && u[n] <= 'Z') ||
+	    u[n] == '%') {
 		if (n + 1 >= ulen) {
 			snprintf(err, errlen, "unknown unit in '%s'", s);
 			return -1;
 		}
-		unit[n] = e[n];
+		unit[n] = u[n];
 		n++;
 	}
 	unit[n] = '\0';
-	*end = e + n;
+	*end = u + n;
 	return 0;
 }
 
@@ -197,10 +237,15 @@ units_fraction(const char *s, double *out, char *err, size_t errlen)
 		    "fraction (0.005)", s);
 		return -1;
 	}
-	if (unit[0] == '%')
+	if (unit[0] == '%') {
 		v /= 100.0;
-	if (v > 1.0) {
-		snprintf(err, errlen, "'%s' is more than 100%%", s);
+		if (v > 1.0) {
+			snprintf(err, errlen, "'%s' is more than 100%%", s);
+			return -1;
+		}
+	} else if (v > 1.0) {
+		snprintf(err, errlen, "'%s' is more than 1; a plain number is "
+		    "a fraction in [0, 1] (write %s%% for a percentage)", s, s);
 		return -1;
 	}
 	*out = v;
@@ -221,34 +266,69 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* Exactly n decimal digits at s, as a number; -1 if any is not a digit. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static int
+leap_year(int y)
+{
+	return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
+
+/*
+ * "YYYY-MM-DDTHH:MM:SS" then "Z" or "+HH:MM" / "-HH:MM", nothing more.
+ * Read character by character rather than with sscanf, whose %d would let
+ * signs and spaces into fields that must be plain digits.
+ */
 int
 units_clock(const char *s, int64_t *utc_s, int *offset_min, char *err,
     size_t errlen)
 {
-	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0, sign = 1;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 1, dim;
 	const char *z;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-	    &n) != 6 || n != 19)
+	if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':')
 		goto bad;
-	z = s + n;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	h = digits(s + 11, 2);
+	mi = digits(s + 14, 2);
+	sec = digits(s + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || sec < 0 || sec > 59)
+		goto bad;
+	dim = mdays[mo - 1] + (mo == 2 && leap_year(y));
+	if (d > dim)
+		goto bad;
+	z = s + 19;
 	if (strcmp(z, "Z") == 0) {
 		oh = om = 0;
 	} else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 &&
-	    sscanf(z + 1, "%2d:%2d", &oh, &om) == 2 && z[3] == ':') {
+	    z[3] == ':' && (oh = digits(z + 1, 2)) >= 0 &&
+	    (om = digits(z + 4, 2)) >= 0) {
 		sign = z[0] == '-' ? -1 : 1;
+		if (oh > 14 || om > 59)
+			goto bad;
 	} else {
 		snprintf(err, errlen, "'%s': the time needs a zone: Z or an "
 		    "offset like +05:30", s);
 		return -1;
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-	    mi > 59 || sec > 59 || oh > 14 || om > 59 ||
-	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
-	    y % 400 == 0))))
-		goto bad;
 	*offset_min = sign * (oh * 60 + om);
 	*utc_s = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
 	    (int64_t)*offset_min * 60;
@@ -265,7 +345,9 @@ units_fmt_time(sb_time t, char *buf, size_t len)
 	const char *sign = t < 0 ? "-" : "";
 	uint64_t a = t < 0 ? (uint64_t)-(t + 1) + 1 : (uint64_t)t;
 
-	if (a >= (uint64_t)SB_HOUR && a % (uint64_t)SB_MIN == 0) {
+	if (a == 0) {
+		snprintf(buf, len, "0s");
+	} else if (a >= (uint64_t)SB_HOUR && a % (uint64_t)SB_MIN == 0) {
 		uint64_t m = a / (uint64_t)SB_MIN;
 		if (m % 60 == 0)
 			snprintf(buf, len, "%s%lluh", sign,

@@ -5,6 +5,14 @@
  * keys are checked against the keys a section allows, with a "did you
  * mean" for near misses, and a key given twice is an error, not a silent
  * overwrite.
+ *
+ * Anchors and aliases are left to libyaml: an alias is the very node its
+ * anchor names, so a mapping reused by alias reads as if written twice
+ * (and its names then clash as they would if written twice).  Merge keys
+ * ("<<") are not a YAML 1.2 feature and come out as unknown keys.  A file
+ * holds one document; a second one is an error rather than ignored.
+ * Collections nested more than YDOC_MAX_DEPTH deep, and more than
+ * YDOC_MAX_ANCHORS anchors or aliases, are refused.
  */
 #ifndef SASEBED_SIM_YAMLDOC_H
 #define SASEBED_SIM_YAMLDOC_H
@@ -14,6 +22,11 @@
 #include <yaml.h>
 
 struct ydoc;
+
+/* Limits that keep loading linear (see check_shape in yamldoc.c): a
+ * scenario needs about seven levels of nesting and few anchors. */
+#define YDOC_MAX_DEPTH 64
+#define YDOC_MAX_ANCHORS 1000
 
 /* Parse text; NULL with the error in err (syntax errors name the place). */
 struct ydoc *ydoc_load(const char *path, const char *text, size_t len,
@@ -35,6 +48,16 @@ int ydoc_want_map(struct ydoc *d, const yaml_node_t *n, const char *what);
 int ydoc_want_seq(struct ydoc *d, const yaml_node_t *n, const char *what);
 int ydoc_want_str(struct ydoc *d, const yaml_node_t *n, const char *what,
     const char **out);
+
+/* Typed scalars.  A number is plain decimal (optional fraction and
+ * exponent) within [lo, hi]; a bool is true/false or yes/no; an unsigned
+ * integer is digits only.  Each is -1 with a message naming the place. */
+int ydoc_want_number(struct ydoc *d, const yaml_node_t *n, const char *what,
+    double lo, double hi, double *out);
+int ydoc_want_bool(struct ydoc *d, const yaml_node_t *n, const char *what,
+    int *out);
+int ydoc_want_uint(struct ydoc *d, const yaml_node_t *n, const char *what,
+    unsigned long long max, unsigned long long *out);
 
 /* Check a mapping's keys: all scalars, none twice, each in allowed (a
  * NULL-terminated list).  `what` names the mapping in messages. */

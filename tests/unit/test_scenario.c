@@ -1,11 +1,16 @@
 /*
  * The scenario loader: a complete scenario comes out in base units with
  * its names resolved and its defaults applied; mistakes come out as one
- * message naming file:line:col.  (The malformed files under
- * tests/scenarios/bad/ are run through the binary by bad_inputs.sh.)
+ * message naming file:line:col.  The malformed files under
+ * tests/scenarios/bad/ are loaded here too (and run through the binary by
+ * bad_inputs.sh), so a changed message shows up in the unit suite.
  */
 #include <check.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/scenario.h"
 
@@ -190,6 +195,569 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* Load a whole text that must be refused, with err starting `where`. */
+static void
+text_error(const char *text, const char *where, const char *words)
+{
+	struct scenario *sc = NULL;
+	char err[1024];
+	int rc = scenario_load_text("x.yaml", text, strlen(text), &sc, err,
+	    sizeof(err));
+
+	ck_assert_msg(rc < 0, "accepted: %s", text);
+	ck_assert_ptr_null(sc);
+	ck_assert_msg(strncmp(err, where, strlen(where)) == 0,
+	    "expected '%s...', got '%s'", where, err);
+	ck_assert_msg(strstr(err, words) != NULL, "no '%s' in '%s'", words,
+	    err);
+}
+
+static struct scenario *
+text_ok(const char *text)
+{
+	struct scenario *sc = NULL;
+	char err[1024];
+	int rc = scenario_load_text("x.yaml", text, strlen(text), &sc, err,
+	    sizeof(err));
+
+	ck_assert_msg(rc == 0, "%s", err);
+	return sc;
+}
+
+/* Two PoPs and two sites, lines 3 to 6; tests add sections after it. */
+#define NET \
+	"pops: [{name: fra, city: frankfurt}, {name: lon, city: london}]\n" \
+	"sites:\n" \
+	"  - {name: a, city: frankfurt, links: [{name: w, bandwidth: 10Mbps}]}\n" \
+	"  - {name: b, city: london, links: [{name: w, bandwidth: 80Mbps}]}\n"
+#define MINIMAL "name: m\nduration: 10m\n" NET
+
+/* What a file that says almost nothing gets. */
+START_TEST(test_defaults)
+{
+	struct scenario *sc = text_ok(MINIMAL);
+
+	ck_assert_uint_eq(sc->seed, 1);
+	ck_assert_int_eq(sc->duration, 10 * SB_MIN);
+	ck_assert_int_eq(sc->sample_interval, SB_S);
+	ck_assert_int_eq(sc->start_utc_s, 1767225600);
+	ck_assert_int_eq(sc->start_offset_min, 0);
+	ck_assert_double_eq(sc->route_inflation, GEO_DEFAULT_INFLATION);
+	ck_assert_double_eq(sc->fibre_km_s, GEO_DEFAULT_FIBRE_KM_S);
+	ck_assert_ptr_null(sc->description);
+	ck_assert_uint_eq(sc->backbone_default.bandwidth_bps, 10000000000ull);
+	ck_assert_uint_eq(sc->backbone_default.queue_bytes, 125000000);
+	ck_assert(!sc->backbone_default.has_delay);
+	ck_assert_int_eq(sc->backbone_default.profile, -1);
+	ck_assert_uint_eq(sc->internet_default.bandwidth_bps, 10000000000ull);
+	ck_assert_uint_eq(sc->internet_default.queue_bytes, 125000000);
+	ck_assert_int_eq(sc->sites[0].links[0].kind, SC_WAN_WIRED);
+	ck_assert_int_eq(sc->sites[0].links[0].precedence, 1);
+	ck_assert_ptr_null(sc->sites[0].links[0].public_ip);
+	ck_assert_uint_eq(sc->sites[0].links[0].p.bandwidth_bps, 10000000);
+	/* 100 ms at 10 Mbps */
+	ck_assert_uint_eq(sc->sites[0].links[0].p.queue_bytes, 125000);
+	ck_assert_int_eq(sc->sites[0].links[0].p.jitter.kind, JITTER_NONE);
+	ck_assert_int_eq(sc->sites[0].links[0].p.loss.kind, LOSS_NONE);
+	ck_assert_int_eq(sc->sites[0].links[0].p.profile, -1);
+	ck_assert_uint_eq(sc->napps + sc->nrules + sc->ntimeline +
+	    sc->nexpects + sc->nbb_pairs + sc->ninet + sc->nprofiles, 0);
+	scenario_free(sc);
+
+	/* a run shorter than the default interval is sampled at its end */
+	sc = text_ok("name: m\nduration: 200ms\n" NET);
+	ck_assert_int_eq(sc->sample_interval, 200 * SB_MS);
+	scenario_free(sc);
+}
+END_TEST
+
+/* A queue that was written is inherited; one that was derived follows the
+ * bandwidth it was derived from. */
+START_TEST(test_queue_inheritance)
+{
+	struct scenario *sc = text_ok(MINIMAL
+	    "backbone:\n"
+	    "  bandwidth: 1Gbps\n"
+	    "  pairs: [{between: [fra, lon], bandwidth: 100Mbps}]\n"
+	    "internet:\n"
+	    "  default: {bandwidth: 1Gbps, queue: 2MB}\n"
+	    "  paths:\n"
+	    "    - {between: [frankfurt, london], bandwidth: 100Mbps}\n"
+	    "    - {between: [london, mumbai], queue: 5KB}\n");
+
+	ck_assert_uint_eq(sc->backbone_default.queue_bytes, 12500000);
+	ck_assert_uint_eq(sc->bb_pairs[0].p.bandwidth_bps, 100000000);
+	ck_assert_uint_eq(sc->bb_pairs[0].p.queue_bytes, 1250000);
+	ck_assert_uint_eq(sc->internet_default.queue_bytes, 2000000);
+	ck_assert_uint_eq(sc->inet[0].p.queue_bytes, 2000000);
+	ck_assert_uint_eq(sc->inet[1].p.bandwidth_bps, 1000000000);
+	ck_assert_uint_eq(sc->inet[1].p.queue_bytes, 5000);
+	scenario_free(sc);
+
+	/* paths but no default: the default still gets its queue */
+	sc = text_ok(MINIMAL
+	    "internet:\n"
+	    "  paths: [{between: [frankfurt, london], delay: 9ms}]\n");
+	ck_assert_uint_eq(sc->internet_default.queue_bytes, 125000000);
+	ck_assert_uint_eq(sc->inet[0].p.queue_bytes, 125000000);
+	ck_assert_int_eq(sc->inet[0].p.delay, 9 * SB_MS);
+	scenario_free(sc);
+}
+END_TEST
+
+/* The model mappings: jitter and loss in every form. */
+START_TEST(test_models)
+{
+	char dir[] = "/tmp/sasebed-test-XXXXXX", path[256], text[2048];
+	struct scenario *sc;
+	char err[1024];
+	FILE *f;
+	const struct sc_linkp *p;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/burst.txt", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("0 0 1\n1 0\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), "%s"
+	    "internet:\n"
+	    "  paths:\n"
+	    "    - {between: [frankfurt, london], jitter: {model: pareto, "
+	    "amount: 2ms, shape: 1.5}, loss: {model: trace, file: burst.txt}}\n"
+	    "    - {between: [frankfurt, mumbai], jitter: {model: table, "
+	    "table: [1ms, 2ms, 5ms]}, loss: {model: bernoulli, rate: 0.2}}\n"
+	    "    - {between: [london, mumbai], jitter: {model: normal, "
+	    "amount: 3ms}, loss: {model: gilbert-elliott, p: 0.5%%, r: 20%%, "
+	    "bad-loss: 80%%, good-loss: 0.1%%}, reorder: yes}\n"
+	    "    - {between: [mumbai, ashburn], jitter: 0ms, loss: 0%%}\n",
+	    MINIMAL);
+	snprintf(path, sizeof(path), "%s/s.yaml", dir);
+	ck_assert_msg(scenario_load_text(path, text, strlen(text), &sc, err,
+	    sizeof(err)) == 0, "%s", err);
+	p = &sc->inet[0].p;
+	ck_assert_int_eq(p->jitter.kind, JITTER_PARETO);
+	ck_assert_int_eq(p->jitter.amount, 2 * SB_MS);
+	ck_assert_double_eq(p->jitter.shape, 1.5);
+	ck_assert_int_eq(p->loss.kind, LOSS_TRACE);
+	ck_assert_uint_eq(p->loss.trace_len, 5);
+	ck_assert_int_eq(p->loss.trace[2], 1);
+	ck_assert_int_eq(p->loss.trace[4], 0);
+	p = &sc->inet[1].p;
+	ck_assert_int_eq(p->jitter.kind, JITTER_TABLE);
+	ck_assert_uint_eq(p->jitter.table_len, 3);
+	ck_assert_int_eq(p->jitter.table[2], 5 * SB_MS);
+	ck_assert_int_eq(p->loss.kind, LOSS_BERNOULLI);
+	ck_assert_double_eq(p->loss.rate, 0.2);
+	p = &sc->inet[2].p;
+	ck_assert_int_eq(p->jitter.kind, JITTER_NORMAL);
+	ck_assert_int_eq(p->loss.kind, LOSS_GILBERT_ELLIOTT);
+	ck_assert_double_eq_tol(p->loss.p, 0.005, 1e-15);
+	ck_assert_double_eq_tol(p->loss.r, 0.2, 1e-15);
+	ck_assert_double_eq_tol(p->loss.bad_loss, 0.8, 1e-15);
+	ck_assert_double_eq_tol(p->loss.good_loss, 0.001, 1e-15);
+	ck_assert(p->reorder);
+	p = &sc->inet[3].p;
+	ck_assert_int_eq(p->jitter.kind, JITTER_NONE);
+	ck_assert_int_eq(p->loss.kind, LOSS_NONE);
+	scenario_free(sc);
+
+	/* a trace with something other than 0 and 1 */
+	snprintf(path, sizeof(path), "%s/burst.txt", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("0 1 2\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/s.yaml", dir);
+	ck_assert_int_lt(scenario_load_text(path, text, strlen(text), &sc, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "only 0 and 1"));
+	ck_assert_ptr_nonnull(strstr(err, "s.yaml:9:"));
+	snprintf(path, sizeof(path), "%s/burst.txt", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/s.yaml", dir);
+	ck_assert_int_lt(scenario_load_text(path, text, strlen(text), &sc, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "burst.txt"));
+	rmdir(dir);
+}
+END_TEST
+
+/* The timeline keeps the written order among actions at one instant, even
+ * on one line, and records exactly what a `set` changes. */
+START_TEST(test_timeline)
+{
+	struct scenario *sc = text_ok(MINIMAL
+	    "internet:\n"
+	    "  paths: [{between: [frankfurt, london]}]\n"
+	    "timeline: [{at: 5m, pop: lon, action: down},"
+	    " {at: 1m, link: a/w, action: set, loss: 2%, jitter: 1ms},"
+	    " {at: 5m, pop: lon, action: up},"
+	    " {at: 1m, internet: [london, frankfurt], action: set,"
+	    " bandwidth: 5Mbps},"
+	    " {at: 10m, backbone: [lon, fra], action: down}]\n");
+	const struct sc_action *t = sc->timeline;
+
+	ck_assert_uint_eq(sc->ntimeline, 5);
+	ck_assert_int_eq(t[0].at, SB_MIN);
+	ck_assert_int_eq(t[0].target.kind, SC_T_SITE_LINK);
+	ck_assert(t[0].set_loss && t[0].set_jitter && !t[0].set_delay &&
+	    !t[0].set_bandwidth);
+	ck_assert_double_eq_tol(t[0].loss.rate, 0.02, 1e-15);
+	ck_assert_int_eq(t[0].jitter.amount, SB_MS);
+	ck_assert_int_eq(t[1].target.kind, SC_T_INTERNET);
+	ck_assert_int_eq(t[1].target.i, 0);
+	ck_assert(t[1].set_bandwidth && !t[1].set_loss);
+	ck_assert_uint_eq(t[1].bandwidth_bps, 5000000);
+	ck_assert_int_eq(t[2].kind, SC_ACT_DOWN);
+	ck_assert_int_eq(t[2].target.kind, SC_T_POP);
+	ck_assert_int_eq(t[2].target.i, 1);
+	ck_assert_int_eq(t[3].kind, SC_ACT_UP);
+	ck_assert_int_eq(t[4].at, 10 * SB_MIN);
+	ck_assert_int_eq(t[4].target.kind, SC_T_BACKBONE);
+	ck_assert_int_eq(t[4].target.i, 1);
+	ck_assert_int_eq(t[4].target.j, 0);
+	scenario_free(sc);
+
+	text_error(MINIMAL "timeline: [{at: 1m, pop: fra, action: set, "
+	    "delay: 1ms}]\n", "x.yaml:7:", "'set' is for links");
+	text_error(MINIMAL "timeline: [{at: 1m, link: a/w, action: set}]\n",
+	    "x.yaml:7:12:", "at least one of delay");
+	text_error(MINIMAL "timeline: [{at: 1m, link: a/w, action: down, "
+	    "delay: 1ms}]\n", "x.yaml:7:", "goes with action: set");
+	text_error(MINIMAL "timeline: [{at: 1m, link: a/w, pop: fra, "
+	    "action: down}]\n", "x.yaml:7:", "one subject, not two");
+	text_error(MINIMAL "timeline: [{at: 1m, action: down}]\n", "x.yaml:7:12:",
+	    "name what it is about");
+	text_error(MINIMAL "timeline: [{at: 1m, internet: [frankfurt, london], "
+	    "action: down}]\n", "x.yaml:7:", "no Internet path");
+	text_error(MINIMAL "timeline: [{at: 1m, link: a, action: down}]\n",
+	    "x.yaml:7:", "write SITE/LINK");
+	text_error(MINIMAL "timeline: [{at: 1m, link: aa/w, action: down}]\n",
+	    "x.yaml:7:", "did you mean 'a'");
+}
+END_TEST
+
+/* Expectations: every subject kind, references, windows and the text. */
+START_TEST(test_expects)
+{
+	struct scenario *sc = text_ok(MINIMAL
+	    "applications:\n"
+	    "  - {name: ab, kind: udp-cbr, from: a, to: b, rate: 1Mbps}\n"
+	    "  - {name: ba, kind: udp-cbr, from: b, to: a, rate: 1Mbps}\n"
+	    "internet:\n"
+	    "  paths: [{between: [frankfurt, london]}]\n"
+	    "expect:\n"
+	    "  - {flow: ab, metric: throughput, at-least: 900Kbps}\n"
+	    "  - {link: a/w, metric: utilisation, below: 50%}\n"
+	    "  - {site: b, metric: delivered, above: 100}\n"
+	    "  - {backbone: [fra, lon], metric: queue-max, at-most: 64KiB}\n"
+	    "  - {internet: [frankfurt, london], metric: delay-mean,"
+	    " below: 20ms, window: {from: 5m}}\n"
+	    "  - {flow: ab, metric: jitter, below: {flow: ba},"
+	    " window: {to: 1m}}\n");
+	const struct sc_expect *e = sc->expects;
+
+	ck_assert_uint_eq(sc->nexpects, 6);
+	ck_assert_int_eq(e[0].op, SC_OP_AT_LEAST);
+	ck_assert_double_eq(e[0].bound, 900000);
+	ck_assert_int_eq(e[0].from, 0);
+	ck_assert_int_eq(e[0].to, SB_TIME_NEVER);
+	ck_assert_str_eq(e[0].text, "flow ab throughput at-least 900Kbps");
+	ck_assert_int_eq(e[1].subject.kind, SC_T_SITE_LINK);
+	ck_assert_double_eq_tol(e[1].bound, 0.5, 1e-15);
+	ck_assert_int_eq(e[2].subject.kind, SC_T_SITE);
+	ck_assert_double_eq(e[2].bound, 100);
+	ck_assert_double_eq(e[3].bound, 65536);
+	ck_assert_int_eq(e[4].subject.kind, SC_T_INTERNET);
+	ck_assert_int_eq(e[4].from, 5 * SB_MIN);
+	ck_assert_int_eq(e[4].to, 10 * SB_MIN);
+	ck_assert_double_eq(e[4].bound, 20e6);
+	ck_assert(e[5].bound_is_ref);
+	ck_assert_int_eq(e[5].ref.kind, SC_T_FLOW);
+	ck_assert_int_eq(e[5].ref.i, 1);
+	ck_assert_str_eq(e[5].text, "flow ab jitter below flow ba during 0s-1m");
+	ck_assert_str_eq(sc_metric_name(SC_M_QUEUE_MAX), "queue-max");
+	ck_assert_str_eq(sc_metric_unit(SC_M_THROUGHPUT), "bps");
+	ck_assert_str_eq(sc_op_name(SC_OP_AT_MOST), "at-most");
+	{
+		char name[64];
+		struct sc_target t = { .kind = SC_T_BACKBONE, .i = 1, .j = 0 };
+		sc_target_name(sc, &t, name, sizeof(name));
+		ck_assert_str_eq(name, "backbone lon-fra");
+		t.kind = SC_T_SITE_LINK;
+		t.i = 0;
+		sc_target_name(sc, &t, name, sizeof(name));
+		ck_assert_str_eq(name, "link a/w");
+		t.kind = SC_T_POP;
+		sc_target_name(sc, &t, name, sizeof(name));
+		ck_assert_str_eq(name, "pop fra");
+	}
+	scenario_free(sc);
+
+#define APPS \
+	"applications: [{name: ab, kind: udp-cbr, from: a, to: b, rate: 1Mbps}]\n"
+	text_error(MINIMAL APPS "expect: [{flow: ab, metric: delivered, "
+	    "above: 1.5}]\n", "x.yaml:8:", "whole number");
+	text_error(MINIMAL APPS "expect: [{flow: ab, metric: loss, above: 1%, "
+	    "below: 2%}]\n", "x.yaml:8:", "exactly one of");
+	text_error(MINIMAL APPS "expect: [{flow: ab, metric: loss}]\n",
+	    "x.yaml:8:", "exactly one of");
+	text_error(MINIMAL APPS "expect: [{link: a/w, metric: latency-p99, "
+	    "below: 5ms}]\n", "x.yaml:8:", "does not apply");
+	text_error(MINIMAL APPS "expect: [{flow: ab, metric: latency-p50, "
+	    "below: {link: a/w}}]\n", "x.yaml:8:", "reference");
+	text_error(MINIMAL APPS "expect: [{flow: abc, metric: loss, "
+	    "below: 1%}]\n", "x.yaml:8:17:", "did you mean 'ab'");
+	text_error(MINIMAL APPS "expect: [{flow: ab, metric: loss, below: 1%, "
+	    "window: {from: 5m, to: 2m}}]\n", "x.yaml:8:", "from must be before");
+	text_error(MINIMAL APPS "expect: [{flow: ab, metric: throughput, "
+	    "below: 5MB}]\n", "x.yaml:8:", "unknown unit 'MB'");
+}
+END_TEST
+
+/* Applications, rules and links: the checks on each field. */
+START_TEST(test_fields)
+{
+	struct scenario *sc = text_ok("name: with.dots_and-dashes\n"
+	    "duration: 10m\nseed: 18446744073709551615\n" NET
+	    "applications: [{name: ab, kind: udp-poisson, from: a, to: b,"
+	    " rate: 1Mbps, packet-size: 1KiB, start: 1m, stop: 2m}]\n"
+	    "rules: [{name: r, from: a, transport: off-cloud, link: w}]\n");
+
+	ck_assert_uint_eq(sc->seed, UINT64_MAX);
+	ck_assert_uint_eq(sc->apps[0].packet_bytes, 1024);
+	ck_assert_int_eq(sc->apps[0].stop, 2 * SB_MIN);
+	ck_assert_int_eq(sc->rules[0].transport, SC_TR_OFF_CLOUD);
+	ck_assert_int_eq(sc->rules[0].app, -1);
+	ck_assert_int_eq(sc->rules[0].dst, -1);
+	ck_assert_int_eq(sc->rules[0].preferred_link, 0);
+	scenario_free(sc);
+
+#define SITE1 "name: m\nduration: 10m\n" \
+	"pops: [{name: fra, city: frankfurt}]\nsites:\n  - name: a\n" \
+	"    city: frankfurt\n    links:\n"
+	sc = text_ok(SITE1 "      - {name: w, bandwidth: 1Mbps, "
+	    "public-ip: 192.0.2.7, kind: lte, precedence: 3}\n"
+	    "      - {name: v, bandwidth: 1Mbps, public-ip: '2001:db8::1'}\n");
+	ck_assert_str_eq(sc->sites[0].links[0].public_ip, "192.0.2.7");
+	ck_assert_int_eq(sc->sites[0].links[0].precedence, 3);
+	ck_assert_int_eq(sc->sites[0].links[0].kind, SC_WAN_LTE);
+	ck_assert_str_eq(sc->sites[0].links[1].public_ip, "2001:db8::1");
+	scenario_free(sc);
+
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, public-ip: "
+	    "300.1.1.1}\n", "x.yaml:8:", "not an IPv4 or IPv6 address");
+	text_error(SITE1 "      - {name: w}\n", "x.yaml:8:9:",
+	    "'bandwidth' is required");
+	text_error(SITE1 "      - {name: w, bandwidth: 0Mbps}\n", "x.yaml:8:",
+	    "above zero");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps}\n"
+	    "      - {name: w, bandwidth: 1Mbps}\n", "x.yaml:9:", "twice");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, precedence: "
+	    "1.5}\n", "x.yaml:8:", "precedence is 1, 2 or 3");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, kind: lt}\n",
+	    "x.yaml:8:", "did you mean 'lte'");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, reorder: "
+	    "maybe}\n", "x.yaml:8:", "not true or false");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, profile: eve}\n",
+	    "x.yaml:8:", "no profile named 'eve'");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, jitter: "
+	    "{model: table}}\n", "x.yaml:8:", "needs 'table");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, jitter: "
+	    "{model: normal}}\n", "x.yaml:8:", "needs 'amount'");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, jitter: "
+	    "{amount: 1ms}}\n", "x.yaml:8:", "'model' is required");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, loss: "
+	    "{model: bernoulli}}\n", "x.yaml:8:", "needs 'rate'");
+	text_error(SITE1 "      - {name: 'w 1', bandwidth: 1Mbps}\n",
+	    "x.yaml:8:16:", "use only letters");
+	text_error("name: Big\nduration: 1m\n" NET, "x.yaml:1:7:",
+	    "lower case");
+	text_error("name: m\nduration: 0s\n" NET, "x.yaml:2:11:",
+	    "above zero");
+	text_error("name: m\nduration: 1m\nsample-interval: 2m\n" NET,
+	    "x.yaml:3:18:", "longer than the run");
+	text_error("name: m\nduration: 1m\nseed: 0x10\n" NET, "x.yaml:3:7:",
+	    "non-negative integer");
+	text_error("name: m\nduration: 1m\nseed: 18446744073709551616\n" NET,
+	    "x.yaml:3:7:", "more than");
+	text_error("name: m\nduration: 1m\ngeography: {route-inflation: 0.5}\n"
+	    NET, "x.yaml:3:30:", "outside [1, 10]");
+	text_error(MINIMAL "applications: [{name: ab, kind: udp-cbr, from: a, "
+	    "to: b, rate: 1Mbps, start: 10m}]\n", "x.yaml:7:", "end of the run");
+	text_error(MINIMAL "applications: [{name: ab, kind: udp-cbr, from: a, "
+	    "to: b, rate: 1Mbps, start: 2m, stop: 1m}]\n", "x.yaml:7:",
+	    "stop must be after start");
+	text_error(MINIMAL "applications: [{name: ab, kind: udp-cbr, from: a, "
+	    "to: b, rate: 1Mbps, packet-size: 20B}]\n", "x.yaml:7:",
+	    "between 28B and 65535B");
+	text_error(MINIMAL "applications: [{name: ab, kind: udp-cbr, from: a, "
+	    "to: bb, rate: 1Mbps}]\n", "x.yaml:7:", "did you mean 'b'");
+	text_error(MINIMAL "rules: [{name: r, transport: backbone, link: w}]\n",
+	    "x.yaml:7:", "needs 'from'");
+	text_error(MINIMAL "rules: [{name: r, from: a, transport: backbone, "
+	    "link: ww}]\n", "x.yaml:7:", "did you mean 'w'");
+	text_error(MINIMAL "rules: [{name: r, transport: cloud}]\n",
+	    "x.yaml:7:", "unknown value 'cloud'");
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra, fra]}]}\n",
+	    "x.yaml:7:", "two different PoPs");
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra, lon]}, "
+	    "{between: [lon, fra]}]}\n", "x.yaml:7:", "given twice");
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra]}]}\n",
+	    "x.yaml:7:", "write a pair");
+	text_error(MINIMAL "profiles: {eve: [{hour: 1}, {hour: 1.0}]}\n",
+	    "x.yaml:7:", "given twice");
+	text_error(MINIMAL "profiles: {eve: [{hour: 24}]}\n", "x.yaml:7:",
+	    "outside [0, 24)");
+	text_error(MINIMAL "profiles: {eve: [{hour: 2, delay: -1}]}\n",
+	    "x.yaml:7:", "outside");
+}
+END_TEST
+
+/* The file as a whole: YAML-level mistakes and what libyaml allows. */
+START_TEST(test_document)
+{
+	struct scenario *sc;
+
+	text_error("", "x.yaml:1:1:", "empty");
+	text_error("# only a comment\n", "x.yaml:1:1:", "empty");
+	text_error(MINIMAL "---\nname: n\n", "x.yaml:7:1:",
+	    "second YAML document");
+	text_error(MINIMAL "...\n]\n", "x.yaml:8:1:", "bad YAML");
+	text_error("- a\n- b\n", "x.yaml:1:1:", "must be a mapping");
+	text_error("name: m\nduration: 1m\npops: {fra: frankfurt}\n",
+	    "x.yaml:3:7:", "pops must be a list");
+	text_error("name: m\nduration: 1m\n" NET "{a: 1}: 2\n", "x.yaml:7:1:",
+	    "a key must be a plain word");
+	text_error("name: m\nduration: 1m\n" NET "sitez: []\n", "x.yaml:7:1:",
+	    "did you mean 'sites'");
+	text_error("name: m\nduration: 1m\n" NET "colour: red\n", "x.yaml:7:1:",
+	    "unknown key 'colour'");
+	text_error("name: [m]\nduration: 1m\n" NET, "x.yaml:1:7:",
+	    "must be a value");
+	text_error("name: m\nduration: 1m\n\tpops: []\n", "x.yaml:3:",
+	    "bad YAML");
+	text_error("name: m\nduration: 1m\nsites: [{name: a, city: frnkfurt, "
+	    "links: []}]\npops: [{name: fra, city: frankfurt}]\n",
+	    "x.yaml:3:25:", "did you mean 'frankfurt'");
+	text_error("name: m\nduration: 1m\npops: [{name: fra, city: atlantis}]\n"
+	    "sites: []\n", "x.yaml:3:26:", "unknown city 'atlantis'");
+	/* an alias is its anchor's node: accepted, and read as written */
+	sc = text_ok("name: m\nduration: 1m\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites:\n"
+	    "  - {name: a, city: frankfurt, links: [&l {name: w, "
+	    "bandwidth: 5Mbps}]}\n"
+	    "  - {name: b, city: london, links: [*l]}\n");
+	ck_assert_uint_eq(sc->sites[1].links[0].p.bandwidth_bps, 5000000);
+	scenario_free(sc);
+	text_error("name: m\nduration: 1m\npops: [{name: fra, city: frankfurt}]\n"
+	    "sites: [*x]\n", "x.yaml:", "bad YAML");
+	/* shapes that would make the parser slow are refused up front */
+	{
+		static char text[100000];
+		size_t n = 0;
+		n += (size_t)snprintf(text, sizeof(text),
+		    "name: m\nduration: 1m\npops: ");
+		for (int i = 0; i < 40000; i++)
+			text[n++] = '[';
+		text[n] = '\0';
+		text_error(text, "x.yaml:3:70:", "nested too deep");
+		n = (size_t)snprintf(text, sizeof(text),
+		    "name: m\nduration: 1m\nx: [");
+		for (int i = 0; i < 1001 && n + 32 < sizeof(text); i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    "&a%d 1, ", i);
+		snprintf(text + n, sizeof(text) - n, "]\n");
+		text_error(text, "x.yaml:3:", "too many anchors");
+	}
+	/* a NUL byte is not text */
+	{
+		char err[256];
+		static const char nul[] = "name: m\0\n";
+		ck_assert_int_lt(scenario_load_text("x.yaml", nul,
+		    sizeof(nul) - 1, &sc, err, sizeof(err)), 0);
+		ck_assert_ptr_nonnull(strstr(err, "NUL"));
+	}
+}
+END_TEST
+
+/* The source tree: $SRCDIR when make check sets it, else from __FILE__. */
+static void
+source_dir(char *buf, size_t len)
+{
+	const char *env = getenv("SRCDIR");
+	const char *tail = "tests/unit/test_scenario.c";
+	size_t n = strlen(__FILE__);
+
+	if (env != NULL && *env != '\0') {
+		snprintf(buf, len, "%s", env);
+	} else if (n >= strlen(tail) &&
+	    strcmp(__FILE__ + n - strlen(tail), tail) == 0) {
+		n -= strlen(tail);
+		snprintf(buf, len, "%.*s", (int)n, __FILE__);
+		if (buf[0] == '\0')
+			snprintf(buf, len, ".");
+	} else {
+		snprintf(buf, len, ".");
+	}
+}
+
+/*
+ * Every malformed scenario in tests/scenarios/bad/ is refused with the
+ * message its .expect file describes: "LINE:COL: words" means the error
+ * holds "FILE:LINE:COL: " and the words.
+ */
+START_TEST(test_bad_files)
+{
+	char dir[4096], pattern[4200];
+	glob_t g;
+	size_t checked = 0;
+
+	source_dir(dir, sizeof(dir));
+	snprintf(pattern, sizeof(pattern), "%s/tests/scenarios/bad/*.yaml",
+	    dir);
+	ck_assert_msg(glob(pattern, 0, NULL, &g) == 0,
+	    "no files at %s (set SRCDIR to the source tree)",
+	    pattern);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *path = g.gl_pathv[i];
+		char exp_path[4300], exp[512], want[4400], err[2048];
+		struct scenario *sc = NULL;
+		const char *words;
+		FILE *f;
+		size_t n;
+
+		snprintf(exp_path, sizeof(exp_path), "%.*s.expect",
+		    (int)(strlen(path) - strlen(".yaml")), path);
+		f = fopen(exp_path, "r");
+		ck_assert_msg(f != NULL, "no %s", exp_path);
+		ck_assert_ptr_nonnull(fgets(exp, sizeof(exp), f));
+		fclose(f);
+		n = strlen(exp);
+		while (n > 0 && (exp[n - 1] == '\n' || exp[n - 1] == '\r'))
+			exp[--n] = '\0';
+		words = strstr(exp, ": ");
+		ck_assert_msg(words != NULL, "%s: want 'LINE:COL: words'",
+		    exp_path);
+		snprintf(want, sizeof(want), "%s:%.*s: ", path,
+		    (int)(words - exp), exp);
+		words += 2;
+		ck_assert_msg(scenario_load(path, &sc, err, sizeof(err)) < 0,
+		    "%s was accepted", path);
+		ck_assert_ptr_null(sc);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+		    "%s: expected '%s...', got '%s'", path, want, err);
+		ck_assert_msg(strstr(err, words) != NULL, "%s: no '%s' in '%s'",
+		    path, words, err);
+		checked++;
+	}
+	globfree(&g);
+	ck_assert_uint_ge(checked, 22);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -199,6 +767,14 @@ make_suite(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_queue_inheritance);
+	tcase_add_test(tc, test_models);
+	tcase_add_test(tc, test_timeline);
+	tcase_add_test(tc, test_expects);
+	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_document);
+	tcase_add_test(tc, test_bad_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
