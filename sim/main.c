@@ -29,7 +29,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: sasebed run FILE.yaml [--seed N] [--db PATH] [--out DIR]\n"
-	    "                             [--until TIME] [--quiet]\n"
+	    "                             [--until TIME] [--pcap DIR] [--quiet]\n"
 	    "       sasebed check FILE.yaml\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
@@ -41,6 +41,8 @@ usage(FILE *f)
 	    "  --db PATH     the results file (replaced if it exists)\n"
 	    "  --out DIR     folder for results (created if needed)\n"
 	    "  --until TIME  stop early, e.g. 90s or 1h30m\n"
+	    "  --pcap DIR    write a capture per site WAN link and the key log\n"
+	    "                that decrypts it (DIR/keys.log)\n"
 	    "  --quiet       print only errors\n"
 	    "\n"
 	    "exit status: 0 every expectation held, 1 an expectation failed,\n"
@@ -57,6 +59,7 @@ cmd_run(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "pcap", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -68,7 +71,7 @@ cmd_run(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:d:o:u:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:o:u:p:qh", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 's':
@@ -94,6 +97,9 @@ cmd_run(int argc, char **argv)
 				return RUN_BAD_INPUT;
 			}
 			o.has_until = 1;
+			break;
+		case 'p':
+			o.pcap_dir = optarg;
 			break;
 		case 'q':
 			o.quiet = 1;

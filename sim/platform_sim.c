@@ -18,6 +18,8 @@ struct psim {
 	unsigned nlinks;
 	psim_deliver_fn deliver;
 	void *deliver_ctx;
+	psim_send_fn send;
+	void *send_ctx;
 };
 
 /*
@@ -70,6 +72,8 @@ ps_send(void *ctx, unsigned link, struct sb_packet *p)
 {
 	struct psim *ps = ctx;
 
+	if (ps->send != NULL)
+		return ps->send(ps->send_ctx, link, p);
 	if (link >= ps->nlinks) {
 		pool_put(ps->env.pool, p);
 		return -1;
@@ -115,7 +119,7 @@ ps_packet_new(void *ctx)
 {
 	struct psim *ps = ctx;
 
-	return pool_get(ps->env.pool);
+	return pool_get_buf(ps->env.pool);
 }
 
 static void
@@ -179,4 +183,11 @@ const struct sb_platform *
 psim_platform(const struct psim *ps)
 {
 	return &ps->pf;
+}
+
+void
+psim_set_sender(struct psim *ps, psim_send_fn send, void *ctx)
+{
+	ps->send = send;
+	ps->send_ctx = ctx;
 }

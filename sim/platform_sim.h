@@ -19,6 +19,7 @@
 #include "wan/platform.h"
 
 typedef void (*psim_deliver_fn)(void *ctx, struct sb_packet *p);
+typedef int (*psim_send_fn)(void *ctx, unsigned link, struct sb_packet *p);
 typedef void (*psim_emit_fn)(void *ctx, sb_time t, const struct sb_event *ev);
 
 struct psim_env {
@@ -38,5 +39,9 @@ struct psim *psim_new(const struct psim_env *env, const char *node,
 void psim_free(struct psim *ps);
 
 const struct sb_platform *psim_platform(const struct psim *ps);
+
+/* Route the node's send() through `send` instead of its links: for a
+ * tunnel endpoint whose datagrams cross several simulated links. */
+void psim_set_sender(struct psim *ps, psim_send_fn send, void *ctx);
 
 #endif

@@ -2,22 +2,36 @@
  * The packet pool.  Packets are carved from slabs of POOL_SLAB and kept on
  * a free list; a slab is never returned before the pool is freed, so the
  * pool's size is the run's high-water mark of packets in flight.
+ *
+ * Packets with bytes (the tunnel's records, built inner packets) come from
+ * slabs of their own, each packet with its buffer beside it, and go back to
+ * their own free list: a buffer is never separated from its packet, so
+ * pool_put() tells the two kinds apart by `data`.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/pool.h"
 
 #define POOL_SLAB 512
+#define BUF_SLAB 64
 
 struct slab {
 	struct slab *next;
 	struct sb_packet pkt[POOL_SLAB];
 };
 
+struct buf_slab {
+	struct buf_slab *next;
+	struct sb_packet pkt[BUF_SLAB];
+	uint8_t buf[BUF_SLAB][SB_PACKET_BUF];
+};
+
 struct pool {
 	struct slab *slabs;
-	struct sb_packet *free;
+	struct buf_slab *buf_slabs;
+	struct sb_packet *free, *free_buf;
 	size_t in_use;
 };
 
@@ -31,12 +45,17 @@ void
 pool_free(struct pool *pl)
 {
 	struct slab *s, *next;
+	struct buf_slab *b, *bnext;
 
 	if (pl == NULL)
 		return;
 	for (s = pl->slabs; s != NULL; s = next) {
 		next = s->next;
 		free(s);
+	}
+	for (b = pl->buf_slabs; b != NULL; b = bnext) {
+		bnext = b->next;
+		free(b);
 	}
 	free(pl);
 }
@@ -72,11 +91,52 @@ pool_get(struct pool *pl)
 	return p;
 }
 
+static int
+pool_grow_buf(struct pool *pl)
+{
+	struct buf_slab *b = malloc(sizeof(*b));
+
+	if (b == NULL)
+		return -1;
+	b->next = pl->buf_slabs;
+	pl->buf_slabs = b;
+	for (size_t i = 0; i < BUF_SLAB; i++) {
+		b->pkt[i].data = b->buf[i];
+		b->pkt[i].next = pl->free_buf;
+		pl->free_buf = &b->pkt[i];
+	}
+	return 0;
+}
+
+struct sb_packet *
+pool_get_buf(struct pool *pl)
+{
+	struct sb_packet *p;
+	uint8_t *data;
+
+	if (pl->free_buf == NULL && pool_grow_buf(pl) < 0)
+		return NULL;
+	p = pl->free_buf;
+	pl->free_buf = p->next;
+	data = p->data;
+	memset(p, 0, sizeof(*p));
+	p->flow = SB_FLOW_NONE;
+	p->data = data;
+	p->cap = SB_PACKET_BUF;
+	pl->in_use++;
+	return p;
+}
+
 void
 pool_put(struct pool *pl, struct sb_packet *p)
 {
-	p->next = pl->free;
-	pl->free = p;
+	if (p->data != NULL) {
+		p->next = pl->free_buf;
+		pl->free_buf = p;
+	} else {
+		p->next = pl->free;
+		pl->free = p;
+	}
 	pl->in_use--;
 }
 

@@ -17,6 +17,10 @@ void pool_free(struct pool *pl);
 
 /* A zeroed packet (data NULL), or NULL when memory runs out. */
 struct sb_packet *pool_get(struct pool *pl);
+/* A zeroed packet with a buffer of SB_PACKET_BUF bytes (len 0).  The
+ * buffer belongs to the packet: callers never replace `data`. */
+struct sb_packet *pool_get_buf(struct pool *pl);
+/* Either kind goes back here. */
 void pool_put(struct pool *pl, struct sb_packet *p);
 
 /* Packets handed out and not yet returned (leak checks in tests). */

@@ -191,6 +191,15 @@ run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
 		fprintf(errf, "sasebed: %s\n", err);
 		goto fail;
 	}
+	if (o->pcap_dir != NULL &&
+	    (make_dirs(o->pcap_dir, err, sizeof(err)) < 0 ||
+	    world_capture(w, o->pcap_dir, err, sizeof(err)) < 0)) {
+		fprintf(errf, "sasebed: --pcap: %s\n", err);
+		if (rec != NULL)
+			recorder_finish(rec, "failed", 0, 0, 0);
+		status = RUN_BAD_INPUT;
+		goto done;
+	}
 	if (world_start(w) < 0) {
 		fprintf(errf, "sasebed: out of memory starting the run\n");
 		goto fail;

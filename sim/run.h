@@ -28,6 +28,7 @@ struct run_opts {
 	uint64_t seed;
 	const char *db;           /* NULL: <out>/<name>-seed<seed>.db */
 	const char *out_dir;      /* NULL: "results" */
+	const char *pcap_dir;     /* NULL: no captures */
 	int has_until;
 	sb_time until;
 	int progress;             /* draw the progress line (a terminal) */

@@ -956,7 +956,7 @@ static int
 parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
-		NULL };
+		"wrong-key", NULL };
 	struct scenario *sc = L->sc;
 
 	if (ydoc_want_seq(L->d, n, "sites") < 0)
@@ -994,11 +994,55 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 		if ((v = ydoc_get(L->d, it, "pop")) != NULL &&
 		    ref_pop(L, v, KEY("pop"), &s->pop) < 0)
 			return -1;
+		if ((v = ydoc_get(L->d, it, "wrong-key")) != NULL &&
+		    get_bool(L, v, KEY("wrong-key"), &s->wrong_key) < 0)
+			return -1;
 		if ((v = ydoc_get(L->d, it, "links")) == NULL)
 			return ydoc_err(L->d, it, "site '%s': 'links' is "
 			    "required", s->name);
 		if (parse_site_links(L, v, s) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_tunnels(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "mode", "keepalive", "misses",
+		"rekey", NULL };
+	static const char *const modes[] = { "dtls", "null-cipher", NULL };
+	struct sc_tunnels *t = &L->sc->tunnels;
+	yaml_node_t *v;
+	double x;
+
+	if (ydoc_want_map(L->d, n, "tunnels") < 0 ||
+	    ydoc_check_keys(L->d, n, "tunnels", keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "mode")) != NULL &&
+	    get_word(L, v, "tunnels: mode", modes, &t->null_cipher) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "keepalive")) != NULL) {
+		if (get_time(L, v, "tunnels: keepalive", &t->keepalive) < 0)
+			return -1;
+		if (t->keepalive < SB_S || t->keepalive > 60 * SB_S)
+			return ydoc_err(L->d, v, "tunnels: keepalive must be "
+			    "from 1s to 60s");
+	}
+	if ((v = ydoc_get(L->d, n, "misses")) != NULL) {
+		if (get_number(L, v, "tunnels: misses", 1, 100, &x) < 0)
+			return -1;
+		if (x != (unsigned)x)
+			return ydoc_err(L->d, v, "tunnels: misses must be a "
+			    "whole number");
+		t->misses = (unsigned)x;
+	}
+	if ((v = ydoc_get(L->d, n, "rekey")) != NULL) {
+		if (get_time(L, v, "tunnels: rekey", &t->rekey) < 0)
+			return -1;
+		if (t->rekey < 10 * SB_S)
+			return ydoc_err(L->d, v, "tunnels: rekey must be 10s "
+			    "or more");
 	}
 	return 0;
 }
@@ -1634,8 +1678,8 @@ parse_top(struct ld *L)
 {
 	static const char *const keys[] = { "name", "description", "seed",
 		"duration", "start", "sample-interval", "geography", "profiles",
-		"pops", "backbone", "sites", "internet", "applications", "rules",
-		"timeline", "expect", NULL };
+		"pops", "backbone", "sites", "tunnels", "internet",
+		"applications", "rules", "timeline", "expect", NULL };
 	static const char *const gkeys[] = { "route-inflation", "fibre-speed",
 		NULL };
 	struct scenario *sc = L->sc;
@@ -1726,6 +1770,9 @@ parse_top(struct ld *L)
 	} else {
 		linkp_default_queue(&sc->backbone_default);
 	}
+	if ((v = ydoc_get(L->d, root, "tunnels")) != NULL &&
+	    parse_tunnels(L, v) < 0)
+		return -1;
 	if ((v = ydoc_get(L->d, root, "sites")) == NULL)
 		return ydoc_err(L->d, root, "scenario: 'sites' is required");
 	if (parse_sites(L, v) < 0)

@@ -66,6 +66,7 @@ struct sc_site {
 	char *name;
 	const struct geo_city *city;
 	int pop;                /* index of a pinned PoP, or -1: the nearest */
+	int wrong_key;          /* presents a key the PoPs do not know */
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -170,6 +171,14 @@ struct sc_expect {
 	struct sc_loc loc;
 };
 
+/* How Sockets and PoPs run their tunnels (0: the tunnel's default). */
+struct sc_tunnels {
+	int null_cipher;          /* mode: null-cipher instead of dtls */
+	sb_time keepalive;
+	unsigned misses;
+	sb_time rekey;            /* 0: never */
+};
+
 struct scenario {
 	char *path;               /* the file it came from */
 	char *name;
@@ -187,6 +196,7 @@ struct scenario {
 	struct sc_linkp backbone_default;
 	struct sc_backbone_pair *bb_pairs;  size_t nbb_pairs;
 	struct sc_site *sites;              size_t nsites;
+	struct sc_tunnels tunnels;
 	struct sc_linkp internet_default;
 	struct sc_internet_path *inet;      size_t ninet;
 	struct sc_app *apps;                size_t napps;

@@ -24,6 +24,8 @@
 #include "models/geo.h"
 #include "models/link.h"
 #include "models/traffic.h"
+#include "pcap/capture.h"
+#include "pcap/keylog.h"
 #include "reports/expect.h"
 #include "reports/meter.h"
 #include "sim/platform_sim.h"
@@ -31,6 +33,8 @@
 #include "sim/rng.h"
 #include "sim/units.h"
 #include "sim/world.h"
+#include "wan/inet.h"
+#include "wan/tunnel.h"
 
 #define MAX_HOPS 6
 #define NONE_ROUTE UINT32_MAX
@@ -56,9 +60,41 @@ struct chan {
 	size_t nwins;
 };
 
+/* A hop of a route: a simulated wire, or a whole tunnel (its underlay
+ * path and both ends), crossed in direction dir. */
+struct rhop {
+	struct chan *c;
+	struct wtun *t;
+	unsigned dir;
+};
+
 struct route {
-	struct chan *hop[MAX_HOPS];
+	struct rhop hop[MAX_HOPS];
 	unsigned n;
+};
+
+/*
+ * A tunnel between a site's WAN link and a PoP: the real tunnel code at
+ * both ends, each end on a platform of its own whose send() puts the
+ * datagram on the tunnel's underlay path (the access link, then the
+ * Internet between the site's city and the PoP's) and whose deliver()
+ * hands the inner packet back to the flow's route.
+ */
+#define TUN_PATH 2
+#define TUN_PORT_POP 443
+
+struct wtun {
+	struct world *w;
+	int id, site, link, pop;
+	char *name;                /* "site/link>pop" */
+	struct tunnel *t[2];       /* 0: the Socket (client), 1: the PoP */
+	struct psim *ps[2];
+	gsl_rng *rng[2];
+	struct chan *path[2][TUN_PATH]; /* 0: towards the PoP, 1: back */
+	unsigned npath[2];
+	uint32_t addr[2];          /* underlay addresses: link, PoP */
+	uint16_t port[2];
+	struct capture *cap;       /* the site link's capture, or NULL */
 };
 
 /* A meter that counts only between from and to. */
@@ -85,6 +121,10 @@ struct flow {
 
 struct site_link {
 	struct chan *up, *down;
+	struct wtun **tun;         /* per PoP, made when first needed */
+	struct capture *cap;
+	uint32_t addr;
+	uint16_t port;
 };
 
 struct site {
@@ -96,6 +136,8 @@ struct site {
 	size_t nwins;
 	gsl_rng *rng;
 	struct psim *ps;
+	int cur_pop;               /* the PoP its tunnels go to now */
+	uint8_t psk[32];
 };
 
 struct pop {
@@ -135,6 +177,12 @@ struct world {
 
 	struct chan **chans;
 	size_t nchans, capchans;
+
+	struct wtun **tuns;
+	size_t ntuns, captuns;
+	struct keylog *keylog;
+	char *pcap_dir;
+	int64_t epoch_ns;          /* Unix time of virtual time 0 */
 
 	uint64_t topo;
 	sb_time last_tick;
@@ -450,6 +498,301 @@ site_pop(const struct world *w, const struct site *s)
 	return best;
 }
 
+
+/* ---- tunnels ---- */
+
+static void route_continue(struct world *w, struct sb_packet *p);
+static void flow_delivered(struct world *w, struct flow *f,
+    struct sb_packet *p);
+static void site_check_pop(struct world *w, int si);
+
+static void
+wtun_capture(struct wtun *wt, unsigned dir, const struct sb_packet *p)
+{
+	if (wt->cap == NULL || p->data == NULL)
+		return;
+	if (capture_udp(wt->cap, kernel_now(wt->w->k), wt->addr[dir],
+	    wt->port[dir], wt->addr[!dir], wt->port[!dir], p->data,
+	    p->len) < 0)
+		wt->w->failed = 1;
+}
+
+/* A tunnel end's send(): onto the first wire of its underlay path. */
+static int
+wtun_send(struct wtun *wt, unsigned dir, struct sb_packet *p)
+{
+	p->tun = (uint32_t)wt->id + 1;
+	p->tdir = (uint8_t)dir;
+	p->thop = 0;
+	if (dir == 0)
+		wtun_capture(wt, 0, p);
+	link_send(wt->path[dir][0]->l, p);
+	return 0;
+}
+
+static int
+wtun_send_site(void *ctx, unsigned link, struct sb_packet *p)
+{
+	return wtun_send(ctx, 0, p);
+}
+
+static int
+wtun_send_pop(void *ctx, unsigned link, struct sb_packet *p)
+{
+	return wtun_send(ctx, 1, p);
+}
+
+/* A datagram reached the end of its underlay path. */
+static void
+wtun_arrive(struct wtun *wt, struct sb_packet *p)
+{
+	unsigned to = p->tdir == 0 ? 1 : 0;
+
+	if (to == 0)
+		wtun_capture(wt, 1, p);
+	p->tun = 0;
+	tunnel_input(wt->t[to], p);
+}
+
+/* An inner packet came out of the tunnel: back on the flow's route. */
+static void
+wtun_deliver(void *ctx, struct sb_packet *p)
+{
+	struct wtun *wt = ctx;
+
+	if (p->flow == SB_FLOW_NONE) {
+		pool_put(wt->w->pool, p);
+		return;
+	}
+	route_continue(wt->w, p);
+}
+
+static void
+wtun_state(void *ctx, struct tunnel *t, int up)
+{
+	struct wtun *wt = ctx;
+
+	wt->w->topo++;
+	if (!up && t == wt->t[0])
+		site_check_pop(wt->w, wt->site);
+}
+
+static void
+wtun_keylog(void *ctx, const uint8_t cr[32], const uint8_t *ms, size_t len)
+{
+	struct wtun *wt = ctx;
+
+	if (wt->w->keylog != NULL &&
+	    keylog_client_random(wt->w->keylog, cr, ms, len) < 0)
+		wt->w->failed = 1;
+}
+
+static void
+wtun_free(struct wtun *wt)
+{
+	if (wt == NULL)
+		return;
+	for (int e = 0; e < 2; e++) {
+		tunnel_free(wt->t[e]);
+		psim_free(wt->ps[e]);
+		if (wt->rng[e] != NULL)
+			gsl_rng_free(wt->rng[e]);
+	}
+	free(wt->name);
+	free(wt);
+}
+
+/* The underlay addresses: a link's public address if the scenario gives
+ * one, else one from 100.64.0.0/10 by site and link; PoPs in 198.18.0.0/15
+ * (benchmarking ranges, never routed: the captures cannot be mistaken for
+ * real traffic). */
+static uint32_t
+pop_addr(int pop)
+{
+	return 0xc6120000u + (uint32_t)pop + 1;
+}
+
+static struct wtun *
+wtun_make(struct world *w, int si, int j, int pop)
+{
+	struct site *s = &w->sites[si];
+	const struct sc_site_link *sl = &s->sc->links[j];
+	const struct geo_city *sc_city = s->sc->city;
+	const struct geo_city *pc = w->pops[pop].sc->city;
+	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
+	struct wtun *wt = calloc(1, sizeof(*wt));
+	const struct sc_tunnels *tc = &w->sc->tunnels;
+	char name[512], rn[600], err[256], peer[64], a[INET_ADDR_STR];
+	struct chan *c;
+
+	if (wt == NULL)
+		return NULL;
+	if (w->ntuns == w->captuns) {
+		size_t cap = w->captuns ? 2 * w->captuns : 16;
+		struct wtun **v = realloc(w->tuns, cap * sizeof(*v));
+		if (v == NULL)
+			goto fail;
+		w->tuns = v;
+		w->captuns = cap;
+	}
+	wt->w = w;
+	wt->id = (int)w->ntuns;
+	wt->site = si;
+	wt->link = j;
+	wt->pop = pop;
+	snprintf(name, sizeof(name), "%s/%s>%s", s->sc->name, sl->name,
+	    w->pops[pop].sc->name);
+	if ((wt->name = strdup(name)) == NULL)
+		goto fail;
+	wt->path[0][wt->npath[0]++] = s->links[j].up;
+	if (sc_city != pc) {
+		if ((c = inet_chan(w, sc_city, pc)) == NULL)
+			goto fail;
+		wt->path[0][wt->npath[0]++] = c;
+		if ((c = inet_chan(w, pc, sc_city)) == NULL)
+			goto fail;
+		wt->path[1][wt->npath[1]++] = c;
+	}
+	wt->path[1][wt->npath[1]++] = s->links[j].down;
+	wt->addr[0] = s->links[j].addr;
+	wt->port[0] = s->links[j].port;
+	wt->addr[1] = pop_addr(pop);
+	wt->port[1] = TUN_PORT_POP;
+	wt->cap = s->links[j].cap;
+	inet_addr_fmt(wt->addr[0], a);
+	snprintf(peer, sizeof(peer), "%s:%u", a, wt->port[0]);
+
+	for (int e = 0; e < 2; e++) {
+		struct tunnel_cfg cfg = { 0 };
+		uint8_t wrong[sizeof(s->psk)];
+
+		snprintf(rn, sizeof(rn), "tunnel:%s:%s", name,
+		    e == 0 ? "socket" : "pop");
+		if ((wt->rng[e] = rng_new(w->seed, rn)) == NULL)
+			goto fail;
+		wt->ps[e] = psim_new(&env, e == 0 ? s->sc->name :
+		    w->pops[pop].sc->name, wt->rng[e], NULL, 0, wtun_deliver,
+		    wt);
+		if (wt->ps[e] == NULL)
+			goto fail;
+		psim_set_sender(wt->ps[e], e == 0 ? wtun_send_site :
+		    wtun_send_pop, wt);
+		cfg.name = name;
+		cfg.role = e == 0 ? TUNNEL_CLIENT : TUNNEL_SERVER;
+		cfg.mode = tc->null_cipher ? TUNNEL_NULL : TUNNEL_DTLS;
+		cfg.peer_id = e == 0 ? NULL : peer;
+		cfg.auth.psk_identity = s->sc->name;
+		cfg.auth.psk = s->psk;
+		cfg.auth.psk_len = sizeof(s->psk);
+		if (e == 0 && s->sc->wrong_key) {
+			/* What a misconfigured Socket presents: its key
+			 * with every bit flipped, never the PoP's. */
+			for (size_t i = 0; i < sizeof(wrong); i++)
+				wrong[i] = (uint8_t)~s->psk[i];
+			cfg.auth.psk = wrong;
+		}
+		cfg.keepalive = tc->keepalive;
+		cfg.keepalive_misses = tc->misses;
+		cfg.rekey = e == 0 ? tc->rekey : 0;
+		cfg.on_state = wtun_state;
+		cfg.keylog = w->keylog != NULL ? wtun_keylog : NULL;
+		cfg.ctx = wt;
+		wt->t[e] = tunnel_new(psim_platform(wt->ps[e]), &cfg, err,
+		    sizeof(err));
+		if (wt->t[e] == NULL)
+			goto fail;
+	}
+	w->tuns[w->ntuns++] = wt;
+	s->links[j].tun[pop] = wt;
+	if (w->pops[pop].up)
+		tunnel_start(wt->t[1]);
+	tunnel_start(wt->t[0]);
+	return wt;
+fail:
+	wtun_free(wt);
+	w->failed = 1;
+	return NULL;
+}
+
+/* The site's tunnels to its current PoP, one per WAN link, made now if
+ * they are not there yet. */
+static void
+site_tunnels(struct world *w, int si)
+{
+	struct site *s = &w->sites[si];
+
+	for (size_t j = 0; j < s->sc->nlinks; j++)
+		if (s->links[j].tun[s->cur_pop] == NULL)
+			wtun_make(w, si, (int)j, s->cur_pop);
+}
+
+static int
+wtun_up(const struct site *s, size_t j, int pop)
+{
+	struct wtun *wt = s->links[j].tun[pop];
+
+	return wt != NULL && tunnel_state(wt->t[0]) == TUNNEL_UP;
+}
+
+/*
+ * A tunnel of the site went down.  If none to its current PoP is up any
+ * more, the Socket moves to the next PoP by distance: it learned from its
+ * own tunnels, not from the world, that the PoP is gone.  (Choosing PoPs
+ * well is the Socket's work, still to come; this keeps sites reachable.)
+ */
+static void
+site_check_pop(struct world *w, int si)
+{
+	struct site *s = &w->sites[si];
+	size_t np = w->sc->npops;
+	int next = -1;
+
+	for (size_t j = 0; j < s->sc->nlinks; j++)
+		if (wtun_up(s, j, s->cur_pop))
+			return;
+	if (s->sc->pop >= 0 || np < 2)
+		return;
+	for (size_t p = 0; p < np; p++) {
+		if ((int)p == s->cur_pop)
+			continue;
+		if (s->pop_km[p] < s->pop_km[s->cur_pop] ||
+		    (s->pop_km[p] == s->pop_km[s->cur_pop] &&
+		    (int)p < s->cur_pop))
+			continue;
+		if (next < 0 || s->pop_km[p] < s->pop_km[next])
+			next = (int)p;
+	}
+	if (next < 0) {
+		/* past the farthest: back to the nearest */
+		for (size_t p = 0; p < np; p++)
+			if (next < 0 || s->pop_km[p] < s->pop_km[next])
+				next = (int)p;
+	}
+	if (next == s->cur_pop)
+		return;
+	emit(w, "pop-change", s->sc->name, w->pops[next].sc->name,
+	    w->pops[s->cur_pop].sc->name, 0);
+	s->cur_pop = next;
+	site_tunnels(w, si);
+	w->topo++;
+}
+
+/* The site's best link whose tunnel to `pop` is up. */
+static int
+site_tunnel_link(const struct site *s, int pop)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < s->sc->nlinks; i++) {
+		if (!wtun_up(s, i, pop))
+			continue;
+		if (best < 0 || s->sc->links[i].precedence <
+		    s->sc->links[best].precedence)
+			best = (int)i;
+	}
+	return best;
+}
+
 static int
 bb_usable(const struct world *w, int a, int b)
 {
@@ -470,7 +813,7 @@ bb_hops(struct world *w, int a, int b, struct route *r)
 	if (a == b)
 		return 0;
 	if (bb_usable(w, a, b)) {
-		r->hop[r->n++] = w->bb[a * np + b];
+		r->hop[r->n++].c = w->bb[a * np + b];
 		return 0;
 	}
 	for (size_t c = 0; c < np; c++) {
@@ -487,50 +830,49 @@ bb_hops(struct world *w, int a, int b, struct route *r)
 	}
 	if (via < 0)
 		return -1;
-	r->hop[r->n++] = w->bb[a * np + via];
-	r->hop[r->n++] = w->bb[via * np + b];
+	r->hop[r->n++].c = w->bb[a * np + via];
+	r->hop[r->n++].c = w->bb[via * np + b];
 	return 0;
 }
 
+/*
+ * Backbone flows enter the source site's tunnel to its PoP, cross the
+ * backbone and leave through the destination PoP's tunnel to the
+ * destination site; Internet flows take the wires only.
+ */
 static int
 route_compute(struct world *w, const struct flow *f, struct route *r)
 {
 	struct site *s = &w->sites[f->sc->src], *d = &w->sites[f->sc->dst];
-	int ls = site_best_link(s), ld = site_best_link(d);
 	struct chan *c;
 
-	r->n = 0;
-	if (ls < 0 || ld < 0)
-		return -1;
-	r->hop[r->n++] = s->links[ls].up;
+	memset(r, 0, sizeof(*r));
 	if (f->sc->via == SC_VIA_INTERNET) {
+		int ls = site_best_link(s), ld = site_best_link(d);
+
+		if (ls < 0 || ld < 0)
+			return -1;
+		r->hop[r->n++].c = s->links[ls].up;
 		if (s->sc->city != d->sc->city) {
 			c = inet_chan(w, s->sc->city, d->sc->city);
 			if (c == NULL)
 				return -1;
-			r->hop[r->n++] = c;
+			r->hop[r->n++].c = c;
 		}
+		r->hop[r->n++].c = d->links[ld].down;
 	} else {
-		int pa = site_pop(w, s), pb = site_pop(w, d);
-		const struct geo_city *ca, *cb;
-		if (pa < 0 || pb < 0)
+		int pa = s->cur_pop, pb = d->cur_pop;
+		int ls = site_tunnel_link(s, pa), ld = site_tunnel_link(d, pb);
+
+		if (ls < 0 || ld < 0)
 			return -1;
-		ca = w->pops[pa].sc->city;
-		cb = w->pops[pb].sc->city;
-		if (s->sc->city != ca) {
-			if ((c = inet_chan(w, s->sc->city, ca)) == NULL)
-				return -1;
-			r->hop[r->n++] = c;
-		}
+		r->hop[r->n].t = s->links[ls].tun[pa];
+		r->hop[r->n++].dir = 0;
 		if (bb_hops(w, pa, pb, r) < 0)
 			return -1;
-		if (cb != d->sc->city) {
-			if ((c = inet_chan(w, cb, d->sc->city)) == NULL)
-				return -1;
-			r->hop[r->n++] = c;
-		}
+		r->hop[r->n].t = d->links[ld].tun[pb];
+		r->hop[r->n++].dir = 1;
 	}
-	r->hop[r->n++] = d->links[ld].down;
 	return 0;
 }
 
@@ -543,7 +885,8 @@ route_event(struct world *w, const struct flow *f, const struct route *r)
 	detail[0] = '\0';
 	for (unsigned i = 0; i < r->n && off < sizeof(detail); i++)
 		off += (size_t)snprintf(detail + off, sizeof(detail) - off,
-		    "%s%s", i ? " > " : "", r->hop[i]->name);
+		    "%s%s%s", i ? " > " : "", r->hop[i].t ? "tunnel:" : "",
+		    r->hop[i].t ? r->hop[i].t->name : r->hop[i].c->name);
 	emit(w, "route", w->sites[f->sc->src].sc->name, f->sc->name, detail,
 	    (double)r->n);
 }
@@ -604,6 +947,83 @@ meters_feed_drop(struct world *w, struct flow *f)
 			meter_dropped(s->wins[i].m);
 }
 
+/*
+ * The inner packet a tunnel carries needs real bytes: an IPv4/UDP packet
+ * from the source site's LAN (10.x.y.10, x.y the site's number) to the
+ * destination's, of the flow's packet size, ports from the flow's number.
+ * Modelled packets become such a packet at their first tunnel.
+ */
+static uint32_t
+lan_addr(int site)
+{
+	return 0x0a00000au | (uint32_t)(site + 1) << 8;
+}
+
+static struct sb_packet *
+inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
+{
+	struct sb_packet *q;
+	size_t n = p->size < INET_IPV4_HDR + INET_UDP_HDR ?
+	    INET_IPV4_HDR + INET_UDP_HDR : p->size;
+
+	if (p->data != NULL)
+		return p;
+	if (n > SB_PACKET_BUF || (q = pool_get_buf(w->pool)) == NULL) {
+		pool_put(w->pool, p);
+		return NULL;
+	}
+	q->created = p->created;
+	q->seq = p->seq;
+	q->flow = p->flow;
+	q->path = p->path;
+	q->hop = p->hop;
+	pool_put(w->pool, p);
+	memset(q->data + INET_IPV4_HDR + INET_UDP_HDR, 0,
+	    n - INET_IPV4_HDR - INET_UDP_HDR);
+	q->len = (uint32_t)inet_udp_build(q->data, q->cap,
+	    lan_addr(f->sc->src), (uint16_t)(20000 + f->id % 40000),
+	    lan_addr(f->sc->dst), (uint16_t)(5000 + f->id % 10000),
+	    n - INET_IPV4_HDR - INET_UDP_HDR, (uint16_t)q->seq, 64);
+	q->size = q->len;
+	return q;
+}
+
+/* Put p on hop p->hop of its route: a wire, or a tunnel's entrance. */
+static void
+hop_send(struct world *w, struct flow *f, struct sb_packet *p)
+{
+	const struct rhop *h = &f->routes[p->path].hop[p->hop];
+	struct tunnel *t;
+
+	if (h->t == NULL) {
+		link_send(h->c->l, p);
+		return;
+	}
+	t = h->t->t[h->dir];
+	if (tunnel_state(t) != TUNNEL_UP ||
+	    (p = inner_bytes(w, f, p)) == NULL) {
+		/* the tunnel went down since the route was made */
+		meters_feed_drop(w, f);
+		if (p != NULL)
+			pool_put(w->pool, p);
+		return;
+	}
+	if (tunnel_send(t, p) < 0)
+		meters_feed_drop(w, f);
+}
+
+static void
+route_continue(struct world *w, struct sb_packet *p)
+{
+	struct flow *f = &w->flows[p->flow];
+
+	if (++p->hop < f->routes[p->path].n) {
+		hop_send(w, f, p);
+		return;
+	}
+	flow_delivered(w, f, p);
+}
+
 static void
 flow_send(void *ctx, struct sb_packet *p)
 {
@@ -631,7 +1051,7 @@ flow_send(void *ctx, struct sb_packet *p)
 	}
 	p->path = r;
 	p->hop = 0;
-	link_send(f->routes[r].hop[0]->l, p);
+	hop_send(w, f, p);
 }
 
 static void
@@ -659,9 +1079,18 @@ chan_recv(void *ctx, struct link *l, struct sb_packet *p)
 	struct chan *c = ctx;
 	struct world *w = c->w;
 	struct flow *f;
-	const struct route *r;
 
 	w->hops++;
+	if (p->tun != 0) {
+		struct wtun *wt = w->tuns[p->tun - 1];
+
+		if (++p->thop < wt->npath[p->tdir]) {
+			link_send(wt->path[p->tdir][p->thop]->l, p);
+			return;
+		}
+		wtun_arrive(wt, p);
+		return;
+	}
 	if (p->flow == SB_FLOW_NONE) {
 		pool_put(w->pool, p);
 		return;
@@ -673,12 +1102,7 @@ chan_recv(void *ctx, struct link *l, struct sb_packet *p)
 		pool_put(w->pool, p);
 		return;
 	}
-	r = &f->routes[p->path];
-	if (++p->hop < r->n) {
-		link_send(r->hop[p->hop]->l, p);
-		return;
-	}
-	flow_delivered(w, f, p);
+	route_continue(w, p);
 }
 
 static void
@@ -797,6 +1221,7 @@ build_sites(struct world *w, char *err, size_t errlen)
 			s->pop_km[j] = geo_distance_km(city->lat, city->lon,
 			    sc->pops[j].city->lat, sc->pops[j].city->lon);
 		pop = site_pop(w, s);
+		s->cur_pop = pop;
 		if (w->rec != NULL) {
 			struct rec_node rn = { (int)(sc->npops + i),
 			    s->sc->name, "site", city->name, city->lat,
@@ -822,6 +1247,16 @@ build_sites(struct world *w, char *err, size_t errlen)
 			if (s->links[j].down == NULL)
 				return -1;
 			links[j] = s->links[j].up->l;
+			s->links[j].tun = calloc(sc->npops,
+			    sizeof(*s->links[j].tun));
+			if (s->links[j].tun == NULL)
+				goto oom;
+			/* 100.64.0.0/10 by site and link, unless given */
+			s->links[j].addr = 0x64400000u |
+			    (uint32_t)(i & 0x3fff) << 8 | (uint32_t)(j + 1);
+			if (sl->public_ip != NULL)
+				inet_addr_parse(sl->public_ip,
+				    &s->links[j].addr);
 		}
 		snprintf(name, sizeof(name), "node:%s", s->sc->name);
 		s->rng = rng_new(w->seed, name);
@@ -831,6 +1266,15 @@ build_sites(struct world *w, char *err, size_t errlen)
 		    (unsigned)s->sc->nlinks, NULL, NULL);
 		if (s->ps == NULL)
 			goto oom;
+		/* The site's PSK, registered with the cloud, and each link's
+		 * source port: random, as a Socket picks them. */
+		for (size_t b = 0; b < sizeof(s->psk); b += 8) {
+			uint64_t r = rng_u64(s->rng);
+			memcpy(s->psk + b, &r, 8);
+		}
+		for (size_t j = 0; j < s->sc->nlinks; j++)
+			s->links[j].port = (uint16_t)(49152 +
+			    rng_u64(s->rng) % 16384);
 	}
 	/* Declared Internet paths exist from the start, used or not, so
 	 * their samples show what the path does all run long. */
@@ -1057,8 +1501,18 @@ world_free(struct world *w)
 			gsl_rng_free(f->rng);
 	}
 	free(w->flows);
+	for (size_t i = 0; i < w->ntuns; i++)
+		wtun_free(w->tuns[i]);
+	free(w->tuns);
 	for (size_t i = 0; w->sites != NULL && i < sc->nsites; i++) {
 		struct site *s = &w->sites[i];
+		for (size_t j = 0; s->links != NULL && j < s->sc->nlinks; j++) {
+			free(s->links[j].tun);
+			if (s->links[j].cap != NULL &&
+			    capture_flush(s->links[j].cap) < 0)
+				w->failed = 1;
+			capture_free(s->links[j].cap);
+		}
 		psim_free(s->ps);
 		if (s->rng)
 			gsl_rng_free(s->rng);
@@ -1082,6 +1536,8 @@ world_free(struct world *w)
 	free(w->bb);
 	free(w->inet);
 	free(w->wexp);
+	keylog_free(w->keylog);
+	free(w->pcap_dir);
 	pool_free(w->pool);
 	free(w);
 }
@@ -1148,6 +1604,17 @@ timeline_fire(void *a, void *b)
 	if (act->target.kind == SC_T_POP) {
 		struct pop *p = &w->pops[act->target.i];
 		p->up = act->kind == SC_ACT_UP;
+		/* A PoP that fails stops answering its tunnels; the Sockets
+		 * find out from their keepalives. */
+		for (size_t i = 0; i < w->ntuns; i++) {
+			struct wtun *wt = w->tuns[i];
+			if (wt->pop != act->target.i)
+				continue;
+			if (p->up)
+				tunnel_start(wt->t[1]);
+			else
+				tunnel_crash(wt->t[1]);
+		}
 		snprintf(kind, sizeof(kind), "pop-%s", verbs[act->kind]);
 		snprintf(subject, sizeof(subject), "%s", p->sc->name);
 	} else {
@@ -1250,6 +1717,30 @@ tick(void *a, void *b)
 }
 
 int
+world_capture(struct world *w, const char *dir, char *err, size_t errlen)
+{
+	const struct scenario *sc = w->sc;
+	char path[4096];
+
+	w->epoch_ns = sc->start_utc_s * SB_S;
+	snprintf(path, sizeof(path), "%s/keys.log", dir);
+	if ((w->keylog = keylog_new(path, err, errlen)) == NULL)
+		return -1;
+	for (size_t i = 0; i < sc->nsites; i++) {
+		struct site *s = &w->sites[i];
+		for (size_t j = 0; j < s->sc->nlinks; j++) {
+			snprintf(path, sizeof(path), "%s/%s-%s.pcap", dir,
+			    s->sc->name, s->sc->links[j].name);
+			s->links[j].cap = capture_new(path, w->epoch_ns, err,
+			    errlen);
+			if (s->links[j].cap == NULL)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int
 world_start(struct world *w)
 {
 	const struct scenario *sc = w->sc;
@@ -1271,6 +1762,11 @@ world_start(struct world *w)
 		if (f->src == NULL)
 			return -1;
 	}
+	for (size_t i = 0; i < sc->nsites; i++)
+		if (w->sites[i].cur_pop >= 0)
+			site_tunnels(w, (int)i);
+	if (w->failed)
+		return -1;
 	for (size_t i = 0; i < sc->ntimeline; i++)
 		if (kernel_at(w->k, sc->timeline[i].at, timeline_fire, w,
 		    (void *)&sc->timeline[i]) == 0)
@@ -1426,6 +1922,38 @@ record_final_metrics(struct world *w, sb_time end)
 				    sc->sites[i].name, sc_metric_name(site_m[m]),
 				    v, sc_metric_unit(site_m[m])));
 		}
+	for (size_t i = 0; i < w->ntuns; i++) {
+		struct wtun *wt = w->tuns[i];
+		for (int e = 0; e < 2; e++) {
+			const struct tunnel_stats *st = tunnel_stats(wt->t[e]);
+			char scope[32];
+			const struct { const char *name; uint64_t v; } m[] = {
+				{ "handshakes", st->handshakes },
+				{ "handshakes-ok", st->handshakes_ok },
+				{ "auth-failures", st->auth_failures },
+				{ "handshake-retransmits", st->hs_retransmits },
+				{ "downs", st->downs },
+				{ "records-sent", st->tx_records },
+				{ "records-received", st->rx_records },
+				{ "dropped-replayed", st->drop_replayed },
+				{ "dropped-forged", st->drop_forged },
+				{ "dropped-malformed", st->drop_malformed },
+				{ "dropped-not-up", st->drop_not_up },
+				{ "dropped-too-big", st->drop_too_big },
+				{ "dropped-rekeying", st->drop_rekeying },
+				{ "keepalives-sent", st->keepalives_sent },
+				{ "keepalives-answered",
+				    st->keepalives_answered },
+				{ "rekeys", st->rekeys },
+			};
+			snprintf(scope, sizeof(scope), "tunnel-%s",
+			    e == 0 ? "socket" : "pop");
+			for (size_t x = 0; x < sizeof(m) / sizeof(m[0]); x++)
+				rec_check(w, recorder_metric(w->rec, scope,
+				    wt->name, m[x].name, (double)m[x].v,
+				    "count"));
+		}
+	}
 	for (size_t i = 0; i < w->nchans; i++) {
 		struct link_stats s[2];
 		s[0] = w->chans[i]->total;

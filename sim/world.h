@@ -30,6 +30,11 @@ struct world *world_new(const struct scenario *sc, uint64_t seed,
     struct kernel *k, struct recorder *rec, char *err, size_t errlen);
 void world_free(struct world *w);
 
+/* Write a capture per site WAN link (DIR/SITE-LINK.pcap: the tunnel's
+ * datagrams as that link sees them) and DIR/keys.log, the NSS key log that
+ * decrypts them.  Call before world_start(); DIR must exist. */
+int world_capture(struct world *w, const char *dir, char *err, size_t errlen);
+
 /* Schedule the sources, the timeline and the sampling; call once. */
 int world_start(struct world *w);
 

@@ -4,8 +4,13 @@
  * Packets come from a pool (sim/pool.c in the simulator), never from malloc
  * on the hot path.  Modelled traffic (a constant-bit-rate source, say)
  * carries no bytes: `size` is what it weighs on the wire and `data` is NULL.
- * Protocol code that needs real bytes (the tunnel) asks the pool for a
- * buffer; `len` then says how much of it is used.
+ * Protocol code that needs real bytes (the tunnel) gets its packets from
+ * the platform's packet_new(), which always come with a buffer; `len` then
+ * says how much of it is used.
+ *
+ * The fields from `created` to `tdir` are the simulator's tags: they ride
+ * along with a packet, through a tunnel too, but are not on the wire, and
+ * protocol code neither reads nor writes them.
  */
 #ifndef SASEBED_WAN_PACKET_H
 #define SASEBED_WAN_PACKET_H
@@ -16,6 +21,10 @@
 
 #define SB_FLOW_NONE UINT32_MAX
 
+/* Bytes in a packet buffer: an Ethernet MTU's datagram with room to spare
+ * for tunnel headers, so no record the tunnel builds needs two. */
+#define SB_PACKET_BUF 2048
+
 struct sb_packet {
 	struct sb_packet *next; /* free list and queues; owner's use */
 	sb_time created;        /* when the application sent it */
@@ -25,6 +34,9 @@ struct sb_packet {
 	uint32_t hop;           /* position on its path (forwarding) */
 	uint32_t path;          /* which path it follows (forwarding) */
 	uint32_t epoch;         /* link epoch at enqueue: see models/link.c */
+	uint32_t tun;           /* tunnel it is crossing, + 1; 0: none */
+	uint16_t thop;          /* position on the tunnel's underlay path */
+	uint8_t tdir;           /* 0 towards the tunnel's server, 1 back */
 	uint8_t *data;          /* real bytes, or NULL for modelled traffic */
 	uint32_t len;           /* bytes used in data */
 	uint32_t cap;           /* bytes available in data */

@@ -33,7 +33,9 @@ echo "internet delay 18:00 $i_early ns, 21:00 $i_peak ns; backbone $b_early ns, 
 l_early=$(loss 'internet:mumbai>ashburn' 18:00 19:00)
 l_peak=$(loss 'internet:mumbai>ashburn' 20:30 21:30)
 echo "internet loss 18:00-19:00 $l_early, 20:30-21:30 $l_peak"
-awk -v a="$l_early" -v b="$l_peak" 'BEGIN { exit !(b > 2 * a) }' && pass || fail "internet loss did not rise at peak"
+# the profile scales loss by about 3 over 18:00-19:00 and about 5.75 over
+# 20:30-21:30, a ratio near 1.9; 1.5 leaves room for the bursts' noise
+awk -v a="$l_early" -v b="$l_peak" 'BEGIN { exit !(b > 1.5 * a) }' && pass || fail "internet loss did not rise at peak"
 # the flows say the same: p95 latency at 21:00, backbone below internet
 pb=$(sql "$db" "SELECT max(latency_p95_ns) FROM v_flow_samples WHERE flow = 'erp-backbone' AND time(local_time) BETWEEN '20:50' AND '21:10'")
 pi=$(sql "$db" "SELECT min(latency_p95_ns) FROM v_flow_samples WHERE flow = 'erp-internet' AND time(local_time) BETWEEN '20:50' AND '21:10'")
