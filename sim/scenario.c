@@ -176,6 +176,9 @@ get_word(struct ld *L, const yaml_node_t *n, const char *what,
 	    list);
 }
 
+/* How a site's tunnels authenticate, in SC_AUTH_* order. */
+static const char *const auth_words[] = { "psk", "certificate", NULL };
+
 static const struct geo_city *
 get_city(struct ld *L, const yaml_node_t *n, const char *what)
 {
@@ -956,7 +959,7 @@ static int
 parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
-		"wrong-key", NULL };
+		"auth", "wrong-key", NULL };
 	struct scenario *sc = L->sc;
 
 	if (ydoc_want_seq(L->d, n, "sites") < 0)
@@ -994,6 +997,10 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 		if ((v = ydoc_get(L->d, it, "pop")) != NULL &&
 		    ref_pop(L, v, KEY("pop"), &s->pop) < 0)
 			return -1;
+		s->auth = -1;
+		if ((v = ydoc_get(L->d, it, "auth")) != NULL &&
+		    get_word(L, v, KEY("auth"), auth_words, &s->auth) < 0)
+			return -1;
 		if ((v = ydoc_get(L->d, it, "wrong-key")) != NULL &&
 		    get_bool(L, v, KEY("wrong-key"), &s->wrong_key) < 0)
 			return -1;
@@ -1009,8 +1016,8 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 static int
 parse_tunnels(struct ld *L, const yaml_node_t *n)
 {
-	static const char *const keys[] = { "mode", "keepalive", "misses",
-		"rekey", NULL };
+	static const char *const keys[] = { "mode", "auth", "keepalive",
+		"misses", "rekey", NULL };
 	static const char *const modes[] = { "dtls", "null-cipher", NULL };
 	struct sc_tunnels *t = &L->sc->tunnels;
 	yaml_node_t *v;
@@ -1021,6 +1028,9 @@ parse_tunnels(struct ld *L, const yaml_node_t *n)
 		return -1;
 	if ((v = ydoc_get(L->d, n, "mode")) != NULL &&
 	    get_word(L, v, "tunnels: mode", modes, &t->null_cipher) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "auth")) != NULL &&
+	    get_word(L, v, "tunnels: auth", auth_words, &t->auth) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, n, "keepalive")) != NULL) {
 		if (get_time(L, v, "tunnels: keepalive", &t->keepalive) < 0)

@@ -67,6 +67,7 @@ struct sc_site {
 	const struct geo_city *city;
 	int pop;                /* index of a pinned PoP, or -1: the nearest */
 	int wrong_key;          /* presents a key the PoPs do not know */
+	int auth;               /* SC_AUTH_*, or -1: the tunnels' default */
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -171,8 +172,11 @@ struct sc_expect {
 	struct sc_loc loc;
 };
 
+enum { SC_AUTH_PSK = 0, SC_AUTH_CERT };
+
 /* How Sockets and PoPs run their tunnels (0: the tunnel's default). */
 struct sc_tunnels {
+	int auth;                 /* SC_AUTH_*, for sites that do not say */
 	int null_cipher;          /* mode: null-cipher instead of dtls */
 	sb_time keepalive;
 	unsigned misses;

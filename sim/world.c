@@ -28,6 +28,7 @@
 #include "pcap/keylog.h"
 #include "reports/expect.h"
 #include "reports/meter.h"
+#include "sim/pki.h"
 #include "sim/platform_sim.h"
 #include "sim/pool.h"
 #include "sim/rng.h"
@@ -137,12 +138,15 @@ struct site {
 	gsl_rng *rng;
 	struct psim *ps;
 	int cur_pop;               /* the PoP its tunnels go to now */
+	int auth;                  /* SC_AUTH_* */
 	uint8_t psk[32];
+	char *cert_pem, *key_pem;  /* certificate sites */
 };
 
 struct pop {
 	const struct sc_pop *sc;
 	int up;
+	char *cert_pem, *key_pem;  /* when a site uses certificates */
 	gsl_rng *rng;
 	struct psim *ps;
 };
@@ -181,6 +185,8 @@ struct world {
 	struct wtun **tuns;
 	size_t ntuns, captuns;
 	struct keylog *keylog;
+	struct pki *pki;           /* when a site uses certificates */
+	gsl_rng *pki_rng;
 	char *pcap_dir;
 	int64_t epoch_ns;          /* Unix time of virtual time 0 */
 
@@ -681,10 +687,18 @@ wtun_make(struct world *w, int si, int j, int pop)
 		cfg.role = e == 0 ? TUNNEL_CLIENT : TUNNEL_SERVER;
 		cfg.mode = tc->null_cipher ? TUNNEL_NULL : TUNNEL_DTLS;
 		cfg.peer_id = e == 0 ? NULL : peer;
-		cfg.auth.psk_identity = s->sc->name;
-		cfg.auth.psk = s->psk;
-		cfg.auth.psk_len = sizeof(s->psk);
-		if (e == 0 && s->sc->wrong_key) {
+		if (s->auth == SC_AUTH_CERT) {
+			cfg.auth.cert_pem = e == 0 ? s->cert_pem :
+			    w->pops[pop].cert_pem;
+			cfg.auth.key_pem = e == 0 ? s->key_pem :
+			    w->pops[pop].key_pem;
+			cfg.auth.ca_pem = pki_ca_pem(w->pki);
+		} else {
+			cfg.auth.psk_identity = s->sc->name;
+			cfg.auth.psk = s->psk;
+			cfg.auth.psk_len = sizeof(s->psk);
+		}
+		if (e == 0 && s->auth == SC_AUTH_PSK && s->sc->wrong_key) {
 			/* What a misconfigured Socket presents: its key
 			 * with every bit flipped, never the PoP's. */
 			for (size_t i = 0; i < sizeof(wrong); i++)
@@ -1288,6 +1302,41 @@ oom:
 	return -1;
 }
 
+/*
+ * Credentials: a PSK for every site (drawn when the site is built) and,
+ * if any site uses certificates, the run's CA with a certificate for each
+ * such site (a rogue one for a site with the wrong key) and each PoP.
+ */
+static int
+build_credentials(struct world *w, char *err, size_t errlen)
+{
+	const struct scenario *sc = w->sc;
+	int any = 0;
+
+	for (size_t i = 0; i < sc->nsites; i++) {
+		struct site *s = &w->sites[i];
+		s->auth = s->sc->auth >= 0 ? s->sc->auth : sc->tunnels.auth;
+		any |= s->auth == SC_AUTH_CERT;
+	}
+	if (!any)
+		return 0;
+	if ((w->pki_rng = rng_new(w->seed, "pki")) == NULL ||
+	    (w->pki = pki_new(sc->name, w->pki_rng, err, errlen)) == NULL)
+		return -1;
+	for (size_t i = 0; i < sc->npops; i++)
+		if (pki_issue(w->pki, sc->pops[i].name, 0, &w->pops[i].cert_pem,
+		    &w->pops[i].key_pem, err, errlen) < 0)
+			return -1;
+	for (size_t i = 0; i < sc->nsites; i++) {
+		struct site *s = &w->sites[i];
+		if (s->auth == SC_AUTH_CERT && pki_issue(w->pki, s->sc->name,
+		    s->sc->wrong_key, &s->cert_pem, &s->key_pem, err,
+		    errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 build_flows(struct world *w, char *err, size_t errlen)
 {
@@ -1466,6 +1515,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 	}
 	if (build_pops(w, err, errlen) < 0 ||
 	    build_sites(w, err, errlen) < 0 ||
+	    build_credentials(w, err, errlen) < 0 ||
 	    build_flows(w, err, errlen) < 0 ||
 	    build_expectations(w, err, errlen) < 0)
 		goto fail;
@@ -1514,6 +1564,8 @@ world_free(struct world *w)
 			capture_free(s->links[j].cap);
 		}
 		psim_free(s->ps);
+		free(s->cert_pem);
+		free(s->key_pem);
 		if (s->rng)
 			gsl_rng_free(s->rng);
 		meter_free(s->total);
@@ -1525,6 +1577,8 @@ world_free(struct world *w)
 	}
 	free(w->sites);
 	for (size_t i = 0; w->pops != NULL && i < sc->npops; i++) {
+		free(w->pops[i].cert_pem);
+		free(w->pops[i].key_pem);
 		psim_free(w->pops[i].ps);
 		if (w->pops[i].rng)
 			gsl_rng_free(w->pops[i].rng);
@@ -1537,6 +1591,9 @@ world_free(struct world *w)
 	free(w->inet);
 	free(w->wexp);
 	keylog_free(w->keylog);
+	pki_free(w->pki);
+	if (w->pki_rng != NULL)
+		gsl_rng_free(w->pki_rng);
 	free(w->pcap_dir);
 	pool_free(w->pool);
 	free(w);

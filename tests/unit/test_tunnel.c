@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/pki.h"
 #include "sim/platform_sim.h"
 #include "sim/rng.h"
 #include "wan/tunnel.h"
@@ -636,6 +637,73 @@ START_TEST(test_client_restart_server_follows)
 }
 END_TEST
 
+/* Certificates: both sides' from the run's CA; or the Socket's signed by
+ * a key the CA never had. */
+static void
+cert_case(int rogue)
+{
+	struct pair pr;
+	struct link_spec spec = plain_spec();
+	struct tunnel_cfg cfg[2];
+	gsl_rng *r = rng_new(11, "pki");
+	struct pki *ca;
+	char *cert[2], *key[2], err[256];
+
+	ca = pki_new("test", r, err, sizeof(err));
+	ck_assert_msg(ca != NULL, "%s", err);
+	ck_assert_int_eq(pki_issue(ca, "site-1", rogue, &cert[0], &key[0], err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(pki_issue(ca, "pop-1", 0, &cert[1], &key[1], err,
+	    sizeof(err)), 0);
+	pair_init(&pr, &spec, 12, TUNNEL_DTLS, key_a);
+	for (int e = 0; e < 2; e++) {
+		struct side *sd = e == 0 ? &pr.c : &pr.s;
+
+		tunnel_free(sd->t);
+		cfg[e] = cfg_for(&pr, e == 0, TUNNEL_DTLS, key_a);
+		cfg[e].auth.psk = NULL;
+		cfg[e].auth.cert_pem = cert[e];
+		cfg[e].auth.key_pem = key[e];
+		cfg[e].auth.ca_pem = pki_ca_pem(ca);
+		sd->t = tunnel_new(&sd->tap, &cfg[e], err, sizeof(err));
+		ck_assert_msg(sd->t != NULL, "%s", err);
+	}
+	start_both(&pr);
+	at(&pr, 3 * SB_MIN);
+	if (!rogue) {
+		ck_assert_int_eq(pr.c.ups, 1);
+		/* certificates and ECDHE do not add round trips */
+		ck_assert_int_eq(pr.c.up_at, 3 * 2 * RTT_ONE_WAY);
+		send_inner(&pr, &pr.c, 500, 1);
+		at(&pr, 3 * SB_MIN + SB_S);
+		ck_assert_int_eq(pr.s.delivered, 1);
+	} else {
+		ck_assert_int_eq(pr.c.ups, 0);
+		ck_assert_int_eq(pr.s.ups, 0);
+		ck_assert_int_ge(pr.s.auth_failures, 1);
+		ck_assert_int_ge(pr.c.auth_failures, 1);
+	}
+	pair_free(&pr);
+	for (int e = 0; e < 2; e++) {
+		free(cert[e]);
+		free(key[e]);
+	}
+	pki_free(ca);
+	gsl_rng_free(r);
+}
+
+START_TEST(test_certificates_up)
+{
+	cert_case(0);
+}
+END_TEST
+
+START_TEST(test_rogue_certificate_never_up)
+{
+	cert_case(1);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -653,6 +721,8 @@ make_suite(void)
 	tcase_add_test(tc, test_null_mode_plaintext_same_machine);
 	tcase_add_test(tc, test_rekey_keeps_tunnel);
 	tcase_add_test(tc, test_client_restart_server_follows);
+	tcase_add_test(tc, test_certificates_up);
+	tcase_add_test(tc, test_rogue_certificate_never_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
