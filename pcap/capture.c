@@ -18,7 +18,6 @@
  * and so does the error.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,46 +54,34 @@ struct capture {
 	uint8_t frame[FRAME_MAX];
 };
 
-static void __attribute__((format(printf, 3, 4)))
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 struct capture *
 capture_new(const char *path, int64_t epoch_ns, char *err, size_t errlen)
 {
 	struct capture *c;
 
 	if (epoch_ns < 0 || epoch_ns > T_MAX) {
-		say(err, errlen, "%s: start clock %lld ns is before 1970 or "
+		snprintf(err, errlen, "%s: start clock %lld ns is before 1970 or "
 		    "past 2038, which pcap cannot hold", path,
 		    (long long)epoch_ns);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		say(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	c->pc = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, SNAPLEN,
 	    PCAP_TSTAMP_PRECISION_NANO);
 	if (c->pc == NULL) {
-		say(err, errlen, "%s: cannot make a pcap handle", path);
+		snprintf(err, errlen, "%s: cannot make a pcap handle", path);
 		goto fail;
 	}
 	if ((c->d = pcap_dump_open(c->pc, path)) == NULL) {
 		/* libpcap's message names the file and the system's reason */
-		say(err, errlen, "%s", pcap_geterr(c->pc));
+		snprintf(err, errlen, "%s", pcap_geterr(c->pc));
 		goto fail;
 	}
 	if ((c->path = strdup(path)) == NULL) {
-		say(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	c->epoch = epoch_ns;
@@ -126,7 +113,7 @@ static int
 write_error(struct capture *c, int errnum)
 {
 	c->failed = 1;
-	say(c->err, sizeof(c->err), "%s: write error: %s", c->path,
+	snprintf(c->err, sizeof(c->err), "%s: write error: %s", c->path,
 	    errnum != 0 ? strerror(errnum) : "unknown cause");
 	return -1;
 }
@@ -142,14 +129,14 @@ capture_udp(struct capture *c, int64_t t_ns, uint32_t src, uint16_t sport,
 	if (c->failed)
 		return -1;
 	if (len > SB_PACKET_BUF) {
-		say(c->err, sizeof(c->err), "%s: a %zu-byte payload is "
+		snprintf(c->err, sizeof(c->err), "%s: a %zu-byte payload is "
 		    "longer than a packet buffer (%d)", c->path, len,
 		    SB_PACKET_BUF);
 		return -1;
 	}
 	/* 0 <= epoch <= T_MAX, so the subtraction cannot overflow */
 	if (t_ns < 0 || t_ns > T_MAX - c->epoch) {
-		say(c->err, sizeof(c->err), "%s: simulated time %lld ns "
+		snprintf(c->err, sizeof(c->err), "%s: simulated time %lld ns "
 		    "is before the start or past 2038, which pcap cannot "
 		    "hold", c->path, (long long)t_ns);
 		return -1;
@@ -168,7 +155,7 @@ capture_udp(struct capture *c, int64_t t_ns, uint32_t src, uint16_t sport,
 	n = inet_udp_build(c->frame + ETH_HDR, sizeof(c->frame) - ETH_HDR,
 	    src, sport, dst, dport, len, c->ip_id, TTL);
 	if (n == 0) {	/* not reached: frame[] holds SB_PACKET_BUF */
-		say(c->err, sizeof(c->err), "%s: frame too long", c->path);
+		snprintf(c->err, sizeof(c->err), "%s: frame too long", c->path);
 		return -1;
 	}
 

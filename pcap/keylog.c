@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +20,6 @@ struct keylog {
 	char *path;
 	char err[512];
 };
-
-static void __attribute__((format(printf, 3, 4)))
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static char *
 hex(char *p, const uint8_t *b, size_t n)
@@ -71,18 +58,18 @@ keylog_new(const char *path, char *err, size_t errlen)
 
 	if ((k = calloc(1, sizeof(*k))) == NULL ||
 	    (k->path = strdup(path)) == NULL) {
-		say(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	/* 0600 from the start, not chmod after: the keys decrypt the
 	 * captures, and a window with the file world-readable is enough. */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		say(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if ((k->f = fdopen(fd, "w")) == NULL) {
-		say(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		goto fail;
 	}
@@ -99,7 +86,7 @@ static int
 write_error(struct keylog *k, int errnum)
 {
 	k->failed = 1;
-	say(k->err, sizeof(k->err), "%s: write error: %s", k->path,
+	snprintf(k->err, sizeof(k->err), "%s: write error: %s", k->path,
 	    errnum != 0 ? strerror(errnum) : "unknown cause");
 	return -1;
 }
@@ -110,7 +97,7 @@ keylog_line(struct keylog *k, const char *line)
 	if (k->failed)
 		return -1;
 	if (strchr(line, '\n') != NULL) {
-		say(k->err, sizeof(k->err), "%s: a key log line holds a "
+		snprintf(k->err, sizeof(k->err), "%s: a key log line holds a "
 		    "newline", k->path);
 		return -1;
 	}
@@ -128,7 +115,7 @@ keylog_client_random(struct keylog *k, const uint8_t cr[KEYLOG_RANDOM],
 	char line[KEYLOG_LINE];
 
 	if (keylog_format(line, sizeof(line), cr, master, master_len) < 0) {
-		say(k->err, sizeof(k->err), "%s: a master secret of %zu "
+		snprintf(k->err, sizeof(k->err), "%s: a master secret of %zu "
 		    "bytes; TLS 1.2 has %d", k->path, master_len,
 		    KEYLOG_MASTER);
 		return -1;
