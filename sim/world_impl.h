@@ -1,0 +1,226 @@
+/*
+ * The world's insides, private to sim/world*.c: the structs a world is
+ * made of and the functions its files share.  Not installed and not for
+ * any other module, which see only the opaque world of sim/world.h.
+ *
+ * The files: world.c builds and frees the world, runs the timeline and
+ * starts the run; world_path.c has the chans, the routes and the packet
+ * path; world_tunnels.c glues the tunnel code onto them; world_measure.c
+ * counts, samples and, at the end, judges the expectations.
+ */
+#ifndef SASEBED_SIM_WORLD_IMPL_H
+#define SASEBED_SIM_WORLD_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/geo.h"
+#include "models/link.h"
+#include "sim/world.h"
+#include "wan/packet.h"
+#include "wan/platform.h"
+
+struct capture;
+struct keylog;
+struct meter;
+struct pki;
+struct psim;
+struct tunnel;
+
+#define MAX_HOPS 6
+#define NONE_ROUTE UINT32_MAX
+
+struct world;
+
+/* A window on a chan: counters at its start, and the largest queue seen. */
+struct cwin {
+	sb_time from, to;
+	struct link_stats at_from, at_to;
+	uint64_t queue_max;
+};
+
+struct chan {
+	struct world *w;
+	struct link *l;
+	gsl_rng *rng;
+	int id;
+	char *name;
+	int dst_pop;               /* PoP at the far end, or -1 */
+	struct link_stats interval, total;
+	struct cwin *wins;
+	size_t nwins;
+};
+
+/* A hop of a route: a simulated wire, or a whole tunnel (its underlay
+ * path and both ends), crossed in direction dir. */
+struct rhop {
+	struct chan *c;
+	struct wtun *t;
+	unsigned dir;
+};
+
+struct route {
+	struct rhop hop[MAX_HOPS];
+	unsigned n;
+};
+
+/*
+ * A tunnel between a site's WAN link and a PoP: the real tunnel code at
+ * both ends, each end on a platform of its own whose send() puts the
+ * datagram on the tunnel's underlay path (the access link, then the
+ * Internet between the site's city and the PoP's) and whose deliver()
+ * hands the inner packet back to the flow's route.
+ */
+#define TUN_PATH 2
+#define TUN_PORT_POP 443
+
+struct wtun {
+	struct world *w;
+	int id, site, link, pop;
+	char *name;                /* "site/link>pop" */
+	struct tunnel *t[2];       /* 0: the Socket (client), 1: the PoP */
+	struct psim *ps[2];
+	gsl_rng *rng[2];
+	struct chan *path[2][TUN_PATH]; /* 0: towards the PoP, 1: back */
+	unsigned npath[2];
+	uint32_t addr[2];          /* underlay addresses: link, PoP */
+	uint16_t port[2];
+	struct capture *cap;       /* the site link's capture, or NULL */
+};
+
+/* A meter that counts only between from and to. */
+struct mwin {
+	sb_time from, to;
+	struct meter *m;
+};
+
+struct flow {
+	struct world *w;
+	const struct sc_app *sc;
+	int id;
+	struct traffic *src;
+	gsl_rng *rng;
+	struct meter *interval, *total;
+	struct mwin *wins;
+	size_t nwins;
+	struct route *routes;
+	size_t nroutes, caproutes;
+	uint32_t cur;              /* current route, or NONE_ROUTE */
+	uint64_t topo;             /* topology version cur was made for */
+	int no_route;              /* last attempt found none (event once) */
+};
+
+struct site_link {
+	struct chan *up, *down;
+	struct wtun **tun;         /* per PoP, made when first needed */
+	struct capture *cap;
+	uint32_t addr;
+	uint16_t port;
+};
+
+struct site {
+	const struct sc_site *sc;
+	struct site_link *links;
+	double *pop_km;            /* distance to each PoP */
+	struct meter *total;
+	struct mwin *wins;
+	size_t nwins;
+	gsl_rng *rng;
+	struct psim *ps;
+	int cur_pop;               /* the PoP its tunnels go to now */
+	int auth;                  /* SC_AUTH_* */
+	uint8_t psk[32];
+	char *cert_pem, *key_pem;  /* certificate sites */
+};
+
+struct pop {
+	const struct sc_pop *sc;
+	int up;
+	char *cert_pem, *key_pem;  /* when a site uses certificates */
+	gsl_rng *rng;
+	struct psim *ps;
+};
+
+struct inet {
+	const struct geo_city *a, *b;
+	struct chan *ab, *ba;
+};
+
+/* What an expectation compares: resolved at build time. */
+struct wexp {
+	struct meter *m[2];        /* flow or site subject / reference */
+	struct chan *c[2][2];      /* link subject / reference: 2 directions */
+	size_t cw[2][2];           /* index of the window in each chan */
+};
+
+struct world {
+	const struct scenario *sc;
+	uint64_t seed;
+	struct kernel *k;
+	struct recorder *rec;
+	struct pool *pool;
+	int failed;                /* a recorder write failed */
+
+	struct site *sites;
+	struct pop *pops;
+	struct chan **bb;          /* npops x npops, NULL on the diagonal */
+	struct inet *inet;
+	size_t ninet, capinet;
+	struct flow *flows;
+	struct wexp *wexp;
+
+	struct chan **chans;
+	size_t nchans, capchans;
+
+	struct wtun **tuns;
+	size_t ntuns, captuns;
+	struct keylog *keylog;
+	struct pki *pki;           /* when a site uses certificates */
+	gsl_rng *pki_rng;
+	char *pcap_dir;
+	int64_t epoch_ns;          /* Unix time of virtual time 0 */
+
+	uint64_t topo;
+	sb_time last_tick;
+	uint64_t sent, delivered, hops;
+};
+
+/* world.c */
+void rec_check(struct world *w, int rc);
+void emit(struct world *w, const char *kind, const char *node,
+    const char *subject, const char *detail, double value);
+void psim_emit_cb(void *ctx, sb_time t, const struct sb_event *ev);
+
+/* world_path.c */
+void spec_from(const struct world *w, const struct sc_linkp *p, sb_time geo,
+    int tz_a, int tz_b, struct link_spec *out);
+sb_time geo_between(const struct world *w, const struct geo_city *a,
+    const struct geo_city *b);
+struct chan *chan_new(struct world *w, const char *name, const char *kind,
+    const char *src, const char *dst, const struct link_spec *spec,
+    int profile, int dst_pop, char *err, size_t errlen);
+void chan_free(struct chan *c);
+struct inet *inet_make(struct world *w, const struct geo_city *a,
+    const struct geo_city *b, const struct sc_linkp *p, char *err,
+    size_t errlen);
+struct chan *inet_chan(struct world *w, const struct geo_city *a,
+    const struct geo_city *b);
+int site_pop(const struct world *w, const struct site *s);
+void route_continue(struct world *w, struct sb_packet *p);
+void flow_send(void *ctx, struct sb_packet *p);
+
+/* world_tunnels.c */
+void wtun_arrive(struct wtun *wt, struct sb_packet *p);
+void wtun_free(struct wtun *wt);
+void site_tunnels(struct world *w, int si);
+int site_tunnel_link(const struct site *s, int pop);
+int build_credentials(struct world *w, char *err, size_t errlen);
+
+/* world_measure.c */
+void win_edge(void *a, void *b);
+int target_chans(struct world *w, const struct sc_target *t,
+    struct chan *c[2]);
+int build_expectations(struct world *w, char *err, size_t errlen);
+void tick(void *a, void *b);
+
+#endif

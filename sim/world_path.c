@@ -1,0 +1,585 @@
+/*
+ * The world's packet path: chans, Internet paths, routes and forwarding.
+ * It moves packets and feeds the meters; it neither samples them
+ * (world_measure.c) nor runs the tunnels' ends (world_tunnels.c).
+ *
+ * Every simulated wire direction is a `chan` (a models/link.c link plus
+ * what the world needs to know about it: its id in the results, the PoP at
+ * its far end, its counters).  A flow's packets follow a `route`, a short
+ * list of chans computed when the flow sends and the topology has changed
+ * since its last route; routes are kept for the run, so a packet in flight
+ * keeps following the route it left on while newer packets take the new
+ * one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/geo.h"
+#include "models/link.h"
+#include "reports/meter.h"
+#include "sim/pool.h"
+#include "sim/rng.h"
+#include "sim/world_impl.h"
+#include "wan/inet.h"
+#include "wan/tunnel.h"
+
+/* ---- link specs from scenario parameters ---- */
+
+void
+spec_from(const struct world *w, const struct sc_linkp *p, sb_time geo,
+    int tz_a, int tz_b, struct link_spec *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->bandwidth_bps = p->bandwidth_bps;
+	out->queue_bytes = p->queue_bytes;
+	out->delay = p->has_delay ? p->delay : geo;
+	out->jitter = p->jitter;   /* link_new copies the table */
+	out->loss = p->loss;       /* loss_new copies the trace */
+	out->reorder = p->reorder;
+	out->profile = NULL;
+	out->tz_a_min = tz_a;
+	out->tz_b_min = tz_b;
+	out->clock0_utc_s = w->sc->start_utc_s;
+}
+
+sb_time
+geo_between(const struct world *w, const struct geo_city *a,
+    const struct geo_city *b)
+{
+	double km = geo_distance_km(a->lat, a->lon, b->lat, b->lon);
+
+	return geo_delay(km, w->sc->route_inflation, w->sc->fibre_km_s);
+}
+
+static void chan_recv(void *ctx, struct link *l, struct sb_packet *p);
+static void chan_drop(void *ctx, struct link *l, struct sb_packet *p,
+    enum link_drop why);
+
+/*
+ * A new chan.  Profiles are built per chan from the scenario's points: a
+ * profile is a few dozen bytes and this keeps ownership simple.
+ */
+struct chan *
+chan_new(struct world *w, const char *name, const char *kind,
+    const char *src, const char *dst, const struct link_spec *spec,
+    int profile, int dst_pop, char *err, size_t errlen)
+{
+	struct chan *c = calloc(1, sizeof(*c));
+	struct link_spec s = *spec;
+	struct profile *pr = NULL;
+	char rname[256];
+
+	if (c == NULL)
+		goto oom;
+	c->w = w;
+	c->dst_pop = dst_pop;
+	c->name = strdup(name);
+	snprintf(rname, sizeof(rname), "link:%s", name);
+	c->rng = rng_new(w->seed, rname);
+	if (c->name == NULL || c->rng == NULL)
+		goto oom;
+	if (profile >= 0) {
+		const struct sc_profile *sp = &w->sc->profiles[profile];
+		pr = profile_new(sp->name, sp->points, sp->npoints);
+		if (pr == NULL)
+			goto oom;
+		s.profile = pr;
+	}
+	c->l = link_new(w->k, name, &s, c->rng);
+	if (c->l == NULL)
+		goto oom;
+	link_set_handlers(c->l, chan_recv, chan_drop, c);
+	if (w->nchans == w->capchans) {
+		size_t cap = w->capchans ? 2 * w->capchans : 64;
+		struct chan **v = realloc(w->chans, cap * sizeof(*v));
+		if (v == NULL)
+			goto oom;
+		w->chans = v;
+		w->capchans = cap;
+	}
+	c->id = (int)w->nchans;
+	w->chans[w->nchans++] = c;
+	if (w->rec != NULL) {
+		struct rec_link rl = {
+			.id = c->id, .name = name, .kind = kind, .src = src,
+			.dst = dst, .bandwidth_bps = s.bandwidth_bps,
+			.queue_bytes = s.queue_bytes, .delay = s.delay,
+			.loss_expected = loss_expected_rate(&s.loss),
+			.profile = pr ? profile_name(pr) : NULL,
+		};
+		rec_check(w, recorder_link(w->rec, &rl));
+	}
+	return c;
+oom:
+	snprintf(err, errlen, "out of memory building link '%s'", name);
+	if (c != NULL) {
+		link_free(c->l);
+		if (c->rng)
+			gsl_rng_free(c->rng);
+		free(c->name);
+		free(c);
+	}
+	profile_free(pr);
+	return NULL;
+}
+
+/* The profile a chan's link was given; freed with the chan. */
+void
+chan_free(struct chan *c)
+{
+	struct profile *pr;
+
+	if (c == NULL)
+		return;
+	pr = (struct profile *)link_spec(c->l)->profile;
+	link_free(c->l);
+	profile_free(pr);
+	gsl_rng_free(c->rng);
+	free(c->wins);
+	free(c->name);
+	free(c);
+}
+
+/* ---- routes ---- */
+
+static struct inet *
+inet_find(struct world *w, const struct geo_city *a, const struct geo_city *b,
+    int *forward)
+{
+	for (size_t i = 0; i < w->ninet; i++) {
+		if (w->inet[i].a == a && w->inet[i].b == b) {
+			*forward = 1;
+			return &w->inet[i];
+		}
+		if (w->inet[i].a == b && w->inet[i].b == a) {
+			*forward = 0;
+			return &w->inet[i];
+		}
+	}
+	return NULL;
+}
+
+/* Make the Internet path between two cities, with the scenario's
+ * parameters for that pair or its defaults. */
+struct inet *
+inet_make(struct world *w, const struct geo_city *a, const struct geo_city *b,
+    const struct sc_linkp *p, char *err, size_t errlen)
+{
+	struct link_spec s;
+	struct inet *in;
+	char name[256];
+
+	if (w->ninet == w->capinet) {
+		size_t cap = w->capinet ? 2 * w->capinet : 16;
+		struct inet *v = realloc(w->inet, cap * sizeof(*v));
+		if (v == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		w->inet = v;
+		w->capinet = cap;
+	}
+	in = &w->inet[w->ninet];
+	in->a = a;
+	in->b = b;
+	spec_from(w, p, geo_between(w, a, b), a->utc_offset_min,
+	    b->utc_offset_min, &s);
+	snprintf(name, sizeof(name), "internet:%s>%s", a->name, b->name);
+	in->ab = chan_new(w, name, "internet", a->name, b->name, &s,
+	    p->profile, -1, err, errlen);
+	if (in->ab == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "internet:%s>%s", b->name, a->name);
+	in->ba = chan_new(w, name, "internet", b->name, a->name, &s,
+	    p->profile, -1, err, errlen);
+	if (in->ba == NULL)
+		return NULL;
+	w->ninet++;
+	return in;
+}
+
+struct chan *
+inet_chan(struct world *w, const struct geo_city *a, const struct geo_city *b)
+{
+	struct inet *in;
+	int fwd;
+	char err[128];
+
+	in = inet_find(w, a, b, &fwd);
+	if (in == NULL) {
+		/* A pair no flow needed at the start (a PoP failed over):
+		 * made now, with the defaults.  Rare, not per packet. */
+		in = inet_make(w, a, b, &w->sc->internet_default, err,
+		    sizeof(err));
+		if (in == NULL)
+			return NULL;
+		fwd = 1;
+	}
+	return fwd ? in->ab : in->ba;
+}
+
+static int
+site_link_up(const struct site *s, size_t i)
+{
+	return link_is_up(s->links[i].up->l) && link_is_up(s->links[i].down->l);
+}
+
+/* The site's best up link: lowest precedence number, then file order. */
+static int
+site_best_link(const struct site *s)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < s->sc->nlinks; i++) {
+		if (!site_link_up(s, i))
+			continue;
+		if (best < 0 || s->sc->links[i].precedence <
+		    s->sc->links[best].precedence)
+			best = (int)i;
+	}
+	return best;
+}
+
+/* The site's PoP: its pinned one if up, else the nearest PoP that is up. */
+int
+site_pop(const struct world *w, const struct site *s)
+{
+	int best = -1;
+
+	if (s->sc->pop >= 0 && w->pops[s->sc->pop].up)
+		return s->sc->pop;
+	for (size_t j = 0; j < w->sc->npops; j++) {
+		if (!w->pops[j].up)
+			continue;
+		if (best < 0 || s->pop_km[j] < s->pop_km[best])
+			best = (int)j;
+	}
+	return best;
+}
+
+static int
+bb_usable(const struct world *w, int a, int b)
+{
+	struct chan *c = w->bb[a * w->sc->npops + b];
+
+	return c != NULL && link_is_up(c->l) && w->pops[b].up;
+}
+
+/* Append the backbone hops from PoP a to PoP b: the direct pair when it is
+ * up, else the two-hop detour with the least propagation delay. */
+static int
+bb_hops(struct world *w, int a, int b, struct route *r)
+{
+	size_t np = w->sc->npops;
+	int via = -1;
+	sb_time best = 0;
+
+	if (a == b)
+		return 0;
+	if (bb_usable(w, a, b)) {
+		r->hop[r->n++].c = w->bb[a * np + b];
+		return 0;
+	}
+	for (size_t c = 0; c < np; c++) {
+		sb_time d;
+		if ((int)c == a || (int)c == b || !bb_usable(w, a, (int)c) ||
+		    !bb_usable(w, (int)c, b))
+			continue;
+		d = link_spec(w->bb[a * np + c]->l)->delay +
+		    link_spec(w->bb[c * np + b]->l)->delay;
+		if (via < 0 || d < best) {
+			via = (int)c;
+			best = d;
+		}
+	}
+	if (via < 0)
+		return -1;
+	r->hop[r->n++].c = w->bb[a * np + via];
+	r->hop[r->n++].c = w->bb[via * np + b];
+	return 0;
+}
+
+/*
+ * Backbone flows enter the source site's tunnel to its PoP, cross the
+ * backbone and leave through the destination PoP's tunnel to the
+ * destination site; Internet flows take the wires only.
+ */
+static int
+route_compute(struct world *w, const struct flow *f, struct route *r)
+{
+	struct site *s = &w->sites[f->sc->src], *d = &w->sites[f->sc->dst];
+	struct chan *c;
+
+	memset(r, 0, sizeof(*r));
+	if (f->sc->via == SC_VIA_INTERNET) {
+		int ls = site_best_link(s), ld = site_best_link(d);
+
+		if (ls < 0 || ld < 0)
+			return -1;
+		r->hop[r->n++].c = s->links[ls].up;
+		if (s->sc->city != d->sc->city) {
+			c = inet_chan(w, s->sc->city, d->sc->city);
+			if (c == NULL)
+				return -1;
+			r->hop[r->n++].c = c;
+		}
+		r->hop[r->n++].c = d->links[ld].down;
+	} else {
+		int pa = s->cur_pop, pb = d->cur_pop;
+		int ls = site_tunnel_link(s, pa), ld = site_tunnel_link(d, pb);
+
+		if (ls < 0 || ld < 0)
+			return -1;
+		r->hop[r->n].t = s->links[ls].tun[pa];
+		r->hop[r->n++].dir = 0;
+		if (bb_hops(w, pa, pb, r) < 0)
+			return -1;
+		r->hop[r->n].t = d->links[ld].tun[pb];
+		r->hop[r->n++].dir = 1;
+	}
+	return 0;
+}
+
+static void
+route_event(struct world *w, const struct flow *f, const struct route *r)
+{
+	char detail[1024];
+	size_t off = 0;
+
+	detail[0] = '\0';
+	for (unsigned i = 0; i < r->n && off < sizeof(detail); i++)
+		off += (size_t)snprintf(detail + off, sizeof(detail) - off,
+		    "%s%s%s", i ? " > " : "", r->hop[i].t ? "tunnel:" : "",
+		    r->hop[i].t ? r->hop[i].t->name : r->hop[i].c->name);
+	emit(w, "route", w->sites[f->sc->src].sc->name, f->sc->name, detail,
+	    (double)r->n);
+}
+
+/* Bring the flow's route up to date with the topology.  Returns the route
+ * index to use, or NONE_ROUTE when there is none. */
+static uint32_t
+flow_route(struct world *w, struct flow *f)
+{
+	struct route r;
+
+	if (f->topo == w->topo)
+		return f->cur;
+	f->topo = w->topo;
+	if (route_compute(w, f, &r) < 0) {
+		if (!f->no_route)
+			emit(w, "no-route", w->sites[f->sc->src].sc->name,
+			    f->sc->name, "no up link or PoP on the way", 0);
+		f->no_route = 1;
+		f->cur = NONE_ROUTE;
+		return NONE_ROUTE;
+	}
+	f->no_route = 0;
+	if (f->cur != NONE_ROUTE &&
+	    f->routes[f->cur].n == r.n &&
+	    memcmp(f->routes[f->cur].hop, r.hop, r.n * sizeof(r.hop[0])) == 0)
+		return f->cur;
+	if (f->nroutes == f->caproutes) {
+		size_t cap = f->caproutes ? 2 * f->caproutes : 2;
+		struct route *v = realloc(f->routes, cap * sizeof(*v));
+		if (v == NULL)
+			return f->cur;  /* keep the old one rather than lose it */
+		f->routes = v;
+		f->caproutes = cap;
+	}
+	f->routes[f->nroutes] = r;
+	f->cur = (uint32_t)f->nroutes++;
+	route_event(w, f, &r);
+	return f->cur;
+}
+
+/* ---- the packet path ---- */
+
+static void flow_delivered(struct world *w, struct flow *f,
+    struct sb_packet *p);
+
+static void
+meters_feed_drop(struct world *w, struct flow *f)
+{
+	struct site *s = &w->sites[f->sc->src];
+	sb_time now = kernel_now(w->k);
+
+	meter_dropped(f->interval);
+	meter_dropped(f->total);
+	meter_dropped(s->total);
+	for (size_t i = 0; i < f->nwins; i++)
+		if (now >= f->wins[i].from && now < f->wins[i].to)
+			meter_dropped(f->wins[i].m);
+	for (size_t i = 0; i < s->nwins; i++)
+		if (now >= s->wins[i].from && now < s->wins[i].to)
+			meter_dropped(s->wins[i].m);
+}
+
+/*
+ * The inner packet a tunnel carries needs real bytes: an IPv4/UDP packet
+ * from the source site's LAN (10.x.y.10, x.y the site's number) to the
+ * destination's, of the flow's packet size, ports from the flow's number.
+ * Modelled packets become such a packet at their first tunnel.
+ */
+static uint32_t
+lan_addr(int site)
+{
+	return 0x0a00000au | (uint32_t)(site + 1) << 8;
+}
+
+static struct sb_packet *
+inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
+{
+	struct sb_packet *q;
+	size_t n = p->size < INET_IPV4_HDR + INET_UDP_HDR ?
+	    INET_IPV4_HDR + INET_UDP_HDR : p->size;
+
+	if (p->data != NULL)
+		return p;
+	if (n > SB_PACKET_BUF || (q = pool_get_buf(w->pool)) == NULL) {
+		pool_put(w->pool, p);
+		return NULL;
+	}
+	q->created = p->created;
+	q->seq = p->seq;
+	q->flow = p->flow;
+	q->path = p->path;
+	q->hop = p->hop;
+	pool_put(w->pool, p);
+	memset(q->data + INET_IPV4_HDR + INET_UDP_HDR, 0,
+	    n - INET_IPV4_HDR - INET_UDP_HDR);
+	q->len = (uint32_t)inet_udp_build(q->data, q->cap,
+	    lan_addr(f->sc->src), (uint16_t)(20000 + f->id % 40000),
+	    lan_addr(f->sc->dst), (uint16_t)(5000 + f->id % 10000),
+	    n - INET_IPV4_HDR - INET_UDP_HDR, (uint16_t)q->seq, 64);
+	q->size = q->len;
+	return q;
+}
+
+/* Put p on hop p->hop of its route: a wire, or a tunnel's entrance. */
+static void
+hop_send(struct world *w, struct flow *f, struct sb_packet *p)
+{
+	const struct rhop *h = &f->routes[p->path].hop[p->hop];
+	struct tunnel *t;
+
+	if (h->t == NULL) {
+		link_send(h->c->l, p);
+		return;
+	}
+	t = h->t->t[h->dir];
+	if (tunnel_state(t) != TUNNEL_UP ||
+	    (p = inner_bytes(w, f, p)) == NULL) {
+		/* the tunnel went down since the route was made */
+		meters_feed_drop(w, f);
+		if (p != NULL)
+			pool_put(w->pool, p);
+		return;
+	}
+	if (tunnel_send(t, p) < 0)
+		meters_feed_drop(w, f);
+}
+
+void
+route_continue(struct world *w, struct sb_packet *p)
+{
+	struct flow *f = &w->flows[p->flow];
+
+	if (++p->hop < f->routes[p->path].n) {
+		hop_send(w, f, p);
+		return;
+	}
+	flow_delivered(w, f, p);
+}
+
+void
+flow_send(void *ctx, struct sb_packet *p)
+{
+	struct flow *f = ctx;
+	struct world *w = f->w;
+	struct site *s = &w->sites[f->sc->src];
+	sb_time now = kernel_now(w->k);
+	uint32_t r;
+
+	w->sent++;
+	meter_sent(f->interval);
+	meter_sent(f->total);
+	meter_sent(s->total);
+	for (size_t i = 0; i < f->nwins; i++)
+		if (now >= f->wins[i].from && now < f->wins[i].to)
+			meter_sent(f->wins[i].m);
+	for (size_t i = 0; i < s->nwins; i++)
+		if (now >= s->wins[i].from && now < s->wins[i].to)
+			meter_sent(s->wins[i].m);
+	r = flow_route(w, f);
+	if (r == NONE_ROUTE) {
+		meters_feed_drop(w, f);
+		pool_put(w->pool, p);
+		return;
+	}
+	p->path = r;
+	p->hop = 0;
+	hop_send(w, f, p);
+}
+
+static void
+flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
+{
+	struct site *s = &w->sites[f->sc->src];
+	sb_time now = kernel_now(w->k);
+
+	w->delivered++;
+	meter_delivered(f->interval, p->created, now, p->size);
+	meter_delivered(f->total, p->created, now, p->size);
+	meter_delivered(s->total, p->created, now, p->size);
+	for (size_t i = 0; i < f->nwins; i++)
+		if (now >= f->wins[i].from && now < f->wins[i].to)
+			meter_delivered(f->wins[i].m, p->created, now, p->size);
+	for (size_t i = 0; i < s->nwins; i++)
+		if (now >= s->wins[i].from && now < s->wins[i].to)
+			meter_delivered(s->wins[i].m, p->created, now, p->size);
+	pool_put(w->pool, p);
+}
+
+static void
+chan_recv(void *ctx, struct link *l, struct sb_packet *p)
+{
+	struct chan *c = ctx;
+	struct world *w = c->w;
+	struct flow *f;
+
+	w->hops++;
+	if (p->tun != 0) {
+		struct wtun *wt = w->tuns[p->tun - 1];
+
+		if (++p->thop < wt->npath[p->tdir]) {
+			link_send(wt->path[p->tdir][p->thop]->l, p);
+			return;
+		}
+		wtun_arrive(wt, p);
+		return;
+	}
+	if (p->flow == SB_FLOW_NONE) {
+		pool_put(w->pool, p);
+		return;
+	}
+	f = &w->flows[p->flow];
+	if (c->dst_pop >= 0 && !w->pops[c->dst_pop].up) {
+		/* arrived at a PoP that has gone down meanwhile */
+		meters_feed_drop(w, f);
+		pool_put(w->pool, p);
+		return;
+	}
+	route_continue(w, p);
+}
+
+static void
+chan_drop(void *ctx, struct link *l, struct sb_packet *p, enum link_drop why)
+{
+	struct chan *c = ctx;
+	struct world *w = c->w;
+
+	if (p->flow != SB_FLOW_NONE)
+		meters_feed_drop(w, &w->flows[p->flow]);
+	pool_put(w->pool, p);
+}
