@@ -4,13 +4,10 @@
  * cities), traffic sources, the timeline, sampling into the recorder and,
  * at the end, the final metrics and the expectations.
  *
- * Forwarding here is the placeholder the engine needs until the tunnel,
- * Socket and PoP code lands: a flow leaves on its site's best up link,
- * reaches the nearest up PoP, crosses the backbone (direct, or the best
- * two-hop detour when the direct pair is down) to the PoP nearest the
- * destination and goes down the destination's link; or, for via: internet,
- * takes the Internet path between the two cities.  docs/scenario.md says
- * the same for users.
+ * Sites reach their PoPs through the real tunnel code (wan/tunnel.c), one
+ * tunnel per WAN link; what decides which link and which PoP, and the
+ * routing across the backbone, is still the world's stand-in for the
+ * Socket and PoP agents.  docs/scenario.md says the same for users.
  */
 #ifndef SASEBED_SIM_WORLD_H
 #define SASEBED_SIM_WORLD_H
