@@ -450,7 +450,7 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	    n - INET_IPV4_HDR - INET_UDP_HDR);
 	q->len = (uint32_t)inet_udp_build(q->data, q->cap,
 	    lan_addr(f->sc->src), (uint16_t)(20000 + f->id % 40000),
-	    lan_addr(f->sc->dst), (uint16_t)(5000 + f->id % 10000),
+	    lan_addr(f->sc->dst), (uint16_t)(30000 + f->id % 10000),
 	    n - INET_IPV4_HDR - INET_UDP_HDR, (uint16_t)q->seq, 64);
 	q->size = q->len;
 	return q;

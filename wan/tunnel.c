@@ -697,6 +697,27 @@ tunnel_send(struct tunnel *t, struct sb_packet *p)
 	return record_write(t, p);
 }
 
+/*
+ * Whether d[0..len) is whole records, one after another.  mbedTLS 2.28
+ * fails the session, instead of dropping the datagram, when fewer bytes
+ * than a record header follow a record it skipped (an internal error in
+ * mbedtls_ssl_fetch_input()), and anyone can send that: an epoch-0
+ * ChangeCipherSpec and one more byte took a tunnel down.
+ */
+static int
+whole_records(const uint8_t *d, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		if (len - off < TUNNEL_RECORD_HDR)
+			return 0;
+		off += TUNNEL_RECORD_HDR +
+		    (size_t)(d[off + 11] << 8 | d[off + 12]);
+	}
+	return off == len;
+}
+
 /* Has this application record's sequence number been accepted already? */
 static int
 replayed(const struct tunnel *t, uint16_t epoch, uint64_t seq)
@@ -775,7 +796,7 @@ tunnel_input(struct tunnel *t, struct sb_packet *p)
 	const uint8_t *d = p->data;
 	uint16_t epoch, rlen;
 	uint64_t seq;
-	int app, rc;
+	int app, rc, got;
 
 	if (d == NULL || p->len < TUNNEL_RECORD_HDR || d[1] != 0xfe ||
 	    (d[0] < MBEDTLS_SSL_MSG_CHANGE_CIPHER_SPEC ||
@@ -789,7 +810,8 @@ tunnel_input(struct tunnel *t, struct sb_packet *p)
 	rlen = (uint16_t)(d[11] << 8 | d[12]);
 	app = d[0] == MBEDTLS_SSL_MSG_APPLICATION_DATA;
 	if (TUNNEL_RECORD_HDR + (size_t)rlen > p->len ||
-	    (app && TUNNEL_RECORD_HDR + (size_t)rlen != p->len)) {
+	    (app && TUNNEL_RECORD_HDR + (size_t)rlen != p->len) ||
+	    !whole_records(d, p->len)) {
 		t->st.drop_malformed++;
 		put(t, &p);
 		return;
@@ -836,19 +858,30 @@ tunnel_input(struct tunnel *t, struct sb_packet *p)
 	rc = mbedtls_ssl_read(&t->ssl, p->data, p->cap);
 	t->rx = NULL;
 	track_rekey(t);
-	if (rc > 0) {
-		if (app)
-			accept_seq(t, epoch, seq);
+	for (got = 0; rc > 0; got++) {
+		/* The counter of the record read, which need not be the
+		 * first in the datagram. */
+		accept_seq(t, (uint16_t)(t->ssl.in_ctr[0] << 8 |
+		    t->ssl.in_ctr[1]), be48(t->ssl.in_ctr + 2));
 		p->len = (uint32_t)rc;
 		inner(t, p);
-		return;
+		/* A read returns one record, and a datagram may hold more
+		 * (see mbedtls_ssl_read() on event-driven DTLS).  Left in
+		 * mbedTLS, they would come out in place of the next
+		 * datagram, which would be lost. */
+		if (!mbedtls_ssl_check_pending(&t->ssl) ||
+		    (p = t->pf->ops->packet_new(t->pf->ctx)) == NULL)
+			return;
+		rc = mbedtls_ssl_read(&t->ssl, p->data, p->cap);
+		track_rekey(t);
 	}
 	put(t, &p);
 	if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE ||
 	    rc == 0) {
 		/* A current-epoch application record that decrypts to
 		 * nothing failed its authentication. */
-		if (app && t->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER &&
+		if (got == 0 && app &&
+		    t->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER &&
 		    epoch == t->ssl.in_epoch)
 			t->st.drop_forged++;
 		return;
