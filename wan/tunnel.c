@@ -38,8 +38,10 @@
  * nonce, tag. */
 #define AEAD_EXPANSION (TUNNEL_RECORD_HDR + 8 + 16)
 
-#define COOKIE_LEN 20         /* 4 bytes of time, 16 of MAC */
-#define COOKIE_LIFE (60 * SB_S)
+#define COOKIE_LEN 20         /* 4 bytes of time (ms), 16 of MAC */
+/* As long as a client may go on resending the hello that carries it
+ * (1 + 2 + ... + 32 s of retransmission timer, then 60 s). */
+#define COOKIE_LIFE (128 * SB_S)
 
 #define REPLAY_WINDOW 64
 
@@ -294,7 +296,7 @@ cookie_write(void *arg, unsigned char **p, unsigned char *end,
     const unsigned char *id, size_t idlen)
 {
 	struct tunnel *t = arg;
-	uint32_t stamp = (uint32_t)(now(t) / SB_S);
+	uint32_t stamp = (uint32_t)(now(t) / SB_MS);  /* wraps in 49 days */
 	unsigned char mac[32];
 
 	if (end - *p < COOKIE_LEN)
@@ -329,7 +331,14 @@ cookie_check(void *arg, const unsigned char *cookie, size_t clen,
 		diff |= mac[i] ^ cookie[4 + i];
 	if (diff != 0)
 		return -1;
-	if (now(t) / SB_S - (sb_time)stamp > COOKIE_LIFE / SB_S)
+	if ((uint32_t)(now(t) / SB_MS) - stamp > COOKIE_LIFE / SB_MS)
+		return -1;
+	/* A hello to an up server means the client started over; its
+	 * cookie must then be one issued since the session came up (a
+	 * client that starts over asks for one first).  The hello that
+	 * opened the session, replayed, carries an older one. */
+	if (t->state == TUNNEL_UP &&
+	    (int32_t)(stamp - (uint32_t)(t->up_since / SB_MS)) < 0)
 		return -1;
 	return 0;
 }
@@ -718,6 +727,71 @@ whole_records(const uint8_t *d, size_t len)
 	return off == len;
 }
 
+/*
+ * Is d[0..len) one whole, well-formed DTLS ClientHello in epoch 0 (RFC 6347
+ * 4.2.2, RFC 5246 7.4.1.2), every length consistent?  An up server hands
+ * such a hello to its live session, where mbedTLS treats it as the client
+ * starting over; mbedTLS 2.28 fails the live session on a malformed one
+ * instead of ignoring it, so those never get that far.
+ */
+static int
+clienthello_ok(const uint8_t *d, size_t len)
+{
+	size_t n, off, end, x;
+
+	if (len < TUNNEL_RECORD_HDR + 12 || d[0] != MBEDTLS_SSL_MSG_HANDSHAKE ||
+	    d[3] != 0 || d[4] != 0 ||
+	    (size_t)(d[11] << 8 | d[12]) != len - TUNNEL_RECORD_HDR)
+		return 0;
+	d += TUNNEL_RECORD_HDR;
+	len -= TUNNEL_RECORD_HDR;
+	n = (size_t)d[1] << 16 | (size_t)d[2] << 8 | d[3];
+	/* type 1, unfragmented: offset 0, fragment length = length */
+	if (d[0] != 1 || d[6] != 0 || d[7] != 0 || d[8] != 0 ||
+	    ((size_t)d[9] << 16 | (size_t)d[10] << 8 | d[11]) != n ||
+	    12 + n != len)
+		return 0;
+	off = 12;
+	end = len;
+	/* version, random */
+	if (end - off < 2 + 32 || d[off] != 0xfe)
+		return 0;
+	off += 2 + 32;
+	/* session id (<= 32), cookie (<= 255), suites (even, >= 2),
+	 * compression methods (>= 1) */
+	if (off >= end || (x = d[off]) > 32 || end - off - 1 < x)
+		return 0;
+	off += 1 + x;
+	if (off >= end || end - off - 1 < (x = d[off]))
+		return 0;
+	off += 1 + x;
+	if (end - off < 2)
+		return 0;
+	x = (size_t)d[off] << 8 | d[off + 1];
+	if (x < 2 || x % 2 != 0 || end - off - 2 < x)
+		return 0;
+	off += 2 + x;
+	if (off >= end || (x = d[off]) < 1 || end - off - 1 < x)
+		return 0;
+	off += 1 + x;
+	if (off == end)
+		return 1;
+	/* extensions: a total, then type, length, body, exactly */
+	if (end - off < 2 || ((size_t)d[off] << 8 | d[off + 1]) !=
+	    end - off - 2)
+		return 0;
+	off += 2;
+	while (off < end) {
+		if (end - off < 4)
+			return 0;
+		x = (size_t)d[off + 2] << 8 | d[off + 3];
+		if (end - off - 4 < x)
+			return 0;
+		off += 4 + x;
+	}
+	return 1;
+}
+
 /* Has this application record's sequence number been accepted already? */
 static int
 replayed(const struct tunnel *t, uint16_t epoch, uint64_t seq)
@@ -846,6 +920,17 @@ tunnel_input(struct tunnel *t, struct sb_packet *p)
 			return;
 		}
 		begin(t);
+	}
+
+	/* (A client's last flight, resent because our answer was lost,
+	 * is epoch 0 too; mbedTLS answers it again, as it must.) */
+	if (t->cfg.role == TUNNEL_SERVER && t->state == TUNNEL_UP &&
+	    epoch == 0 && d[0] == MBEDTLS_SSL_MSG_HANDSHAKE &&
+	    p->len > TUNNEL_RECORD_HDR && d[TUNNEL_RECORD_HDR] == 1 &&
+	    !clienthello_ok(d, p->len)) {
+		t->st.drop_malformed++;
+		put(t, &p);
+		return;
 	}
 
 	t->rx = p;
