@@ -67,6 +67,11 @@ struct pair {
 	 * server, for injection tests. */
 	uint8_t grabbed[SB_PACKET_BUF];
 	uint32_t grabbed_len;
+	/* records held back on their way to the server, when hold is set */
+	int hold;
+	uint8_t held[4][SB_PACKET_BUF];
+	uint32_t held_len[4];
+	int nheld;
 	/* and the last ClientHello (the one with the cookie) */
 	uint8_t hello[SB_PACKET_BUF];
 	uint32_t hello_len;
@@ -136,6 +141,12 @@ arrive(void *ctx, struct link *l, struct sb_packet *p)
 
 	if (to->nrecv < MAX_LOG)
 		to->recv_at[to->nrecv++] = kernel_now(pr->k);
+	if (to == &pr->s && p->data[0] == 23 && pr->hold && pr->nheld < 4) {
+		memcpy(pr->held[pr->nheld], p->data, p->len);
+		pr->held_len[pr->nheld++] = p->len;
+		pool_put(pr->pl, p);
+		return;
+	}
 	if (to == &pr->s && p->data[0] == 23) {
 		memcpy(pr->grabbed, p->data, p->len);
 		pr->grabbed_len = p->len;
@@ -593,6 +604,47 @@ START_TEST(test_hellos_do_not_end_a_live_session)
 }
 END_TEST
 
+/*
+ * One datagram may carry several records: all are read, none is left in
+ * mbedTLS to come out in place of the next datagram.  A datagram that is
+ * not whole records (a trailing byte) is malformed and changes nothing.
+ */
+START_TEST(test_records_in_one_datagram)
+{
+	struct pair pr;
+	struct link_spec spec = plain_spec();
+	uint8_t both[2 * SB_PACKET_BUF];
+	uint32_t n;
+
+	pair_init(&pr, &spec, 14, TUNNEL_DTLS, key_a);
+	start_both(&pr);
+	at(&pr, 1 * SB_S);
+	pr.hold = 1;
+	send_inner(&pr, &pr.c, 100, 1);
+	send_inner(&pr, &pr.c, 200, 2);
+	at(&pr, 2 * SB_S);
+	pr.hold = 0;
+	ck_assert_int_eq(pr.nheld, 2);
+	n = pr.held_len[0] + pr.held_len[1];
+	memcpy(both, pr.held[0], pr.held_len[0]);
+	memcpy(both + pr.held_len[0], pr.held[1], pr.held_len[1]);
+	both[n] = 0;
+	inject(&pr, &pr.s, both, n + 1);             /* a byte too many */
+	ck_assert_uint_eq(tunnel_stats(pr.s.t)->drop_malformed, 1);
+	ck_assert_int_eq(pr.s.delivered, 0);
+	inject(&pr, &pr.s, both, n);
+	ck_assert_int_eq(pr.s.delivered, 2);
+	ck_assert_uint_eq(pr.s.last_seq, 0);         /* tags do not travel */
+	ck_assert_uint_eq(pr.s.last_inner[1], 2);    /* the second record */
+	send_inner(&pr, &pr.c, 300, 3);              /* and the next one */
+	at(&pr, 3 * SB_S);
+	ck_assert_int_eq(pr.s.delivered, 3);
+	ck_assert_uint_eq(pr.s.last_seq, 3);
+	ck_assert_int_eq(tunnel_state(pr.s.t), TUNNEL_UP);
+	pair_free(&pr);
+}
+END_TEST
+
 START_TEST(test_tampered_replayed_dropped_dtls)
 {
 	tamper_case(TUNNEL_DTLS);
@@ -758,6 +810,7 @@ make_suite(void)
 	tcase_add_test(tc, test_wrong_key_never_up);
 	tcase_add_test(tc, test_tampered_replayed_dropped_dtls);
 	tcase_add_test(tc, test_hellos_do_not_end_a_live_session);
+	tcase_add_test(tc, test_records_in_one_datagram);
 	tcase_add_test(tc, test_null_mode_plaintext_same_machine);
 	tcase_add_test(tc, test_rekey_keeps_tunnel);
 	tcase_add_test(tc, test_client_restart_server_follows);
