@@ -4,15 +4,18 @@
  * signal number a SIGINT or SIGTERM handler records, which the run polls so
  * it can close its results cleanly.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "reports/ci.h"
 #include "sim/run.h"
 #include "sim/units.h"
 
@@ -28,13 +31,15 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: sasebed run FILE.yaml [--seed N] [--db PATH] [--out DIR]\n"
-	    "                             [--until TIME] [--pcap DIR] [--quiet]\n"
+	    "usage: sasebed run FILE.yaml|DIR... [--seed N] [--db PATH] [--out DIR]\n"
+	    "                   [--until TIME] [--pcap DIR] [--junit FILE]\n"
+	    "                   [--tap FILE] [--quiet]\n"
 	    "       sasebed check FILE.yaml\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
-	    "  run     simulate a scenario; results go to SQLite\n"
-	    "          (default: DIR/NAME-seedN.db, DIR defaults to results)\n"
+	    "  run     simulate scenarios (a folder: its *.yaml files, in name\n"
+	    "          order); results go to SQLite (default: DIR/NAME-seedN.db,\n"
+	    "          DIR defaults to results); the exit status is the worst\n"
 	    "  check   validate a scenario file without running it\n"
 	    "\n"
 	    "  --seed N      override the scenario's seed\n"
@@ -42,13 +47,87 @@ usage(FILE *f)
 	    "  --out DIR     folder for results (created if needed)\n"
 	    "  --until TIME  stop early, e.g. 90s or 1h30m\n"
 	    "  --pcap DIR    write a capture per site WAN link and the key log\n"
-	    "                that decrypts it (DIR/keys.log)\n"
+	    "                that decrypts it (DIR/keys.log); one scenario only\n"
+	    "  --junit FILE  write JUnit XML: a suite per scenario, a case per\n"
+	    "                expectation\n"
+	    "  --tap FILE    write TAP: a test point per expectation\n"
 	    "  --quiet       print only errors\n"
 	    "\n"
 	    "exit status: 0 every expectation held, 1 an expectation failed,\n"
 	    "2 bad input or usage, 3 internal error, 128+N stopped by signal N\n"
 	    "(the results so far are kept and the run is marked interrupted).\n"
 	    "Documentation: docs/scenario.md, docs/schema.md, sasebed(1).\n");
+}
+
+/* The scenario files an argument names: itself, or a folder's *.yaml in
+ * name order.  Appends to *v; -1 with a message if a folder cannot be read
+ * or holds no scenario, since running nothing would pass a CI job. */
+static int
+collect(const char *arg, char ***v, size_t *n)
+{
+	struct dirent **ents;
+	struct stat st;
+	size_t before = *n;
+	int m;
+
+	if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+		if (nv == NULL || (nv[*n] = strdup(arg)) == NULL)
+			return -1;
+		*v = nv;
+		(*n)++;
+		return 0;
+	}
+	if ((m = scandir(arg, &ents, NULL, alphasort)) < 0) {
+		fprintf(stderr, "sasebed: %s: %s\n", arg, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < m; i++) {
+		size_t l = strlen(ents[i]->d_name);
+		if (l > 5 && strcmp(ents[i]->d_name + l - 5, ".yaml") == 0) {
+			char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/%s", arg,
+			    ents[i]->d_name);
+			if (nv != NULL)
+				*v = nv;
+			if (nv == NULL || (nv[*n] = strdup(path)) == NULL)
+				m = -1;
+			else
+				(*n)++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (m < 0)
+		return -1;
+	if (*n == before) {
+		fprintf(stderr, "sasebed: %s: no .yaml files\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Worse of two exit statuses: a signal, then internal, bad input, failed
+ * expectation, success. */
+static int
+worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* Write a report file with one of ci's writers; -1 on failure. */
+static int
+write_report(const struct ci *ci, const char *path,
+    int (*w)(const struct ci *, FILE *))
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || w(ci, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "sasebed: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -60,18 +139,24 @@ cmd_run(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "pcap", required_argument, NULL, 'p' },
+		{ "junit", required_argument, NULL, 'j' },
+		{ "tap", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_opts o;
+	struct run_result res;
 	struct sigaction sa;
-	char err[256];
-	int c;
+	const char *junit = NULL, *tap = NULL;
+	char err[256], **paths = NULL;
+	size_t npaths = 0;
+	struct ci *ci = NULL;
+	int c, status = RUN_OK;
 
 	memset(&o, 0, sizeof(o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:d:o:u:p:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:o:u:p:j:t:qh", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 's':
@@ -101,6 +186,12 @@ cmd_run(int argc, char **argv)
 		case 'p':
 			o.pcap_dir = optarg;
 			break;
+		case 'j':
+			junit = optarg;
+			break;
+		case 't':
+			tap = optarg;
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
@@ -112,12 +203,27 @@ cmd_run(int argc, char **argv)
 			return RUN_BAD_INPUT;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "sasebed run: expected one scenario file\n");
+	if (optind == argc) {
+		fprintf(stderr, "sasebed run: expected a scenario file or "
+		    "folder\n");
 		usage(stderr);
 		return RUN_BAD_INPUT;
 	}
-	o.path = argv[optind];
+	for (int i = optind; i < argc; i++)
+		if (collect(argv[i], &paths, &npaths) < 0) {
+			status = RUN_BAD_INPUT;
+			goto out;
+		}
+	if (npaths > 1 && (o.db != NULL || o.pcap_dir != NULL)) {
+		fprintf(stderr, "sasebed run: --db and --pcap take one "
+		    "scenario, not %zu\n", npaths);
+		status = RUN_BAD_INPUT;
+		goto out;
+	}
+	if ((junit != NULL || tap != NULL) && (ci = ci_new()) == NULL) {
+		status = RUN_INTERNAL;
+		goto out;
+	}
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	o.stop = &stop_signal;
 	memset(&sa, 0, sizeof(sa));
@@ -125,7 +231,27 @@ cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return run_scenario(&o, stdout, stderr);
+	for (size_t i = 0; i < npaths && status < 128; i++) {
+		int rc;
+
+		o.path = paths[i];
+		rc = run_scenario(&o, &res, stdout, stderr);
+		status = worse(status, rc);
+		if (ci != NULL && ci_add(ci, paths[i], res.db[0] ? res.db : NULL,
+		    res.error[0] ? res.error : NULL, res.wall_s, err,
+		    sizeof(err)) < 0)
+			fprintf(stderr, "sasebed: %s\n", err);
+	}
+	if (junit != NULL && write_report(ci, junit, ci_write_junit) < 0)
+		status = worse(status, RUN_INTERNAL);
+	if (tap != NULL && write_report(ci, tap, ci_write_tap) < 0)
+		status = worse(status, RUN_INTERNAL);
+out:
+	ci_free(ci);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+	return status;
 }
 
 int

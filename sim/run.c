@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -131,8 +132,24 @@ run_check(const char *path, FILE *out, FILE *errf)
 	return RUN_OK;
 }
 
+/* An error for the user (stderr) and for the batch's report. */
+static void __attribute__((format(printf, 3, 4)))
+say(struct run_result *res, FILE *errf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(errf, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	va_end(ap);
+	res->error[strcspn(res->error, "\n")] = '\0';
+}
+
 int
-run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
+run_scenario(const struct run_opts *o, struct run_result *res, FILE *out,
+    FILE *errf)
 {
 	struct scenario *sc = NULL;
 	struct recorder *rec = NULL;
@@ -146,8 +163,9 @@ run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
 	int status = RUN_INTERNAL, stopped, failed;
 	double wall;
 
+	memset(res, 0, sizeof(*res));
 	if (scenario_load(o->path, &sc, err, sizeof(err)) < 0) {
-		fprintf(errf, "%s\n", err);
+		say(res, errf, "%s\n", err);
 		return RUN_BAD_INPUT;
 	}
 	seed = o->has_seed ? o->seed : sc->seed;
@@ -158,7 +176,7 @@ run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
 	if (db == NULL) {
 		const char *dir = o->out_dir ? o->out_dir : "results";
 		if (make_dirs(dir, err, sizeof(err)) < 0) {
-			fprintf(errf, "sasebed: %s\n", err);
+			say(res, errf, "sasebed: %s\n", err);
 			status = RUN_BAD_INPUT;
 			goto done;
 		}
@@ -176,32 +194,34 @@ run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
 		};
 		rec = recorder_open(db, &rr, err, sizeof(err));
 	}
+	if (rec != NULL)
+		snprintf(res->db, sizeof(res->db), "%s", db);
 	if (rec == NULL) {
-		fprintf(errf, "sasebed: %s\n", err);
+		say(res, errf, "sasebed: %s\n", err);
 		status = RUN_BAD_INPUT;
 		goto done;
 	}
 	k = kernel_new();
 	if (k == NULL) {
-		fprintf(errf, "sasebed: out of memory\n");
+		say(res, errf, "sasebed: out of memory\n");
 		goto fail;
 	}
 	w = world_new(sc, seed, k, rec, err, sizeof(err));
 	if (w == NULL) {
-		fprintf(errf, "sasebed: %s\n", err);
+		say(res, errf, "sasebed: %s\n", err);
 		goto fail;
 	}
 	if (o->pcap_dir != NULL &&
 	    (make_dirs(o->pcap_dir, err, sizeof(err)) < 0 ||
 	    world_capture(w, o->pcap_dir, err, sizeof(err)) < 0)) {
-		fprintf(errf, "sasebed: --pcap: %s\n", err);
+		say(res, errf, "sasebed: --pcap: %s\n", err);
 		if (rec != NULL)
 			recorder_finish(rec, "failed", 0, 0, 0);
 		status = RUN_BAD_INPUT;
 		goto done;
 	}
 	if (world_start(w) < 0) {
-		fprintf(errf, "sasebed: out of memory starting the run\n");
+		say(res, errf, "sasebed: out of memory starting the run\n");
 		goto fail;
 	}
 	memset(&pg, 0, sizeof(pg));
@@ -216,6 +236,7 @@ run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
 		    units_fmt_time(end, t1, sizeof(t1)));
 	stopped = kernel_run(k, end);
 	wall = wall_now() - pg.t0;
+	res->wall_s = wall;
 	if (pg.drawn)
 		fprintf(errf, "\r%*s\r", 70, "");
 	if (stopped) {
@@ -223,10 +244,10 @@ run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
 		if (world_finish(w, now, 0, NULL) < 0 ||
 		    recorder_finish(rec, "interrupted", now,
 		    kernel_events_run(k), wall) < 0) {
-			fprintf(errf, "sasebed: %s\n", recorder_error(rec));
+			say(res, errf, "sasebed: %s\n", recorder_error(rec));
 			goto fail;
 		}
-		fprintf(errf, "sasebed: interrupted at %s of simulated time; "
+		say(res, errf, "sasebed: interrupted at %s of simulated time; "
 		    "results so far are in %s (run marked interrupted)\n",
 		    units_fmt_time(now, t1, sizeof(t1)), db);
 		status = 128 + (int)*o->stop;
@@ -235,7 +256,7 @@ run_scenario(const struct run_opts *o, FILE *out, FILE *errf)
 	failed = world_finish(w, end, 1, o->quiet ? NULL : out);
 	if (failed < 0 || recorder_finish(rec, "completed", end,
 	    kernel_events_run(k), wall) < 0) {
-		fprintf(errf, "sasebed: writing results: %s\n",
+		say(res, errf, "sasebed: writing results: %s\n",
 		    recorder_error(rec));
 		goto fail;
 	}

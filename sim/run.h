@@ -37,7 +37,15 @@ struct run_opts {
 	const volatile sig_atomic_t *stop;
 };
 
-int run_scenario(const struct run_opts *o, FILE *out, FILE *errf);
+/* What a run leaves for a batch's report. */
+struct run_result {
+	char db[4096];            /* its results file; "" if none was made */
+	char error[1024];         /* the error it stopped on, or "" */
+	double wall_s;
+};
+
+int run_scenario(const struct run_opts *o, struct run_result *res,
+    FILE *out, FILE *errf);
 
 /* sasebed check: load and validate only. */
 int run_check(const char *path, FILE *out, FILE *errf);
