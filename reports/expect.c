@@ -51,8 +51,12 @@ expect_status_name(enum expect_status s)
 char *
 expect_fmt_value(enum sc_metric m, double v, char *buf, size_t len)
 {
-	const char *u = sc_metric_unit(m);
+	return expect_fmt_unit(sc_metric_unit(m), v, buf, len);
+}
 
+char *
+expect_fmt_unit(const char *u, double v, char *buf, size_t len)
+{
 	if (isnan(v))
 		snprintf(buf, len, "no data");
 	else if (u[0] == 'n')

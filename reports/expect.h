@@ -20,6 +20,8 @@ const char *expect_status_name(enum expect_status s);
 
 /* The metric's value for people: "182.3ms", "0.41%", "1.95 Mbps". */
 char *expect_fmt_value(enum sc_metric m, double v, char *buf, size_t len);
+/* The same for a value in a unit as the results name it ("ns", "bps"). */
+char *expect_fmt_unit(const char *unit, double v, char *buf, size_t len);
 
 /*
  * "FILE:LINE:COL: flow erp latency-p95 below 250ms: measured 182.3ms: pass"

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "reports/ci.h"
+#include "reports/compare.h"
 #include "sim/run.h"
 #include "sim/units.h"
 
@@ -34,12 +35,17 @@ usage(FILE *f)
 	    "usage: sasebed run FILE.yaml|DIR... [--seed N] [--db PATH] [--out DIR]\n"
 	    "                   [--until TIME] [--pcap DIR] [--junit FILE]\n"
 	    "                   [--tap FILE] [--quiet]\n"
+	    "                   [--baseline DIR] [--save-baseline DIR]\n"
+	    "       sasebed compare BASE NEW [--abs METRIC=VALUE]...\n"
+	    "                   [--rel METRIC=PERCENT]...\n"
 	    "       sasebed check FILE.yaml\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
 	    "  run     simulate scenarios (a folder: its *.yaml files, in name\n"
 	    "          order); results go to SQLite (default: DIR/NAME-seedN.db,\n"
 	    "          DIR defaults to results); the exit status is the worst\n"
+	    "  compare compare two results files, or two folders of them,\n"
+	    "          metric by metric; exit 1 on a regression\n"
 	    "  check   validate a scenario file without running it\n"
 	    "\n"
 	    "  --seed N      override the scenario's seed\n"
@@ -51,9 +57,17 @@ usage(FILE *f)
 	    "  --junit FILE  write JUnit XML: a suite per scenario, a case per\n"
 	    "                expectation\n"
 	    "  --tap FILE    write TAP: a test point per expectation\n"
+	    "  --baseline DIR       compare each run with the results file of\n"
+	    "                       the same name in DIR; a regression fails\n"
+	    "                       the run (--abs and --rel apply)\n"
+	    "  --save-baseline DIR  keep each run's results in DIR as the\n"
+	    "                       baseline for later runs\n"
+	    "  --abs METRIC=VALUE   compare: tolerance in the metric's unit\n"
+	    "  --rel METRIC=PERCENT compare: tolerance relative to the base\n"
 	    "  --quiet       print only errors\n"
 	    "\n"
-	    "exit status: 0 every expectation held, 1 an expectation failed,\n"
+	    "exit status: 0 every expectation held, 1 an expectation failed\n"
+	    "(compare: a regression),\n"
 	    "2 bad input or usage, 3 internal error, 128+N stopped by signal N\n"
 	    "(the results so far are kept and the run is marked interrupted).\n"
 	    "Documentation: docs/scenario.md, docs/schema.md, sasebed(1).\n");
@@ -116,6 +130,100 @@ worse(int a, int b)
 	return a > b ? a : b;
 }
 
+/* --abs or --rel: a tolerance for compare. */
+static int
+tolerance(struct compare *cmp, const char *spec, int relative)
+{
+	char err[512];
+
+	if (compare_tolerance(cmp, spec, relative, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sasebed: --%s %s\n", relative ? "rel" : "abs",
+		    err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After a run: keep its results as the baseline, or hold them against the
+ * baseline.  Returns the run's status made worse by what was found.
+ */
+static int
+baseline(struct compare *cmp, const char *db, const char *save,
+    const char *base, int status)
+{
+	const char *name = strrchr(db, '/') ? strrchr(db, '/') + 1 : db;
+	char path[8200], err[4096];
+	int reg;
+
+	if (save != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", save, name);
+		if (run_mkdirs(save, err, sizeof(err)) < 0 ||
+		    compare_save(db, path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sasebed: %s\n", err);
+			return worse(status, RUN_INTERNAL);
+		}
+		printf("baseline: %s\n", path);
+	}
+	if (base == NULL)
+		return status;
+	snprintf(path, sizeof(path), "%s/%s", base, name);
+	if (access(path, F_OK) < 0) {
+		fprintf(stderr, "sasebed: %s: no baseline (record one with "
+		    "--save-baseline %s)\n", path, base);
+		return worse(status, RUN_BAD_INPUT);
+	}
+	reg = compare_paths(cmp, path, db, stdout, err, sizeof(err));
+	if (reg < 0) {
+		fprintf(stderr, "sasebed: %s\n", err);
+		return worse(status, RUN_BAD_INPUT);
+	}
+	return worse(status, reg > 0 ? RUN_EXPECT_FAILED : RUN_OK);
+}
+
+static int
+cmd_compare(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "abs", required_argument, NULL, 'a' },
+		{ "rel", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct compare *cmp = compare_new();
+	char err[4096];
+	int c, reg;
+
+	if (cmp == NULL)
+		return RUN_INTERNAL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "a:r:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			compare_free(cmp);
+			return RUN_OK;
+		}
+		if (c == '?' || tolerance(cmp, optarg, c == 'r') < 0) {
+			compare_free(cmp);
+			return RUN_BAD_INPUT;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "sasebed compare: expected BASE and NEW, two "
+		    "results files or two folders\n");
+		compare_free(cmp);
+		return RUN_BAD_INPUT;
+	}
+	reg = compare_paths(cmp, argv[optind], argv[optind + 1], stdout, err,
+	    sizeof(err));
+	compare_free(cmp);
+	if (reg < 0) {
+		fprintf(stderr, "sasebed compare: %s\n", err);
+		return RUN_BAD_INPUT;
+	}
+	return reg > 0 ? RUN_EXPECT_FAILED : RUN_OK;
+}
+
 /* Write a report file with one of ci's writers; -1 on failure. */
 static int
 write_report(const struct ci *ci, const char *path,
@@ -141,6 +249,10 @@ cmd_run(int argc, char **argv)
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "junit", required_argument, NULL, 'j' },
 		{ "tap", required_argument, NULL, 't' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "save-baseline", required_argument, NULL, 'B' },
+		{ "abs", required_argument, NULL, 'a' },
+		{ "rel", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -148,15 +260,19 @@ cmd_run(int argc, char **argv)
 	struct run_opts o;
 	struct run_result res;
 	struct sigaction sa;
-	const char *junit = NULL, *tap = NULL;
+	const char *junit = NULL, *tap = NULL, *base = NULL, *save = NULL;
+	struct compare *cmp = compare_new();
 	char err[256], **paths = NULL;
 	size_t npaths = 0;
 	struct ci *ci = NULL;
 	int c, status = RUN_OK;
 
+	if (cmp == NULL)
+		return RUN_INTERNAL;
 	memset(&o, 0, sizeof(o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:d:o:u:p:j:t:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:o:u:p:j:t:b:B:a:r:qh", opts,
+	    NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 's':
@@ -166,7 +282,8 @@ cmd_run(int argc, char **argv)
 			    optarg[0] == '\0') {
 				fprintf(stderr, "sasebed: --seed: '%s' is not a "
 				    "non-negative integer\n", optarg);
-				return RUN_BAD_INPUT;
+				status = RUN_BAD_INPUT;
+				goto out;
 			}
 			o.has_seed = 1;
 			break;
@@ -179,7 +296,8 @@ cmd_run(int argc, char **argv)
 		case 'u':
 			if (units_time(optarg, &o.until, err, sizeof(err)) < 0) {
 				fprintf(stderr, "sasebed: --until: %s\n", err);
-				return RUN_BAD_INPUT;
+				status = RUN_BAD_INPUT;
+				goto out;
 			}
 			o.has_until = 1;
 			break;
@@ -192,22 +310,38 @@ cmd_run(int argc, char **argv)
 		case 't':
 			tap = optarg;
 			break;
+		case 'b':
+			base = optarg;
+			break;
+		case 'B':
+			save = optarg;
+			break;
+		case 'a':
+		case 'r':
+			if (tolerance(cmp, optarg, c == 'r') < 0) {
+				status = RUN_BAD_INPUT;
+				goto out;
+			}
+			break;
 		case 'q':
 			o.quiet = 1;
 			break;
 		case 'h':
 			usage(stdout);
-			return RUN_OK;
+			status = RUN_OK;
+			goto out;
 		default:
 			usage(stderr);
-			return RUN_BAD_INPUT;
+			status = RUN_BAD_INPUT;
+			goto out;
 		}
 	}
 	if (optind == argc) {
 		fprintf(stderr, "sasebed run: expected a scenario file or "
 		    "folder\n");
 		usage(stderr);
-		return RUN_BAD_INPUT;
+		status = RUN_BAD_INPUT;
+		goto out;
 	}
 	for (int i = optind; i < argc; i++)
 		if (collect(argv[i], &paths, &npaths) < 0) {
@@ -236,6 +370,8 @@ cmd_run(int argc, char **argv)
 
 		o.path = paths[i];
 		rc = run_scenario(&o, &res, stdout, stderr);
+		if (res.db[0] != '\0' && rc < RUN_BAD_INPUT)
+			rc = baseline(cmp, res.db, save, base, rc);
 		status = worse(status, rc);
 		if (ci != NULL && ci_add(ci, paths[i], res.db[0] ? res.db : NULL,
 		    res.error[0] ? res.error : NULL, res.wall_s, err,
@@ -247,6 +383,7 @@ cmd_run(int argc, char **argv)
 	if (tap != NULL && write_report(ci, tap, ci_write_tap) < 0)
 		status = worse(status, RUN_INTERNAL);
 out:
+	compare_free(cmp);
 	ci_free(ci);
 	for (size_t i = 0; i < npaths; i++)
 		free(paths[i]);
@@ -272,6 +409,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "compare") == 0)
+		return cmd_compare(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc != 3) {
 			fprintf(stderr, "sasebed check: expected one scenario "

@@ -87,9 +87,8 @@ poll_cb(void *arg, struct kernel *k)
 	return 0;
 }
 
-/* mkdir -p for the output folder. */
-static int
-make_dirs(const char *path, char *err, size_t errlen)
+int
+run_mkdirs(const char *path, char *err, size_t errlen)
 {
 	char buf[4096];
 	size_t n = strlen(path);
@@ -175,7 +174,7 @@ run_scenario(const struct run_opts *o, struct run_result *res, FILE *out,
 	db = o->db;
 	if (db == NULL) {
 		const char *dir = o->out_dir ? o->out_dir : "results";
-		if (make_dirs(dir, err, sizeof(err)) < 0) {
+		if (run_mkdirs(dir, err, sizeof(err)) < 0) {
 			say(res, errf, "sasebed: %s\n", err);
 			status = RUN_BAD_INPUT;
 			goto done;
@@ -212,7 +211,7 @@ run_scenario(const struct run_opts *o, struct run_result *res, FILE *out,
 		goto fail;
 	}
 	if (o->pcap_dir != NULL &&
-	    (make_dirs(o->pcap_dir, err, sizeof(err)) < 0 ||
+	    (run_mkdirs(o->pcap_dir, err, sizeof(err)) < 0 ||
 	    world_capture(w, o->pcap_dir, err, sizeof(err)) < 0)) {
 		say(res, errf, "sasebed: --pcap: %s\n", err);
 		if (rec != NULL)

@@ -1446,7 +1446,7 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 static const char *const metric_names[SC_M__COUNT + 1] = {
 	"latency-mean", "latency-p50", "latency-p95", "latency-p99", "jitter",
 	"loss", "throughput", "delivered", "utilisation", "queue-max",
-	"delay-mean", NULL,
+	"delay-mean", "failover-time", NULL,
 };
 
 static const char *const op_names[] = { "below", "at-most", "above",
@@ -1476,6 +1476,7 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 	case SC_M_LATENCY_P95:
 	case SC_M_LATENCY_P99:
 	case SC_M_JITTER:
+	case SC_M_FAILOVER_TIME:
 		return k == SC_T_FLOW;
 	case SC_M_UTILISATION:
 	case SC_M_QUEUE_MAX:
@@ -1496,6 +1497,7 @@ sc_metric_unit(enum sc_metric m)
 	case SC_M_LATENCY_P99:
 	case SC_M_JITTER:
 	case SC_M_DELAY_MEAN:
+	case SC_M_FAILOVER_TIME:
 		return "ns";
 	case SC_M_LOSS:
 	case SC_M_UTILISATION:

@@ -154,6 +154,8 @@ enum sc_metric {
 	SC_M_UTILISATION,       /* link: fraction of time busy */
 	SC_M_QUEUE_MAX,         /* link: bytes */
 	SC_M_DELAY_MEAN,        /* link: propagation + jitter, ns */
+	SC_M_FAILOVER_TIME,     /* flow: fault to first packet through by
+	                           another route, ns; the longest */
 	SC_M__COUNT
 };
 

@@ -241,6 +241,7 @@ build_flows(struct world *w, char *err, size_t errlen)
 		f->id = (int)i;
 		f->cur = NONE_ROUTE;
 		f->topo = UINT64_MAX;
+		f->fault_at = SB_TIME_NEVER;
 		f->interval = meter_new();
 		f->total = meter_new();
 		snprintf(name, sizeof(name), "app:%s", f->sc->name);
@@ -316,6 +317,7 @@ world_free(struct world *w)
 			meter_free(f->wins[j].m);
 		free(f->wins);
 		free(f->routes);
+		free(f->fo);
 		if (f->rng)
 			gsl_rng_free(f->rng);
 	}
@@ -465,6 +467,8 @@ timeline_fire(void *a, void *b)
 	w->topo++;
 	emit(w, kind, NULL, subject, detail[0] ? detail : NULL,
 	    (double)act->loc.line);
+	if (act->kind != SC_ACT_UP)
+		flows_fault(w);
 }
 
 /* ---- the start ---- */

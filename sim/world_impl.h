@@ -108,6 +108,18 @@ struct flow {
 	uint32_t cur;              /* current route, or NONE_ROUTE */
 	uint64_t topo;             /* topology version cur was made for */
 	int no_route;              /* last attempt found none (event once) */
+	/* A fault on the timeline arms a failover watch; the first packet
+	 * sent since then that is delivered ends it, and is a failover if it
+	 * came by another route than the one in use at the fault. */
+	sb_time fault_at;          /* SB_TIME_NEVER: nothing pending */
+	uint32_t fault_route;
+	struct failover *fo;       /* the failovers so far, in time order */
+	size_t nfo, capfo;
+};
+
+struct failover {
+	sb_time fault_at;          /* when the fault happened */
+	sb_time took;              /* until the first packet through sent */
 };
 
 struct site_link {
@@ -208,6 +220,7 @@ struct chan *inet_chan(struct world *w, const struct geo_city *a,
 int site_pop(const struct world *w, const struct site *s);
 void route_continue(struct world *w, struct sb_packet *p);
 void flow_send(void *ctx, struct sb_packet *p);
+void flows_fault(struct world *w);
 
 /* world_tunnels.c */
 void wtun_arrive(struct wtun *wt, struct sb_packet *p);

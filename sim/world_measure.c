@@ -341,6 +341,20 @@ stats_sub(struct link_stats *d, const struct link_stats *a,
 	d->busy = a->busy - b->busy;
 }
 
+/* The longest failover of a flow whose fault fell in [from, to); NaN if
+ * none did. */
+static double
+failover_max(const struct flow *f, sb_time from, sb_time to)
+{
+	double v = NAN;
+
+	for (size_t i = 0; i < f->nfo; i++)
+		if (f->fo[i].fault_at >= from && f->fo[i].fault_at < to &&
+		    !((double)f->fo[i].took <= v))
+			v = (double)f->fo[i].took;
+	return v;
+}
+
 static double
 expect_side(struct world *w, const struct sc_expect *e, int side,
     sb_time end)
@@ -351,6 +365,9 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 
 	if (to <= from)
 		return NAN;
+	if (e->metric == SC_M_FAILOVER_TIME)
+		return failover_max(&w->flows[side ? e->ref.i : e->subject.i],
+		    from, to);
 	if (x->m[side] != NULL)
 		return meter_metric(x->m[side], e->metric, to - from);
 	for (int d = 0; d < 2; d++) {
@@ -389,6 +406,16 @@ record_final_metrics(struct world *w, sb_time end)
 				    sc->apps[i].name, sc_metric_name(flow_m[m]),
 				    v, sc_metric_unit(flow_m[m])));
 		}
+	for (size_t i = 0; i < sc->napps; i++) {
+		const struct flow *f = &w->flows[i];
+		double v = failover_max(f, 0, SB_TIME_NEVER);
+
+		rec_check(w, recorder_metric(w->rec, "flow", sc->apps[i].name,
+		    "failovers", (double)f->nfo, "count"));
+		if (!isnan(v))
+			rec_check(w, recorder_metric(w->rec, "flow",
+			    sc->apps[i].name, "failover-time", v, "ns"));
+	}
 	for (size_t i = 0; i < sc->nsites; i++)
 		for (size_t m = 0; m < sizeof(site_m) / sizeof(*site_m); m++) {
 			double v = meter_metric(w->sites[i].total, site_m[m],

@@ -522,11 +522,75 @@ flow_send(void *ctx, struct sb_packet *p)
 	hop_send(w, f, p);
 }
 
+/*
+ * A fault (something down, or worse) arms every routed flow's failover
+ * watch.  A second fault while one is pending keeps the first: the flow
+ * has been hurting since then.
+ */
+void
+flows_fault(struct world *w)
+{
+	sb_time now = kernel_now(w->k);
+
+	for (size_t i = 0; i < w->sc->napps; i++) {
+		struct flow *f = &w->flows[i];
+
+		if (f->cur != NONE_ROUTE && f->fault_at == SB_TIME_NEVER) {
+			f->fault_at = now;
+			f->fault_route = f->cur;
+		}
+	}
+}
+
+/*
+ * The first packet sent since the fault has arrived.  By the same route:
+ * the fault did not cut this flow.  By another: a failover, which took
+ * from the fault to that packet's sending (the application's view: what
+ * it sent before then was lost or late).
+ */
+static void
+failover_end(struct world *w, struct flow *f, const struct sb_packet *p)
+{
+	const struct route *old = &f->routes[f->fault_route];
+	const struct route *nr = &f->routes[p->path];
+	struct failover fo = { f->fault_at, p->created - f->fault_at };
+	const struct rhop *h;
+	unsigned k = 0;
+	char via[300];
+
+	f->fault_at = SB_TIME_NEVER;
+	if (p->path == f->fault_route)
+		return;
+	/* name the new route where it leaves the old one */
+	while (k + 1 < nr->n && k < old->n &&
+	    memcmp(&nr->hop[k], &old->hop[k], sizeof(nr->hop[k])) == 0)
+		k++;
+	h = &nr->hop[k];
+	if (f->nfo == f->capfo) {
+		size_t cap = f->capfo ? 2 * f->capfo : 4;
+		struct failover *v = realloc(f->fo, cap * sizeof(*v));
+		if (v == NULL) {
+			w->failed = 1;
+			return;
+		}
+		f->fo = v;
+		f->capfo = cap;
+	}
+	f->fo[f->nfo++] = fo;
+	snprintf(via, sizeof(via), "%s%s", h->t ? "tunnel:" : "",
+	    h->t ? h->t->name : h->c->name);
+	emit(w, "failover", w->sites[f->sc->src].sc->name, f->sc->name, via,
+	    (double)fo.took / 1e9);
+}
+
 static void
 flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
 {
 	struct site *s = &w->sites[f->sc->src];
 	sb_time now = kernel_now(w->k);
+
+	if (p->created >= f->fault_at)
+		failover_end(w, f, p);
 
 	w->delivered++;
 	meter_delivered(f->interval, p->created, now, p->size);
