@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "reports/ci.h"
+#include "reports/markup.h"
 
 enum verdict { V_PASS, V_FAIL, V_ERROR };
 
@@ -162,28 +163,6 @@ ci_add(struct ci *c, const char *path, const char *db, const char *error,
 	return rc;
 }
 
-/* XML text or attribute content: the five specials, and nothing that
- * XML 1.0 cannot hold (control characters become spaces). */
-static void
-xml(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		switch (ch) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			if (ch < 0x20 && ch != '\t' && ch != '\n')
-				ch = ' ';
-			fputc(ch, f);
-		}
-	}
-}
-
 static void
 count(const struct ci_suite *s, size_t *fail, size_t *error)
 {
@@ -217,21 +196,21 @@ ci_write_junit(const struct ci *c, FILE *f)
 
 		count(s, &fa, &er);
 		fputs("  <testsuite name=\"", f);
-		xml(f, s->name);
+		markup_escape(f, s->name);
 		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		    "skipped=\"0\" time=\"%.3f\" file=\"", s->ncases, fa, er,
 		    s->wall_s);
-		xml(f, s->path);
+		markup_escape(f, s->path);
 		fputs("\">\n", f);
 		for (size_t j = 0; j < s->ncases; j++) {
 			const struct ci_case *k = &s->cases[j];
 
 			fputs("    <testcase classname=\"", f);
-			xml(f, s->name);
+			markup_escape(f, s->name);
 			fputs("\" name=\"", f);
-			xml(f, k->name);
+			markup_escape(f, k->name);
 			fputs("\" file=\"", f);
-			xml(f, s->path);
+			markup_escape(f, s->path);
 			fprintf(f, "\" line=\"%u\" time=\"0\"", k->line);
 			if (k->v == V_PASS) {
 				fputs("/>\n", f);
@@ -239,10 +218,10 @@ ci_write_junit(const struct ci *c, FILE *f)
 			}
 			fprintf(f, ">\n      <%s message=\"",
 			    k->v == V_FAIL ? "failure" : "error");
-			xml(f, k->message);
+			markup_escape(f, k->message);
 			fprintf(f, "\" type=\"%s\">", k->v == V_FAIL ?
 			    "expectation" : "run");
-			xml(f, k->message);
+			markup_escape(f, k->message);
 			fprintf(f, "</%s>\n    </testcase>\n",
 			    k->v == V_FAIL ? "failure" : "error");
 		}

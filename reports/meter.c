@@ -137,3 +137,9 @@ meter_merge(struct meter *dst, const struct meter *src)
 	} else if (src->jitter > dst->jitter)
 		dst->jitter = src->jitter;
 }
+
+int64_t
+meter_latency_quantile(const struct meter *m, double q)
+{
+	return m->delivered ? hist_quantile(m->lat, q) : -1;
+}

@@ -38,6 +38,9 @@ struct meter_summary {
 void meter_summary(const struct meter *m, sb_time span,
     struct meter_summary *out);
 
+/* The q-quantile of the interval's latencies (ns); -1 if none arrived. */
+int64_t meter_latency_quantile(const struct meter *m, double q);
+
 /* Fold src's counts and latencies into dst (a site's meter from its flows). */
 void meter_merge(struct meter *dst, const struct meter *src);
 

@@ -149,6 +149,13 @@ static const char SCHEMA[] =
 	");\n"
 	"CREATE INDEX metrics_by_subject ON metrics\n"
 	"  (run_id, scope, subject, metric);\n"
+	"CREATE TABLE flow_latency_cdf (\n"
+	"  run_id INTEGER NOT NULL,\n"
+	"  flow_id INTEGER NOT NULL,\n"
+	"  q REAL NOT NULL,\n"
+	"  latency_ns INTEGER,\n"
+	"  PRIMARY KEY (run_id, flow_id, q)\n"
+	") WITHOUT ROWID;\n"
 	"CREATE TABLE expectations (\n"
 	"  run_id INTEGER NOT NULL,\n"
 	"  idx INTEGER NOT NULL,\n"
@@ -221,6 +228,7 @@ enum {
 	S_LINK_SAMPLE,
 	S_EVENT,
 	S_METRIC,
+	S_CDF,
 	S_EXPECT,
 	S_FINISH,
 	NSTMT
@@ -242,6 +250,7 @@ static const char *const STMT_SQL[NSTMT] = {
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[S_EVENT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_METRIC] = "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_CDF] = "INSERT INTO flow_latency_cdf VALUES (?1, ?2, ?3, ?4)",
 	[S_EXPECT] = "INSERT INTO expectations VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[S_FINISH] = "UPDATE runs SET status = ?2, "
@@ -626,6 +635,18 @@ recorder_metric(struct recorder *r, const char *scope, const char *subject,
 }
 
 int
+recorder_flow_cdf(struct recorder *r, int flow_id, double q, sb_time latency)
+{
+	sqlite3_stmt *st = r->st[S_CDF];
+
+	bind_int(st, 1, RUN_ID);
+	bind_int(st, 2, flow_id);
+	bind_real(st, 3, q);
+	bind_int(st, 4, latency);
+	return step(r, S_CDF, "writing a latency distribution");
+}
+
+int
 recorder_expect(struct recorder *r, const struct rec_expect *e)
 {
 	sqlite3_stmt *st = r->st[S_EXPECT];
@@ -677,6 +698,13 @@ recorder_finish(struct recorder *r, const char *status, sb_time reached,
 	if (!sqlite3_get_autocommit(r->db) &&
 	    step(r, S_COMMIT, "committing the end of the run") < 0)
 		return -1;
+	/* A finished run is one file again: it can be copied alone, and a
+	 * reader that opens it read-only (a report, a comparison) leaves no
+	 * -wal and -shm files beside it, as it would in WAL mode.  Best
+	 * effort: while another program is reading, the mode cannot change,
+	 * and a file left in WAL mode holds the same rows. */
+	(void)sqlite3_exec(r->db, "PRAGMA journal_mode = DELETE", NULL, NULL,
+	    NULL);
 	return 0;
 }
 

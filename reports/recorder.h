@@ -105,6 +105,10 @@ int recorder_event(struct recorder *r, sb_time t, const struct sb_event *ev);
 int recorder_metric(struct recorder *r, const char *scope,
     const char *subject, const char *metric, double value, const char *unit);
 int recorder_expect(struct recorder *r, const struct rec_expect *e);
+/* One point of a flow's one-way latency distribution over the run: the
+ * q-quantile (0 the least, 1 the most). */
+int recorder_flow_cdf(struct recorder *r, int flow_id, double q,
+    sb_time latency);
 
 /* Close the batch: commit what was written since the last call. */
 int recorder_commit(struct recorder *r);

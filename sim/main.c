@@ -17,6 +17,7 @@
 #include "config.h"
 #include "reports/ci.h"
 #include "reports/compare.h"
+#include "reports/html.h"
 #include "sim/run.h"
 #include "sim/units.h"
 
@@ -38,6 +39,7 @@ usage(FILE *f)
 	    "                   [--baseline DIR] [--save-baseline DIR]\n"
 	    "       sasebed compare BASE NEW [--abs METRIC=VALUE]...\n"
 	    "                   [--rel METRIC=PERCENT]...\n"
+	    "       sasebed report RUN.db|DIR [--out DIR]\n"
 	    "       sasebed check FILE.yaml\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
@@ -46,11 +48,15 @@ usage(FILE *f)
 	    "          DIR defaults to results); the exit status is the worst\n"
 	    "  compare compare two results files, or two folders of them,\n"
 	    "          metric by metric; exit 1 on a regression\n"
+	    "  report  make the HTML report of a results file again (or of\n"
+	    "          each in a folder, with an index)\n"
 	    "  check   validate a scenario file without running it\n"
 	    "\n"
 	    "  --seed N      override the scenario's seed\n"
 	    "  --db PATH     the results file (replaced if it exists)\n"
-	    "  --out DIR     folder for results (created if needed)\n"
+	    "  --out DIR     folder for results (created if needed); with it,\n"
+	    "                an HTML report per run (DIR/NAME-seedN/index.html)\n"
+	    "                and an index of them (DIR/index.html)\n"
 	    "  --until TIME  stop early, e.g. 90s or 1h30m\n"
 	    "  --pcap DIR    write a capture per site WAN link and the key log\n"
 	    "                that decrypts it (DIR/keys.log); one scenario only\n"
@@ -128,6 +134,111 @@ static int
 worse(int a, int b)
 {
 	return a > b ? a : b;
+}
+
+/*
+ * The report of the results file db into the folder beside it named like
+ * it (or into dir if given).  An exit status, with the message printed.
+ */
+static int
+report_one(const char *db, const char *dir)
+{
+	char out[4096], err[4096];
+	size_t l = strlen(db);
+	int rc;
+
+	if (dir == NULL) {
+		if (l < 4 || strcmp(db + l - 3, ".db") != 0) {
+			fprintf(stderr, "sasebed: %s: a results file ends in "
+			    ".db; give --out DIR\n", db);
+			return RUN_BAD_INPUT;
+		}
+		snprintf(out, sizeof(out), "%.*s", (int)(l - 3), db);
+		dir = out;
+	}
+	if (run_mkdirs(dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sasebed: report: %s\n", err);
+		return RUN_INTERNAL;
+	}
+	if ((rc = html_report(db, dir, err, sizeof(err))) < 0) {
+		fprintf(stderr, "sasebed: report: %s\n", err);
+		return rc == -2 ? RUN_BAD_INPUT : RUN_INTERNAL;
+	}
+	return RUN_OK;
+}
+
+static int
+report_index(const char *dir)
+{
+	char err[4096];
+
+	if (html_index(dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sasebed: report: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	struct stat st;
+	int c, status = RUN_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if (c == 'o')
+			out = optarg;
+		else {
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? RUN_OK : RUN_BAD_INPUT;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "sasebed report: expected one results file "
+		    "or folder\n");
+		return RUN_BAD_INPUT;
+	}
+	if (stat(argv[optind], &st) < 0) {
+		fprintf(stderr, "sasebed report: %s: %s\n", argv[optind],
+		    strerror(errno));
+		return RUN_BAD_INPUT;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return report_one(argv[optind], out);
+	if (out != NULL) {
+		fprintf(stderr, "sasebed report: a folder's reports go beside "
+		    "its results files; --out is for one file\n");
+		return RUN_BAD_INPUT;
+	}
+	/* a folder: each results file's report beside it, then the index */
+	struct dirent **ents;
+	int n = scandir(argv[optind], &ents, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "sasebed report: %s: %s\n", argv[optind],
+		    strerror(errno));
+		return RUN_BAD_INPUT;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+		if (l > 3 && strcmp(ents[i]->d_name + l - 3, ".db") == 0) {
+			char db[4096];
+			snprintf(db, sizeof(db), "%s/%s", argv[optind],
+			    ents[i]->d_name);
+			status = worse(status, report_one(db, NULL));
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (report_index(argv[optind]) < 0)
+		status = worse(status, RUN_INTERNAL);
+	return status;
 }
 
 /* --abs or --rel: a tolerance for compare. */
@@ -372,12 +483,16 @@ cmd_run(int argc, char **argv)
 		rc = run_scenario(&o, &res, stdout, stderr);
 		if (res.db[0] != '\0' && rc < RUN_BAD_INPUT)
 			rc = baseline(cmp, res.db, save, base, rc);
+		if (res.db[0] != '\0' && o.out_dir != NULL && rc < 128)
+			rc = worse(rc, report_one(res.db, NULL));
 		status = worse(status, rc);
 		if (ci != NULL && ci_add(ci, paths[i], res.db[0] ? res.db : NULL,
 		    res.error[0] ? res.error : NULL, res.wall_s, err,
 		    sizeof(err)) < 0)
 			fprintf(stderr, "sasebed: %s\n", err);
 	}
+	if (o.out_dir != NULL && npaths > 0 && report_index(o.out_dir) < 0)
+		status = worse(status, RUN_INTERNAL);
 	if (junit != NULL && write_report(ci, junit, ci_write_junit) < 0)
 		status = worse(status, RUN_INTERNAL);
 	if (tap != NULL && write_report(ci, tap, ci_write_tap) < 0)
@@ -409,6 +524,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "compare") == 0)
 		return cmd_compare(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0) {

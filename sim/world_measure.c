@@ -406,6 +406,16 @@ record_final_metrics(struct world *w, sb_time end)
 				    sc->apps[i].name, sc_metric_name(flow_m[m]),
 				    v, sc_metric_unit(flow_m[m])));
 		}
+	/* the latency distribution: every percentile, and the tail finer */
+	for (size_t i = 0; i < sc->napps; i++)
+		for (int k = 0; k <= 103; k++) {
+			double q = k <= 100 ? k / 100.0 :
+			    k == 101 ? 0.995 : k == 102 ? 0.999 : 0.9999;
+			int64_t v = meter_latency_quantile(w->flows[i].total, q);
+			if (v >= 0)
+				rec_check(w, recorder_flow_cdf(w->rec, (int)i, q,
+				    v));
+		}
 	for (size_t i = 0; i < sc->napps; i++) {
 		const struct flow *f = &w->flows[i];
 		double v = failover_max(f, 0, SB_TIME_NEVER);

@@ -1,0 +1,26 @@
+/*
+ * The HTML report: one self-contained page per run (summary, expectations,
+ * topology, charts, event log; pictures embedded, no scripts, nothing
+ * fetched) and an index per folder of runs.  Made from the results file
+ * alone: `sasebed report RUN.db` makes it again.
+ */
+#ifndef SASEBED_REPORTS_HTML_H
+#define SASEBED_REPORTS_HTML_H
+
+#include <stddef.h>
+
+/*
+ * Report on the run in db into DIR (which exists): DIR/index.html,
+ * with the topology and charts beside it (and their data and scripts).
+ * 0; -1 with a message if something could not be drawn or written (the
+ * page says so too); -2 if db is not a results file.
+ */
+int html_report(const char *db, const char *dir, char *err, size_t errlen);
+
+/*
+ * An index of the runs reported in the sub-folders of DIR (each made by
+ * html_report): DIR/index.html.  0, or -1 with a message.
+ */
+int html_index(const char *dir, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,59 @@
+#!/bin/sh
+# The HTML report of the flagship scenario: the page and every picture
+# beside it, each chart's data and script (which draws it again), the
+# folder's index; made again from the results file alone, byte for byte;
+# and, where Chromium is installed, the page opens with no console message
+# (a screenshot is kept in CHECK_REPORTS for people to look at).
+. "$(dirname "$0")/lib.sh"
+
+cd "$TMP" || exit 99
+"$SASEBED" run "$SRCDIR/scenarios/mumbai-us-peak.yaml" --out r --quiet 2>err
+rc=$?
+[ "$rc" -eq 0 ] && pass || fail "run --out: exit $rc: $(cat err)"
+d=r/mumbai-us-peak-seed42
+for f in index.html topology.svg topology.png topology.dot \
+	flow-latency.svg flow-latency.png flow-latency.tsv flow-latency.gp \
+	flow-loss.png flow-throughput.png failover-timeline.png \
+	latency-cdf.png link-utilisation.png; do
+	[ -s "$d/$f" ] && pass || fail "$d/$f missing or empty"
+done
+# PNGs are PNGs
+for f in "$d"/*.png; do
+	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = "211PNG" ] && pass || fail "$f is not a PNG"
+done
+grep -q '5 of 5 expectations held' "$d/index.html" && pass || fail "summary"
+n=$(grep -o 'src="data:image/svg+xml;base64,' "$d/index.html" | wc -l)
+[ "$n" -ge 7 ] && pass || fail "$n pictures embedded, expected the topology and 6 charts"
+grep -q 'class=err' "$d/index.html" && fail "the page reports an error: $(grep 'class=err' "$d/index.html")" || pass
+grep -q '<script' "$d/index.html" && fail "the page has a script" || pass
+grep -q 'href="mumbai-us-peak-seed42/index.html"' r/index.html && pass || fail "the index does not link the run"
+
+# a chart's script draws it again from its data
+if [ -n "$GNUPLOT" ]; then
+	(cd "$d" && rm flow-latency.png && "$GNUPLOT" flow-latency.gp) 2>err
+	[ -s "$d/flow-latency.png" ] && pass || fail "flow-latency.gp: $(cat err)"
+fi
+
+# made again from the database alone: the same page
+cp "$d/index.html" first.html
+"$SASEBED" report "$d.db" --out again 2>err && pass || fail "report: $(cat err)"
+cmp -s first.html again/index.html && pass || fail "the report made again differs"
+echo "not sqlite" >junk.db
+"$SASEBED" report junk.db 2>rerr
+[ $? -eq 2 ] && grep -q 'junk.db: not a results file' rerr && pass || fail "a file that is not results: $(cat rerr)"
+
+if [ -n "$CHROMIUM" ]; then
+	out=${CHECK_REPORTS:-$TMP}
+	mkdir -p "$out"
+	timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu \
+		--enable-logging=stderr --v=0 --hide-scrollbars \
+		--window-size=1200,4200 --screenshot="$out/mumbai-us-peak-report.png" \
+		"file://$TMP/$d/index.html" >/dev/null 2>chrome.err
+	[ -s "$out/mumbai-us-peak-report.png" ] && pass || fail "no screenshot: $(tail -3 chrome.err)"
+	grep 'CONSOLE' chrome.err >console
+	[ ! -s console ] && pass || fail "console: $(cat console)"
+	echo "screenshot: $out/mumbai-us-peak-report.png"
+else
+	echo "chromium not installed: the page is not opened in a browser"
+fi
+finish
