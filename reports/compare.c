@@ -15,6 +15,7 @@
 
 #include "reports/compare.h"
 #include "reports/expect.h"
+#include "reports/results.h"
 #include "sim/units.h"
 
 /* Which way is better. */
@@ -199,20 +200,6 @@ row_add(struct rows *r, int rank, enum verdict v)
 	return x;
 }
 
-static const char *
-text(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s != NULL ? s : "";
-}
-
-static double
-num(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN :
-	    sqlite3_column_double(st, i);
-}
-
 /* Judge one metric's pair of values; a row if it moved. */
 static int
 judge(struct rows *r, const struct kind *k, const char *what,
@@ -277,16 +264,17 @@ gather(const struct compare *c, sqlite3 *h, struct rows *r)
 	int rc = sqlite3_prepare_v2(h, metrics_sql, -1, &st, NULL);
 
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct kind k = *kind_of(c, text(st, 2));
+		struct kind k = *kind_of(c, results_text(st, 2));
 		char what[512];
 
 		/* what a link carries is load, not service: more of it is
 		 * neither better nor worse */
-		if (strcmp(text(st, 0), "link") == 0 && k.dir == HIGHER)
+		if (strcmp(results_text(st, 0), "link") == 0 && k.dir == HIGHER)
 			k.dir = NEUTRAL;
-		snprintf(what, sizeof(what), "%s %s %s", text(st, 0),
-		    text(st, 1), text(st, 2));
-		if (judge(r, &k, what, text(st, 3), num(st, 4), num(st, 5)) < 0)
+		snprintf(what, sizeof(what), "%s %s %s", results_text(st, 0),
+		    results_text(st, 1), results_text(st, 2));
+		if (judge(r, &k, what, results_text(st, 3),
+		    results_num(st, 4), results_num(st, 5)) < 0)
 			rc = SQLITE_NOMEM;
 		else
 			rc = SQLITE_OK;
@@ -296,7 +284,7 @@ gather(const struct compare *c, sqlite3 *h, struct rows *r)
 		return rc;
 	rc = sqlite3_prepare_v2(h, expect_sql, -1, &st, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *bs = text(st, 3), *ns = text(st, 4);
+		const char *bs = results_text(st, 3), *ns = results_text(st, 4);
 		int bp = strcmp(bs, "pass") == 0, np = strcmp(ns, "pass") == 0;
 		struct row *x;
 
@@ -314,7 +302,7 @@ gather(const struct compare *c, sqlite3 *h, struct rows *r)
 		}
 		snprintf(x->what, sizeof(x->what), "expect %d:%d %s",
 		    sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-		    text(st, 2));
+		    results_text(st, 2));
 		snprintf(x->base, sizeof(x->base), "%s", bs);
 		snprintf(x->now, sizeof(x->now), "%s",
 		    sqlite3_column_type(st, 4) == SQLITE_NULL ? "(none)" : ns);
@@ -371,15 +359,17 @@ print_header(sqlite3 *h, const char *base, const char *newp, FILE *out)
 	if (sqlite3_prepare_v2(h, "SELECT b.scenario, b.seed, n.scenario,"
 	    " n.seed, b.status, n.status FROM main.runs b, n.runs n LIMIT 1",
 	    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		fprintf(out, " (%s, seed %s)\n", text(st, 0), text(st, 1));
-		if (strcmp(text(st, 0), text(st, 2)) != 0 ||
-		    strcmp(text(st, 1), text(st, 3)) != 0)
+		fprintf(out, " (%s, seed %s)\n", results_text(st, 0),
+		    results_text(st, 1));
+		if (strcmp(results_text(st, 0), results_text(st, 2)) != 0 ||
+		    strcmp(results_text(st, 1), results_text(st, 3)) != 0)
 			fprintf(out, "  note: the new run is %s, seed %s\n",
-			    text(st, 2), text(st, 3));
+			    results_text(st, 2), results_text(st, 3));
 		for (int i = 4; i <= 5; i++)
-			if (strcmp(text(st, i), "completed") != 0)
+			if (strcmp(results_text(st, i), "completed") != 0)
 				fprintf(out, "  note: the %s run is %s\n",
-				    i == 4 ? "base" : "new", text(st, i));
+				    i == 4 ? "base" : "new",
+				    results_text(st, i));
 	} else
 		fputc('\n', out);
 	sqlite3_finalize(st);

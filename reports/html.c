@@ -24,6 +24,7 @@
 #include "reports/expect.h"
 #include "reports/html.h"
 #include "reports/markup.h"
+#include "reports/results.h"
 #include "reports/topology.h"
 #include "sim/units.h"
 
@@ -46,20 +47,6 @@ static const char STYLE[] =
     "figure{margin:1em 0}img{max-width:100%;height:auto;"
     "border:1px solid #eee}figcaption{font-size:.85em;color:#555}"
     ".err{color:#a00}";
-
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s != NULL ? s : "";
-}
-
-static double
-num(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN :
-	    sqlite3_column_double(st, i);
-}
 
 static void
 cell(FILE *f, const char *s)
@@ -142,30 +129,31 @@ summary(FILE *f, sqlite3 *h, int *failed)
 	    clock, sizeof(clock));
 	fputs("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
 	    "<title>", f);
-	markup_escape(f, col(st, 0));
+	markup_escape(f, results_text(st, 0));
 	fprintf(f, " (seed %s)</title>\n<style>%s</style></head><body>\n"
-	    "<h1>", col(st, 2), STYLE);
-	markup_escape(f, col(st, 0));
+	    "<h1>", results_text(st, 2), STYLE);
+	markup_escape(f, results_text(st, 0));
 	fputs("</h1>\n", f);
-	if (strcmp(col(st, 4), "completed") != 0)
+	if (strcmp(results_text(st, 4), "completed") != 0)
 		fprintf(f, "<div class=\"verdict fail\">run %s</div>\n",
-		    col(st, 4));
+		    results_text(st, 4));
 	else
 		fprintf(f, "<div class=\"verdict %s\">%d of %d expectations "
 		    "held</div>\n", *failed ? "fail" : "pass",
 		    sqlite3_column_int(st, 11),
 		    sqlite3_column_int(st, 11) + *failed);
 	fputs("<table>\n<tr><th>scenario file</th>", f);
-	cell(f, col(st, 1));
+	cell(f, results_text(st, 1));
 	fprintf(f, "</tr>\n<tr><th>seed</th><td>%s</td></tr>\n"
 	    "<tr><th>simulated</th><td>%s of %s, from %s</td></tr>\n"
 	    "<tr><th>status</th><td>%s</td></tr>\n"
 	    "<tr><th>kernel events</th><td>%lld in %.2f s of wall time</td>"
 	    "</tr>\n"
 	    "<tr><th>version</th><td>sasebed %s</td></tr>\n</table>\n",
-	    col(st, 2), reached, dur, clock, col(st, 4),
-	    (long long)sqlite3_column_int64(st, 9), sqlite3_column_double(st, 10),
-	    col(st, 3));
+	    results_text(st, 2), reached, dur, clock, results_text(st, 4),
+	    (long long)sqlite3_column_int64(st, 9),
+	    sqlite3_column_double(st, 10),
+	    results_text(st, 3));
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -194,18 +182,18 @@ expectations(FILE *f, sqlite3 *h)
 	    "FROM expectations ORDER BY idx", -1, &st, NULL);
 	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		char m[256];
-		int pass = strcmp(col(st, 3), "pass") == 0;
+		int pass = strcmp(results_text(st, 3), "pass") == 0;
 
 		if (n++ == 0)
 			fputs("<table>\n<tr><th>line</th><th>expectation</th>"
 			    "<th>measured</th><th>outcome</th></tr>\n", f);
-		measured_of(col(st, 4), m, sizeof(m));
+		measured_of(results_text(st, 4), m, sizeof(m));
 		fprintf(f, "<tr class=%s><td class=n>%d:%d</td>",
 		    pass ? "pass" : "fail", sqlite3_column_int(st, 0),
 		    sqlite3_column_int(st, 1));
-		cell(f, col(st, 2));
+		cell(f, results_text(st, 2));
 		cell(f, m);
-		cell(f, col(st, 3));
+		cell(f, results_text(st, 3));
 		fputs("</tr>\n", f);
 	}
 	fputs(n ? "</table>\n" : "<p>The scenario states none.</p>\n", f);
@@ -234,7 +222,7 @@ flows(FILE *f, sqlite3 *h)
 	char cur[256] = "";
 	double v[7];
 	for (int more = sqlite3_step(st) == SQLITE_ROW; ; ) {
-		if (!more || strcmp(cur, col(st, 0)) != 0) {
+		if (!more || strcmp(cur, results_text(st, 0)) != 0) {
 			if (cur[0] != '\0') {
 				for (int i = 0; i < 7; i++)
 					cell_unit(f, u[i], v[i]);
@@ -249,16 +237,16 @@ flows(FILE *f, sqlite3 *h)
 				    "<th>jitter</th><th>loss</th>"
 				    "<th>throughput</th><th>failover</th>"
 				    "</tr>\n", f);
-			snprintf(cur, sizeof(cur), "%s", col(st, 0));
+			snprintf(cur, sizeof(cur), "%s", results_text(st, 0));
 			for (int i = 0; i < 7; i++)
 				v[i] = NAN;
 			fputs("<tr>", f);
 			for (int i = 0; i < 5; i++)
-				cell(f, col(st, i));
+				cell(f, results_text(st, i));
 		}
 		for (int i = 0; i < 7; i++)
-			if (strcmp(col(st, 5), m[i]) == 0)
-				v[i] = num(st, 6);
+			if (strcmp(results_text(st, 5), m[i]) == 0)
+				v[i] = results_num(st, 6);
 		more = sqlite3_step(st) == SQLITE_ROW;
 	}
 	fputs(n ? "</table>\n<p>Latency is one-way, from sending to "
@@ -291,11 +279,11 @@ events(FILE *f, sqlite3 *h)
 			    "<th>kind</th><th>node</th><th>subject</th>"
 			    "<th>detail</th><th>value</th></tr>\n", f);
 		}
-		fprintf(f, "<tr><td class=n>%.6f</td>", sqlite3_column_double(st,
-		    0));
+		fprintf(f, "<tr><td class=n>%.6f</td>",
+		    sqlite3_column_double(st, 0));
 		for (int i = 1; i <= 5; i++)
-			cell(f, col(st, i));
-		fprintf(f, "<td class=n>%s</td></tr>\n", col(st, 6));
+			cell(f, results_text(st, i));
+		fprintf(f, "<td class=n>%s</td></tr>\n", results_text(st, 6));
 	}
 	fputs(n ? "</table>\n" : "<p>None.</p>\n", f);
 	sqlite3_finalize(st);
@@ -405,15 +393,16 @@ index_row(FILE *f, const char *dir, const char *name)
 	    "(SELECT count(*) FROM expectations WHERE status != 'pass') "
 	    "FROM runs LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
-		int ok = strcmp(col(st, 2), "completed") == 0 &&
+		int ok = strcmp(results_text(st, 2), "completed") == 0 &&
 		    sqlite3_column_int(st, 4) == 0;
 		fprintf(f, "<tr class=%s><td><a href=\"", ok ? "pass" : "fail");
 		markup_escape(f, stem);
 		fputs("/index.html\">", f);
-		markup_escape(f, col(st, 0));
+		markup_escape(f, results_text(st, 0));
 		fprintf(f, "</a></td><td class=n>%s</td><td>%s</td>"
-		    "<td class=n>%d</td><td class=n>%d</td></tr>\n", col(st, 1),
-		    col(st, 2), sqlite3_column_int(st, 3),
+		    "<td class=n>%d</td><td class=n>%d</td></tr>\n",
+		    results_text(st, 1),
+		    results_text(st, 2), sqlite3_column_int(st, 3),
 		    sqlite3_column_int(st, 4));
 	}
 	sqlite3_finalize(st);
