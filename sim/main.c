@@ -141,7 +141,7 @@ worse(int a, int b)
  * it (or into dir if given).  An exit status, with the message printed.
  */
 static int
-report_one(const char *db, const char *dir)
+report_one(const char *db, const char *dir, int quiet)
 {
 	char out[4096], err[4096];
 	size_t l = strlen(db);
@@ -164,6 +164,8 @@ report_one(const char *db, const char *dir)
 		fprintf(stderr, "sasebed: report: %s\n", err);
 		return rc == -2 ? RUN_BAD_INPUT : RUN_INTERNAL;
 	}
+	if (!quiet)
+		printf("report: %s/index.html\n", dir);
 	return RUN_OK;
 }
 
@@ -211,7 +213,7 @@ cmd_report(int argc, char **argv)
 		return RUN_BAD_INPUT;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return report_one(argv[optind], out);
+		return report_one(argv[optind], out, 0);
 	if (out != NULL) {
 		fprintf(stderr, "sasebed report: a folder's reports go beside "
 		    "its results files; --out is for one file\n");
@@ -231,7 +233,7 @@ cmd_report(int argc, char **argv)
 			char db[4096];
 			snprintf(db, sizeof(db), "%s/%s", argv[optind],
 			    ents[i]->d_name);
-			status = worse(status, report_one(db, NULL));
+			status = worse(status, report_one(db, NULL, 0));
 		}
 		free(ents[i]);
 	}
@@ -484,7 +486,7 @@ cmd_run(int argc, char **argv)
 		if (res.db[0] != '\0' && rc < RUN_BAD_INPUT)
 			rc = baseline(cmp, res.db, save, base, rc);
 		if (res.db[0] != '\0' && o.out_dir != NULL && rc < 128)
-			rc = worse(rc, report_one(res.db, NULL));
+			rc = worse(rc, report_one(res.db, NULL, o.quiet));
 		status = worse(status, rc);
 		if (ci != NULL && ci_add(ci, paths[i], res.db[0] ? res.db : NULL,
 		    res.error[0] ? res.error : NULL, res.wall_s, err,

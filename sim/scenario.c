@@ -1576,12 +1576,126 @@ sc_target_name(const struct scenario *sc, const struct sc_target *t,
 	}
 }
 
+/* "19:30" or "19:30:15" into seconds of the day; -1 if it is neither. */
+static int
+clock_of_day(const char *s, const char **end)
+{
+	int h, m, sec = 0, n = 0;
+
+	if (sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5)
+		return -1;
+	if (s[n] == ':') {
+		int k = 0;
+		if (sscanf(s + n + 1, "%2d%n", &sec, &k) != 1 || k != 2)
+			return -1;
+		n += 3;
+	}
+	if (h > 23 || m > 59 || sec > 59 || h < 0 || m < 0 || sec < 0)
+		return -1;
+	*end = s + n;
+	return h * 3600 + m * 60 + sec;
+}
+
+/*
+ * during: "19:00-22:00" on the scenario's clock (the zone its start was
+ * written in), the first such span from the start; one that passes
+ * midnight ends the next day.
+ */
+static int
+parse_during(struct ld *L, const yaml_node_t *v, struct sc_expect *e)
+{
+	const struct scenario *sc = L->sc;
+	const char *s, *p;
+	int64_t day = 86400, tod;
+	int a, b;
+
+	if (ydoc_want_str(L->d, v, "during", &s) < 0)
+		return -1;
+	if ((a = clock_of_day(s, &p)) < 0 || *p != '-' ||
+	    (b = clock_of_day(p + 1, &p)) < 0 || *p != '\0' || a == b)
+		return ydoc_err(L->d, v, "during: '%s' is not a span of the "
+		    "scenario's clock like 19:00-22:00", s);
+	tod = ((sc->start_utc_s + sc->start_offset_min * 60) % day + day) %
+	    day;
+	e->from = (((a - tod) % day + day) % day) * SB_S;
+	e->to = e->from + (((b - a) % day + day) % day) * SB_S;
+	if (e->to > sc->duration) {
+		char t[32];
+		return ydoc_err(L->d, v, "during %s: the run is over by then "
+		    "(it lasts %s from %02d:%02d)", s,
+		    units_fmt_time(sc->duration, t, sizeof(t)),
+		    (int)(tod / 3600), (int)(tod / 60 % 60));
+	}
+	return 0;
+}
+
+/*
+ * after: {link: SITE/LINK, action: down} (or pop, backbone, internet):
+ * from the first timeline action on that target of that kind, to the end
+ * or for a time.  The timeline is the script, so the time is known here.
+ */
+static int
+parse_after(struct ld *L, const yaml_node_t *v, struct sc_expect *e,
+    char *text, size_t len)
+{
+	static const char *const keys[] = { "link", "backbone", "internet",
+		"pop", "action", "for", NULL };
+	static const char *const targets[] = { "link", "backbone",
+		"internet", "pop", NULL };
+	static const char *const actions[] = { "down", "up", "set", NULL };
+	const struct scenario *sc = L->sc;
+	struct sc_target t;
+	yaml_node_t *x, *where = NULL;
+	char name[160], t1[32];
+	int w;
+
+	if (ydoc_want_map(L->d, v, "after") < 0 ||
+	    ydoc_check_keys(L->d, v, "after", keys) < 0 ||
+	    parse_target(L, v, "after", targets, &t, &where) < 0)
+		return -1;
+	if ((x = ydoc_get(L->d, v, "action")) == NULL)
+		return ydoc_err(L->d, v, "after: 'action' is required (down, "
+		    "up or set)");
+	if (get_word(L, x, "action", actions, &w) < 0)
+		return -1;
+	sc_target_name(sc, &t, name, sizeof(name));
+	e->from = -1;
+	for (size_t i = 0; i < sc->ntimeline && e->from < 0; i++) {
+		const struct sc_action *a = &sc->timeline[i];
+		if (a->kind == (enum sc_action_kind)w &&
+		    a->target.kind == t.kind && a->target.i == t.i &&
+		    a->target.j == t.j)
+			e->from = a->at;
+	}
+	if (e->from < 0)
+		return ydoc_err(L->d, v, "after: the timeline has no '%s' of "
+		    "%s", actions[w], name);
+	e->to = sc->duration;
+	snprintf(text, len, " after %s %s", name, actions[w]);
+	if ((x = ydoc_get(L->d, v, "for")) != NULL) {
+		sb_time d;
+		size_t n = strlen(text);
+		if (get_time(L, x, "after: for", &d) < 0)
+			return -1;
+		if (d <= 0 || e->from + d > sc->duration)
+			return ydoc_err(L->d, x, "after: for %s runs past the end "
+			    "of the run", units_fmt_time(d, t1, sizeof(t1)));
+		e->to = e->from + d;
+		snprintf(text + n, len - n, " for %s",
+		    units_fmt_time(d, t1, sizeof(t1)));
+	}
+	if (e->from >= e->to)
+		return ydoc_err(L->d, v, "after: the action is at the end of "
+		    "the run; nothing to measure");
+	return 0;
+}
+
 static int
 parse_expects(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "flow", "link", "site", "backbone",
 		"internet", "metric", "below", "at-most", "above", "at-least",
-		"window", NULL };
+		"window", "during", "after", NULL };
 	static const char *const subjects[] = { "flow", "link", "site",
 		"backbone", "internet", NULL };
 	static const char *const wkeys[] = { "from", "to", NULL };
@@ -1596,7 +1710,7 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v, *where = NULL;
 		yaml_node_t *bnode = NULL;
 		struct sc_expect *e = &sc->expects[i];
-		char subj[160], ref[160], bound[64], win[96], t1[32], t2[32];
+		char subj[160], ref[160], bound[64], win[256], t1[32], t2[32];
 		int w, nops = 0;
 
 		e->loc.line = (unsigned)it->start_mark.line + 1;
@@ -1642,6 +1756,23 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 		    &e->bound) < 0) {
 			return -1;
 		}
+		win[0] = '\0';
+		{
+			int nw = (ydoc_get(L->d, it, "window") != NULL) +
+			    (ydoc_get(L->d, it, "during") != NULL) +
+			    (ydoc_get(L->d, it, "after") != NULL);
+			if (nw > 1)
+				return ydoc_err(L->d, it, "expectation: give at "
+				    "most one of window, during, after");
+		}
+		if ((v = ydoc_get(L->d, it, "during")) != NULL) {
+			if (parse_during(L, v, e) < 0)
+				return -1;
+			snprintf(win, sizeof(win), " during %s", ydoc_str(v));
+		}
+		if ((v = ydoc_get(L->d, it, "after")) != NULL &&
+		    parse_after(L, v, e, win, sizeof(win)) < 0)
+			return -1;
 		if ((v = ydoc_get(L->d, it, "window")) != NULL) {
 			yaml_node_t *x;
 			if (ydoc_want_map(L->d, v, "window") < 0 ||
@@ -1666,8 +1797,7 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 			sc_target_name(sc, &e->ref, ref, sizeof(ref));
 		else
 			snprintf(ref, sizeof(ref), "%s", ydoc_str(bnode));
-		win[0] = '\0';
-		if (e->from != 0 || e->to != SB_TIME_NEVER)
+		if (win[0] == '\0' && (e->from != 0 || e->to != SB_TIME_NEVER))
 			snprintf(win, sizeof(win), " during %s-%s",
 			    units_fmt_time(e->from, t1, sizeof(t1)),
 			    units_fmt_time(e->to, t2, sizeof(t2)));

@@ -516,6 +516,42 @@ START_TEST(test_expects)
 }
 END_TEST
 
+/* Windows on the scenario's clock and after a timeline action. */
+START_TEST(test_expect_windows)
+{
+	/* 23:10 in Frankfurt; 23:30-00:30 passes midnight */
+	struct scenario *sc = text_ok("name: m\nduration: 2h\n"
+	    "start: 2026-03-10T23:10:00+01:00\n" NET
+	    "timeline:\n"
+	    "  - {at: 5m, link: a/w, action: down}\n"
+	    "  - {at: 7m, link: a/w, action: up}\n"
+	    "  - {at: 9m, link: a/w, action: down}\n"
+	    "expect:\n"
+	    "  - {site: a, metric: loss, below: 1%, during: 23:30-00:30}\n"
+	    "  - {site: a, metric: loss, below: 1%, during: '23:20:30-23:25'}\n"
+	    "  - {site: a, metric: loss, below: 1%,"
+	    " after: {link: a/w, action: down}}\n"
+	    "  - {site: a, metric: loss, below: 1%,"
+	    " after: {link: a/w, action: up, for: 90s}}\n");
+	const struct sc_expect *e = sc->expects;
+
+	ck_assert_int_eq(e[0].from, 20 * SB_MIN);
+	ck_assert_int_eq(e[0].to, 80 * SB_MIN);
+	ck_assert_str_eq(e[0].text, "site a loss below 1% during 23:30-00:30");
+	ck_assert_int_eq(e[1].from, 10 * SB_MIN + 30 * SB_S);
+	ck_assert_int_eq(e[1].to, 15 * SB_MIN);
+	/* the first matching action, to the end of the run */
+	ck_assert_int_eq(e[2].from, 5 * SB_MIN);
+	ck_assert_int_eq(e[2].to, 2 * 60 * SB_MIN);
+	ck_assert_str_eq(e[2].text, "site a loss below 1% after link a/w down");
+	ck_assert_int_eq(e[3].from, 7 * SB_MIN);
+	ck_assert_int_eq(e[3].to, 7 * SB_MIN + 90 * SB_S);
+	ck_assert_str_eq(e[3].text,
+	    "site a loss below 1% after link a/w up for 1m30s");
+	scenario_free(sc);
+}
+END_TEST
+
 /* Applications, rules and links: the checks on each field. */
 START_TEST(test_fields)
 {
@@ -772,6 +808,7 @@ make_suite(void)
 	tcase_add_test(tc, test_models);
 	tcase_add_test(tc, test_timeline);
 	tcase_add_test(tc, test_expects);
+	tcase_add_test(tc, test_expect_windows);
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_document);
 	tcase_add_test(tc, test_bad_files);
