@@ -290,41 +290,53 @@ events(FILE *f, sqlite3 *h)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* The page body after the summary; pictures are drawn first. */
+/* A picture that could not be drawn: said on the page, and the first
+ * such message kept for the caller. */
 static void
-pictures(FILE *f, sqlite3 *h, const char *dir, int *bad, char *err,
-    size_t errlen)
+trouble(FILE *f, const char *e, int *bad, char *err, size_t errlen)
+{
+	fputs("<p class=err>", f);
+	markup_escape(f, e);
+	fputs("</p>\n", f);
+	if (!*bad)
+		snprintf(err, errlen, "%s", e);
+	*bad = 1;
+}
+
+/* The page body after the summary; pictures are drawn first.  With
+ * at_ns >= 0, the network at that instant under the whole run's. */
+static void
+pictures(FILE *f, sqlite3 *h, const char *dir, int64_t at_ns, int *bad,
+    char *err, size_t errlen)
 {
 	struct chart_list cl = { 0 };
-	char e[1024];
+	char e[1024], title[64], at[32];
 
 	fputs("<h2>Topology</h2>\n", f);
-	if (topology_draw(h, dir, e, sizeof(e)) < 0) {
-		fputs("<p class=err>", f);
-		markup_escape(f, e);
-		fputs("</p>\n", f);
-		snprintf(err, errlen, "%s", e);
-		*bad = 1;
-	} else
+	if (topology_draw(h, dir, -1, e, sizeof(e)) < 0)
+		trouble(f, e, bad, err, errlen);
+	else
 		figure(f, dir, "topology", "Sites, PoPs, backbone and Internet "
 		    "paths over the whole run", 0);
-	fputs("<h2>Charts</h2>\n", f);
-	if (charts_draw(h, dir, GNUPLOT_PATH, &cl, e, sizeof(e)) < 0) {
-		fputs("<p class=err>", f);
-		markup_escape(f, e);
-		fputs("</p>\n", f);
-		if (!*bad)
-			snprintf(err, errlen, "%s", e);
-		*bad = 1;
+	if (at_ns >= 0 && topology_draw(h, dir, at_ns, e, sizeof(e)) < 0)
+		trouble(f, e, bad, err, errlen);
+	else if (at_ns >= 0) {
+		units_fmt_time(at_ns, at, sizeof(at));
+		snprintf(title, sizeof(title), "The network at %s", at);
+		figure(f, dir, "topology-at", title, 0);
 	}
+	fputs("<h2>Charts</h2>\n", f);
+	if (charts_draw(h, dir, GNUPLOT_PATH, &cl, e, sizeof(e)) < 0)
+		trouble(f, e, bad, err, errlen);
 	for (size_t i = 0; i < cl.n; i++)
 		figure(f, dir, cl.v[i].name, cl.v[i].title, 1);
 }
 
 int
-html_report(const char *db, const char *dir, char *err, size_t errlen)
+html_report(const char *db, const char *dir, int64_t at_ns, char *err,
+    size_t errlen)
 {
-	char tmp[4096], path[4096];
+	char tmp[4096], path[4096], e[1024];
 	sqlite3 *h = NULL;
 	FILE *f;
 	int bad = 0, failed = 0;
@@ -341,14 +353,20 @@ html_report(const char *db, const char *dir, char *err, size_t errlen)
 		sqlite3_close(h);
 		return -1;
 	}
+	/* failed < 0: bad input, and no page; the last one stays */
 	if (summary(f, h, &failed) < 0) {
 		snprintf(err, errlen, "%s: not a results file (%s)", db,
 		    sqlite3_errmsg(h));
 		failed = -1;
 		bad = 2;
+	} else if (at_ns >= 0 && topology_check_at(h, at_ns, e,
+	    sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", db, e);
+		failed = -1;
+		bad = 2;
 	} else {
 		expectations(f, h);
-		pictures(f, h, dir, &bad, err, errlen);
+		pictures(f, h, dir, at_ns, &bad, err, errlen);
 		flows(f, h);
 		events(f, h);
 		fputs("</body></html>\n", f);

@@ -8,14 +8,18 @@
 #define SASEBED_REPORTS_HTML_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Report on the run in db into DIR (which exists): DIR/index.html,
- * with the topology and charts beside it (and their data and scripts).
- * 0; -1 with a message if something could not be drawn or written (the
- * page says so too); -2 if db is not a results file.
+ * with the topology and charts beside it (and their data and scripts);
+ * with at_ns >= 0, also the network at that simulated time
+ * (DIR/topology-at.*).  0; -1 with a message if something could not be
+ * drawn or written (the page says so too); -2 if db is not a results file
+ * or its run ends before at_ns (and no page is written).
  */
-int html_report(const char *db, const char *dir, char *err, size_t errlen);
+int html_report(const char *db, const char *dir, int64_t at_ns, char *err,
+    size_t errlen);
 
 /*
  * An index of the runs reported in the sub-folders of DIR (each made by

@@ -5,6 +5,12 @@
  * direction; the two are merged into one edge that shows the busier
  * direction's utilisation and the worse loss.
  *
+ * The same queries draw the whole run or one instant: they take the run
+ * (?1), the instant (?2, or -1 for the whole run) and the time the events
+ * are read up to (?3: the instant, or the end of the run).  At an instant
+ * a link shows the sample interval the instant falls in, and whether it
+ * is down then instead of for how long it was.
+ *
  * Placement: PoPs are pinned at their cities (equirectangular), a cluster
  * of PoPs too close to read (Europe's) magnified about its centre, and
  * neato hangs the sites around their home PoP on short edges and removes
@@ -51,22 +57,22 @@
 	"max(l.src, l.dst) END"
 
 /*
- * Time down per link (by key) or PoP: a down event counts until the next
- * event about the same thing, or the end of the run (of its last sample,
- * if it was killed).  Exact, where the samples only say whether it was up
- * at the end of each interval.
+ * Per link (by key) or PoP, from the events up to ?3: the time down (a
+ * down event counts until the next event about the same thing, or ?3)
+ * and n, the times it went down or, at an instant, 1 if it is down then
+ * (its last event is a down).  Exact, where the samples only say whether
+ * it was up at the end of each interval.
  */
 #define DOWN_CTE "WITH ev AS (SELECT e.rowid AS seq, e.t_ns, e.kind, " \
 	"CASE WHEN l.id IS NULL THEN e.subject ELSE " LINK_KEY " END AS key " \
 	"FROM events e LEFT JOIN links l ON l.run_id = ?1 AND (l.name = " \
 	"e.subject OR l.name = e.subject || ':up') WHERE e.run_id = ?1 AND " \
-	"e.kind IN ('link-down', 'link-up', 'pop-down', 'pop-up')), " \
-	"down AS (SELECT key, sum(next - t_ns) AS ns, count(*) AS n FROM " \
-	"(SELECT key, kind, t_ns, coalesce(lead(t_ns) OVER (PARTITION BY key " \
-	"ORDER BY t_ns, seq), (SELECT coalesce(reached_ns, (SELECT " \
-	"max(t_ns) FROM link_samples WHERE run_id = ?1), duration_ns) FROM " \
-	"runs WHERE id = ?1)) AS next FROM ev) WHERE kind LIKE '%-down' " \
-	"GROUP BY key) "
+	"e.kind IN ('link-down', 'link-up', 'pop-down', 'pop-up') AND " \
+	"e.t_ns <= ?3), " \
+	"down AS (SELECT key, sum(coalesce(next, ?3) - t_ns) AS ns, CASE " \
+	"WHEN ?2 < 0 THEN count(*) ELSE sum(next IS NULL) END AS n FROM " \
+	"(SELECT key, kind, t_ns, lead(t_ns) OVER (PARTITION BY key ORDER BY " \
+	"t_ns, seq) AS next FROM ev) WHERE kind LIKE '%-down' GROUP BY key) "
 
 enum nkind { N_POP, N_SITE, N_CITY };
 enum lkind { L_BACKBONE, L_ACCESS, L_INTERNET };
@@ -75,10 +81,11 @@ struct tnode {
 	char name[128], city[128], home[128];
 	enum nkind kind;
 	int placed;		/* 0: nowhere known, -1: lat/lon, 1: x, y */
-	int nsites, downs;	/* sites at home here; times it went down */
+	int nsites, downs;	/* sites at home here; times it went down (at
+				 * an instant: 1 if it is down) */
 	size_t cl;		/* the cluster of close PoPs it is in */
 	double lat, lon, x, y;	/* degrees; points */
-	int64_t down_ns;
+	int64_t down_ns;	/* time down; -1 at an instant */
 	Agnode_t *gn;
 };
 
@@ -87,13 +94,14 @@ struct tlink {
 	enum lkind kind;
 	int direct, downs;	/* a flow crosses it site to site */
 	double util, loss;
-	int64_t packets, down_ns;
+	int64_t packets, down_ns;	/* down_ns: as a node's */
 	long a, b;		/* the nodes it joins, or -1 */
 };
 
 struct topo {
 	char scenario[128];
 	int64_t run, interval;
+	int64_t at, end;	/* the instant (-1: the whole run); the run's end */
 	struct tnode *n;
 	size_t nn, capn;
 	struct tlink *l;
@@ -126,17 +134,22 @@ copy(char *dst, size_t len, sqlite3_stmt *st, int col)
 	snprintf(dst, len, "%s", s ? (const char *)s : "");
 }
 
-/* Run sql, with the run as ?1 if it has one, handing fn each row. */
+/*
+ * Run sql, handing fn each row.  It is given those it uses of the run
+ * (?1), the instant (?2) and the time the events are read up to (?3).
+ */
 static int
 query(sqlite3 *db, struct topo *t, const char *sql, row_fn *fn, char *err,
     size_t errlen)
 {
+	const int64_t v[] = { t->run, t->at, t->at >= 0 ? t->at : t->end };
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) == SQLITE_OK &&
-	    sqlite3_bind_parameter_count(st) > 0)
-		rc = sqlite3_bind_int64(st, 1, t->run);
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	for (int i = 0; rc == SQLITE_OK && i < 3 &&
+	    i < sqlite3_bind_parameter_count(st); i++)
+		rc = sqlite3_bind_int64(st, i + 1, v[i]);
 	if (rc == SQLITE_OK)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			if (fn(t, st) < 0) {
@@ -205,6 +218,7 @@ run_row(struct topo *t, sqlite3_stmt *st)
 	t->run = sqlite3_column_int64(st, 0);
 	copy(t->scenario, sizeof(t->scenario), st, 1);
 	t->interval = sqlite3_column_int64(st, 2);
+	t->end = sqlite3_column_int64(st, 3);
 	return 0;
 }
 
@@ -221,7 +235,7 @@ node_row(struct topo *t, sqlite3_stmt *st)
 	p->lat = sqlite3_column_double(st, 3);
 	p->lon = sqlite3_column_double(st, 4);
 	copy(p->home, sizeof(p->home), st, 5);
-	p->down_ns = sqlite3_column_int64(st, 6);
+	p->down_ns = t->at >= 0 ? -1 : sqlite3_column_int64(st, 6);
 	p->downs = sqlite3_column_int(st, 7);
 	p->placed = -1;
 	return 0;
@@ -250,19 +264,49 @@ link_row(struct topo *t, sqlite3_stmt *st)
 	if (k->downs == 0 && sqlite3_column_int64(st, 7) > 0)
 		k->downs = 1, k->down_ns = sqlite3_column_int64(st, 7) *
 		    t->interval;
+	if (t->at >= 0)
+		k->down_ns = -1;
 	k->a = k->b = -1;
 	return 0;
 }
 
 /*
- * Whole-run figures per physical link: the run's own metrics, or for a
- * killed run (which has none) the samples'.
+ * The run, and where it ends (where its last sample does, if it was
+ * killed): -1 with a message if it has none, or t->at is past its end.
+ */
+static int
+load_run(sqlite3 *db, struct topo *t, char *err, size_t errlen)
+{
+	static const char runs[] = "SELECT id, scenario, sample_interval_ns, "
+	    "coalesce(reached_ns, (SELECT max(t_ns) FROM link_samples WHERE "
+	    "run_id = runs.id), duration_ns) FROM runs ORDER BY id LIMIT 1";
+	char at[32], end[32];
+
+	t->interval = -1;
+	if (query(db, t, runs, run_row, err, errlen) < 0)
+		return -1;
+	if (t->interval < 0) {
+		snprintf(err, errlen, "topology: the results file has no run");
+		return -1;
+	}
+	if (t->at > t->end) {
+		units_fmt_time(t->at, at, sizeof(at));
+		units_fmt_time(t->end, end, sizeof(end));
+		snprintf(err, errlen, "topology: %s is past the end of the run "
+		    "(%s)", at, end);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Figures per physical link.  Over the whole run, the run's own metrics,
+ * or for a killed run (which has none) the samples'; at an instant, the
+ * sample of the interval it falls in (the first ending at or after it).
  */
 static int
 load(sqlite3 *db, struct topo *t, char *err, size_t errlen)
 {
-	static const char runs[] = "SELECT id, scenario, sample_interval_ns "
-	    "FROM runs ORDER BY id LIMIT 1";
 	static const char nodes[] = DOWN_CTE "SELECT name, kind = 'pop', "
 	    "city, lat, lon, pop, coalesce(ns, 0), coalesce(n, 0) FROM nodes "
 	    "LEFT JOIN down ON key = name WHERE run_id = ?1 ORDER BY id";
@@ -274,10 +318,11 @@ load(sqlite3 *db, struct topo *t, char *err, size_t errlen)
 	    "THEN l.src ELSE l.dst END AS src, CASE WHEN l.kind <> 'access' "
 	    "THEN max(l.src, l.dst) ELSE (SELECT pop FROM nodes WHERE run_id = "
 	    "?1 AND name IN (l.src, l.dst)) END AS dst, "
-	    "(SELECT value FROM metrics WHERE run_id = ?1 AND scope = 'link' "
-	    "AND subject = l.name AND metric = 'utilisation') AS mu, "
-	    "(SELECT value FROM metrics WHERE run_id = ?1 AND scope = 'link' "
-	    "AND subject = l.name AND metric = 'loss') AS ml, s.su, s.sl, "
+	    "(SELECT value FROM metrics WHERE ?2 < 0 AND run_id = ?1 AND "
+	    "scope = 'link' AND subject = l.name AND metric = 'utilisation') "
+	    "AS mu, (SELECT value FROM metrics WHERE ?2 < 0 AND run_id = ?1 "
+	    "AND scope = 'link' AND subject = l.name AND metric = 'loss') "
+	    "AS ml, s.su, s.sl, "
 	    "coalesce(s.pk, 0) AS pk, coalesce(s.dn, 0) AS dn, "
 	    "EXISTS (SELECT 1 FROM flows f JOIN nodes x ON x.run_id = ?1 AND "
 	    "x.name = f.src JOIN nodes y ON y.run_id = ?1 AND y.name = f.dst "
@@ -288,18 +333,14 @@ load(sqlite3 *db, struct topo *t, char *err, size_t errlen)
 	    "sum(drops_queue + drops_loss + drops_down) * 1.0 / nullif(sum("
 	    "packets + drops_queue + drops_loss + drops_down), 0) AS sl, "
 	    "sum(packets) AS pk, sum(up = 0) AS dn FROM link_samples WHERE "
-	    "run_id = ?1 GROUP BY link_id) s ON s.link_id = l.id "
+	    "run_id = ?1 AND (?2 < 0 OR t_ns = (SELECT min(t_ns) FROM "
+	    "link_samples WHERE run_id = ?1 AND t_ns >= ?2)) GROUP BY link_id) "
+	    "s ON s.link_id = l.id "
 	    "WHERE l.run_id = ?1) k LEFT JOIN down d ON d.key = k.key "
 	    "GROUP BY k.key ORDER BY min(id)";
 
-	t->interval = -1;
-	if (query(db, t, runs, run_row, err, errlen) < 0)
-		return -1;
-	if (t->interval < 0) {
-		snprintf(err, errlen, "topology: the results file has no run");
-		return -1;
-	}
-	return query(db, t, nodes, node_row, err, errlen) < 0 ||
+	return load_run(db, t, err, errlen) < 0 ||
+	    query(db, t, nodes, node_row, err, errlen) < 0 ||
 	    query(db, t, links, link_row, err, errlen) < 0 ? -1 : 0;
 }
 
@@ -450,11 +491,16 @@ pct(double f, char *buf, size_t len)
 		    "%.0f%%", p);
 }
 
+/* "down 15m", or at an instant (ns < 0) "down". */
 static void
 fmt_down(int64_t ns, char *buf, size_t len)
 {
 	char d[32];
 
+	if (ns < 0) {
+		snprintf(buf, len, "down");
+		return;
+	}
 	/* whole seconds: finer is noise on a map */
 	units_fmt_time((ns + 500000000) / 1000000000 * 1000000000, d,
 	    sizeof(d));
@@ -492,7 +538,8 @@ draw_node(Agraph_t *g, struct tnode *p)
 	}
 }
 
-/* The access link's name, then "util 12% loss 0.1%" and "down 15m". */
+/* The access link's name, then "util 12% loss 0.1%" and "down 15m" (at an
+ * instant "down"). */
 static void
 link_label(const struct tlink *k, char *buf, size_t len)
 {
@@ -578,27 +625,35 @@ draw_link(Agraph_t *g, const struct topo *t, const struct tlink *k)
 static int
 draw_legend(Agraph_t *g, const struct topo *t)
 {
-	char name[sizeof(t->scenario)], html[3072], *h;
+	char name[sizeof(t->scenario)], when[48], html[3072], *h;
+	int at = t->at >= 0;
 
 	snprintf(name, sizeof(name), "%s", t->scenario);
 	for (char *c = name; *c; c++)	/* names are [a-z0-9._-] anyway */
 		if (strchr("<>&\"", *c))
 			*c = '_';
+	snprintf(when, sizeof(when), "whole run");
+	if (at) {
+		snprintf(when, sizeof(when), "at ");
+		units_fmt_time(t->at, when + 3, sizeof(when) - 3);
+	}
 #define SWATCH(c, text) "<td bgcolor=\"" c "\" width=\"22\" " \
 	"border=\"1\"></td><td align=\"left\">" text "</td>"
 #define DASHES(c, text) "<td><font color=\"" c "\"><b>- - -</b></font></td>" \
 	"<td align=\"left\">" text "</td>"
 	snprintf(html, sizeof(html), "<table border=\"0\" cellspacing=\"3\" "
 	    "cellpadding=\"2\"><tr><td colspan=\"10\" align=\"left\"><font "
-	    "point-size=\"16\"><b>%s</b></font>  whole run</td></tr><tr>"
+	    "point-size=\"16\"><b>%s</b></font>  %s</td></tr><tr>"
 	    SWATCH(C_OK, "util &lt; 50%%") SWATCH(C_WARN, "util &lt; 80%%")
 	    SWATCH(C_BAD, "util &#8805; 80%%")
-	    DASHES(C_BAD, "went down (time down)")
+	    DASHES(C_BAD, "%s")
 	    SWATCH(C_IDLE, "no traffic") "</tr><tr>"
 	    SWATCH(C_POP, "PoP (thick lines: backbone)")
 	    "<td border=\"2\" color=\"" C_BAD "\"></td><td align=\"left\">"
-	    "PoP went down</td>" SWATCH(C_SITE, "site")
-	    DASHES(C_NET, "Internet path") "</tr></table>", name);
+	    "%s</td>" SWATCH(C_SITE, "site")
+	    DASHES(C_NET, "Internet path") "</tr></table>", name, when,
+	    at ? "down" : "went down (time down)",
+	    at ? "PoP down" : "PoP went down");
 #undef SWATCH
 #undef DASHES
 	if ((h = agstrdup_html(g, html)) == NULL)
@@ -657,7 +712,8 @@ has_png(GVC_t *gvc)
  * are opened here, as gvRenderFilename says nothing when it cannot.
  */
 static int
-render(GVC_t *gvc, Agraph_t *g, const char *dir, char *err, size_t errlen)
+render(GVC_t *gvc, Agraph_t *g, const char *dir, const char *stem, char *err,
+    size_t errlen)
 {
 	static const char *const fmt[] = { "dot", "svg", "png" };
 	char path[4096], *why;
@@ -665,7 +721,7 @@ render(GVC_t *gvc, Agraph_t *g, const char *dir, char *err, size_t errlen)
 	int rc;
 
 	for (size_t i = 0; i < 3; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/topology.%s", dir,
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s.%s", dir, stem,
 		    fmt[i]) >= sizeof(path)) {
 			snprintf(err, errlen, "topology: %s: too long", dir);
 			return -1;
@@ -695,9 +751,18 @@ render(GVC_t *gvc, Agraph_t *g, const char *dir, char *err, size_t errlen)
 }
 
 int
-topology_draw(sqlite3 *db, const char *dir, char *err, size_t errlen)
+topology_check_at(sqlite3 *db, int64_t at_ns, char *err, size_t errlen)
 {
-	struct topo t = { .run = 0 };
+	struct topo t = { .at = at_ns };
+
+	return load_run(db, &t, err, errlen);
+}
+
+int
+topology_draw(sqlite3 *db, const char *dir, int64_t at_ns, char *err,
+    size_t errlen)
+{
+	struct topo t = { .at = at_ns < 0 ? -1 : at_ns };
 	GVC_t *gvc = NULL;
 	Agraph_t *g = NULL;
 	agerrlevel_t lvl;
@@ -734,7 +799,8 @@ topology_draw(sqlite3 *db, const char *dir, char *err, size_t errlen)
 		free(why);
 		goto out;
 	}
-	rc = render(gvc, g, dir, err, errlen);
+	rc = render(gvc, g, dir, at_ns < 0 ? "topology" : "topology-at", err,
+	    errlen);
 	gvFreeLayout(gvc, g);
 out:
 	if (g)

@@ -39,7 +39,7 @@ usage(FILE *f)
 	    "                   [--baseline DIR] [--save-baseline DIR]\n"
 	    "       sasebed compare BASE NEW [--abs METRIC=VALUE]...\n"
 	    "                   [--rel METRIC=PERCENT]...\n"
-	    "       sasebed report RUN.db|DIR [--out DIR]\n"
+	    "       sasebed report RUN.db|DIR [--out DIR] [--at TIME]\n"
 	    "       sasebed check FILE.yaml\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
@@ -58,6 +58,8 @@ usage(FILE *f)
 	    "                an HTML report per run (DIR/NAME-seedN/index.html)\n"
 	    "                and an index of them (DIR/index.html)\n"
 	    "  --until TIME  stop early, e.g. 90s or 1h30m\n"
+	    "  --at TIME     report: also draw the network at that simulated\n"
+	    "                time, e.g. 15m\n"
 	    "  --pcap DIR    write a capture per site WAN link and the key log\n"
 	    "                that decrypts it (DIR/keys.log); one scenario only\n"
 	    "  --junit FILE  write JUnit XML: a suite per scenario, a case per\n"
@@ -138,10 +140,11 @@ worse(int a, int b)
 
 /*
  * The report of the results file db into the folder beside it named like
- * it (or into dir if given).  An exit status, with the message printed.
+ * it (or into dir if given), with the network at at_ns if it is >= 0.  An
+ * exit status, with the message printed.
  */
 static int
-report_one(const char *db, const char *dir, int quiet)
+report_one(const char *db, const char *dir, int64_t at_ns, int quiet)
 {
 	char out[4096], err[4096];
 	size_t l = strlen(db);
@@ -160,7 +163,7 @@ report_one(const char *db, const char *dir, int quiet)
 		fprintf(stderr, "sasebed: report: %s\n", err);
 		return RUN_INTERNAL;
 	}
-	if ((rc = html_report(db, dir, err, sizeof(err))) < 0) {
+	if ((rc = html_report(db, dir, at_ns, err, sizeof(err))) < 0) {
 		fprintf(stderr, "sasebed: report: %s\n", err);
 		return rc == -2 ? RUN_BAD_INPUT : RUN_INTERNAL;
 	}
@@ -186,18 +189,27 @@ cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
+		{ "at", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
 	struct stat st;
+	sb_time at = -1;
+	char err[256];
 	int c, status = RUN_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:a:h", opts, NULL)) != -1) {
 		if (c == 'o')
 			out = optarg;
-		else {
+		else if (c == 'a') {
+			if (units_time(optarg, &at, err, sizeof(err)) < 0) {
+				fprintf(stderr, "sasebed report: --at: %s\n",
+				    err);
+				return RUN_BAD_INPUT;
+			}
+		} else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? RUN_OK : RUN_BAD_INPUT;
 		}
@@ -213,7 +225,7 @@ cmd_report(int argc, char **argv)
 		return RUN_BAD_INPUT;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return report_one(argv[optind], out, 0);
+		return report_one(argv[optind], out, at, 0);
 	if (out != NULL) {
 		fprintf(stderr, "sasebed report: a folder's reports go beside "
 		    "its results files; --out is for one file\n");
@@ -233,7 +245,7 @@ cmd_report(int argc, char **argv)
 			char db[4096];
 			snprintf(db, sizeof(db), "%s/%s", argv[optind],
 			    ents[i]->d_name);
-			status = worse(status, report_one(db, NULL, 0));
+			status = worse(status, report_one(db, NULL, at, 0));
 		}
 		free(ents[i]);
 	}
@@ -486,7 +498,8 @@ cmd_run(int argc, char **argv)
 		if (res.db[0] != '\0' && rc < RUN_BAD_INPUT)
 			rc = baseline(cmp, res.db, save, base, rc);
 		if (res.db[0] != '\0' && o.out_dir != NULL && rc < 128)
-			rc = worse(rc, report_one(res.db, NULL, o.quiet));
+			rc = worse(rc, report_one(res.db, NULL, -1,
+			    o.quiet));
 		status = worse(status, rc);
 		if (ci != NULL && ci_add(ci, paths[i], res.db[0] ? res.db : NULL,
 		    res.error[0] ? res.error : NULL, res.wall_s, err,

@@ -2,7 +2,7 @@
 # The HTML report of the flagship scenario: the page and every picture
 # beside it, each chart's data and script (which draws it again), the
 # folder's index; made again from the results file alone, byte for byte;
-# and, where Chromium is installed, the page opens with no console message
+# the network at an instant (--at); and, where Chromium is installed, the page opens with no console message
 # (a screenshot is kept in CHECK_REPORTS for people to look at).
 . "$(dirname "$0")/lib.sh"
 
@@ -41,6 +41,35 @@ cmp -s first.html again/index.html && pass || fail "the report made again differ
 echo "not sqlite" >junk.db
 "$SASEBED" report junk.db 2>rerr
 [ $? -eq 2 ] && grep -q 'junk.db: not a results file' rerr && pass || fail "a file that is not results: $(cat rerr)"
+
+# The network at an instant: the Frankfurt branch's fibre is down from 10m
+# to 25m, so at 15m its label says "down"; the whole run's picture is the
+# same as without --at; an instant past the end of the run, or not a time,
+# is bad input and writes no page.
+"$SASEBED" run "$SRCDIR/scenarios/frankfurt-isp-outage.yaml" --db f.db --quiet 2>err
+rc=$?
+[ "$rc" -eq 0 ] && pass || fail "frankfurt run: exit $rc: $(cat err)"
+"$SASEBED" report f.db --out at --at 15m 2>err
+rc=$?
+[ "$rc" -eq 0 ] && pass || fail "report --at 15m: exit $rc: $(cat err)"
+for f in topology-at.svg topology-at.png topology-at.dot; do
+	[ -s "at/$f" ] && pass || fail "at/$f missing or empty"
+done
+# the fibre's label is a node of its own, between its two edges
+fibre=$(sed -n '/<title>label:fra&#45;branch\/fibre<\/title>/,/<\/g>/p' at/topology-at.svg)
+echo "$fibre" | grep -q '>down</text>' && pass || fail "at 15m the fibre is not down: $fibre"
+grep -q 'The network at 15m' at/index.html && pass || fail "the page does not show the network at 15m"
+"$SASEBED" report f.db --out whole 2>err && pass || fail "report f.db: $(cat err)"
+cmp -s whole/topology.svg at/topology.svg && pass || fail "--at changed the whole run's picture"
+grep -q '>down 15m</text>' whole/topology.svg && pass || fail "the whole run's fibre is not down 15m"
+[ ! -e whole/topology-at.svg ] && pass || fail "a picture at an instant without --at"
+"$SASEBED" report f.db --out late --at 2h 2>rerr
+rc=$?
+[ "$rc" -eq 2 ] && grep -q '2h is past the end of the run (40m)' rerr && pass || fail "--at 2h: exit $rc: $(cat rerr)"
+[ ! -e late/index.html ] && pass || fail "--at 2h wrote a page"
+"$SASEBED" report f.db --out bad --at nonsense 2>rerr
+rc=$?
+[ "$rc" -eq 2 ] && grep -q -- '--at' rerr && pass || fail "--at nonsense: exit $rc: $(cat rerr)"
 
 if [ -n "$CHROMIUM" ]; then
 	out=${CHECK_REPORTS:-$TMP}
