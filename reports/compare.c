@@ -328,6 +328,8 @@ print_rows(struct rows *r, FILE *out)
 	    "changed" };
 	int w[4] = { 4, 4, 3, 6 };
 
+	if (r->n == 0)          /* and r->v is NULL, which qsort may not take */
+		return;
 	qsort(r->v, r->n, sizeof(*r->v), by_rank);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct row *x = &r->v[i];
@@ -337,9 +339,8 @@ print_rows(struct rows *r, FILE *out)
 			if (l[j] > w[j])
 				w[j] = l[j];
 	}
-	if (r->n > 0)
-		fprintf(out, "  %-*s  %*s  %*s  %-*s  %s\n", w[0], "what",
-		    w[1], "base", w[2], "new", w[3], "change", "verdict");
+	fprintf(out, "  %-*s  %*s  %*s  %-*s  %s\n", w[0], "what", w[1],
+	    "base", w[2], "new", w[3], "change", "verdict");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct row *x = &r->v[i];
 		fprintf(out, "  %-*s  %*s  %*s  %-*s  %s\n", w[0], x->what,
