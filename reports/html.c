@@ -303,22 +303,52 @@ trouble(FILE *f, const char *e, int *bad, char *err, size_t errlen)
 	*bad = 1;
 }
 
+struct html {
+	struct topology *topo;
+};
+
+struct html *
+html_new(char *err, size_t errlen)
+{
+	struct html *w = calloc(1, sizeof(*w));
+
+	if (w == NULL) {
+		snprintf(err, errlen, "report: out of memory");
+		return NULL;
+	}
+	if ((w->topo = topology_new(err, errlen)) == NULL) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+html_free(struct html *w)
+{
+	if (w == NULL)
+		return;
+	topology_free(w->topo);
+	free(w);
+}
+
 /* The page body after the summary; pictures are drawn first.  With
  * at_ns >= 0, the network at that instant under the whole run's. */
 static void
-pictures(FILE *f, sqlite3 *h, const char *dir, int64_t at_ns, int *bad,
-    char *err, size_t errlen)
+pictures(struct html *w, FILE *f, sqlite3 *h, const char *dir, int64_t at_ns,
+    int *bad, char *err, size_t errlen)
 {
 	struct chart_list cl = { 0 };
 	char e[1024], title[64], at[32];
 
 	fputs("<h2>Topology</h2>\n", f);
-	if (topology_draw(h, dir, -1, e, sizeof(e)) < 0)
+	if (topology_draw(w->topo, h, dir, -1, e, sizeof(e)) < 0)
 		trouble(f, e, bad, err, errlen);
 	else
 		figure(f, dir, "topology", "Sites, PoPs, backbone and Internet "
 		    "paths over the whole run", 0);
-	if (at_ns >= 0 && topology_draw(h, dir, at_ns, e, sizeof(e)) < 0)
+	if (at_ns >= 0 &&
+	    topology_draw(w->topo, h, dir, at_ns, e, sizeof(e)) < 0)
 		trouble(f, e, bad, err, errlen);
 	else if (at_ns >= 0) {
 		units_fmt_time(at_ns, at, sizeof(at));
@@ -333,8 +363,8 @@ pictures(FILE *f, sqlite3 *h, const char *dir, int64_t at_ns, int *bad,
 }
 
 int
-html_report(const char *db, const char *dir, int64_t at_ns, char *err,
-    size_t errlen)
+html_report(struct html *w, const char *db, const char *dir, int64_t at_ns,
+    char *err, size_t errlen)
 {
 	char tmp[4096], path[4096], e[1024];
 	sqlite3 *h = NULL;
@@ -366,7 +396,7 @@ html_report(const char *db, const char *dir, int64_t at_ns, char *err,
 		bad = 2;
 	} else {
 		expectations(f, h);
-		pictures(f, h, dir, at_ns, &bad, err, errlen);
+		pictures(w, f, h, dir, at_ns, &bad, err, errlen);
 		flows(f, h);
 		events(f, h);
 		fputs("</body></html>\n", f);

@@ -10,6 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct html;
+
+/* The report writer, or NULL with a message (see topology_new: one per
+ * process). */
+struct html *html_new(char *err, size_t errlen);
+void html_free(struct html *h);
+
 /*
  * Report on the run in db into DIR (which exists): DIR/index.html,
  * with the topology and charts beside it (and their data and scripts);
@@ -18,8 +25,8 @@
  * drawn or written (the page says so too); -2 if db is not a results file
  * or its run ends before at_ns (and no page is written).
  */
-int html_report(const char *db, const char *dir, int64_t at_ns, char *err,
-    size_t errlen);
+int html_report(struct html *w, const char *db, const char *dir,
+    int64_t at_ns, char *err, size_t errlen);
 
 /*
  * An index of the runs reported in the sub-folders of DIR (each made by

@@ -758,12 +758,44 @@ topology_check_at(sqlite3 *db, int64_t at_ns, char *err, size_t errlen)
 	return load_run(db, &t, err, errlen);
 }
 
+struct topology {
+	GVC_t *gvc;
+};
+
+struct topology *
+topology_new(char *err, size_t errlen)
+{
+	struct topology *tp = calloc(1, sizeof(*tp));
+
+	if (tp == NULL || (tp->gvc = gvContext()) == NULL) {
+		snprintf(err, errlen, "topology: Graphviz did not start");
+		free(tp);
+		return NULL;
+	}
+	if (!has_png(tp->gvc)) {
+		snprintf(err, errlen, "topology: this Graphviz cannot write "
+		    "PNG: install its plugins (Debian package libgvc6)");
+		topology_free(tp);
+		return NULL;
+	}
+	return tp;
+}
+
+void
+topology_free(struct topology *tp)
+{
+	if (tp == NULL)
+		return;
+	gvFreeContext(tp->gvc);
+	free(tp);
+}
+
 int
-topology_draw(sqlite3 *db, const char *dir, int64_t at_ns, char *err,
-    size_t errlen)
+topology_draw(struct topology *tp, sqlite3 *db, const char *dir,
+    int64_t at_ns, char *err, size_t errlen)
 {
 	struct topo t = { .at = at_ns < 0 ? -1 : at_ns };
-	GVC_t *gvc = NULL;
+	GVC_t *gvc = tp->gvc;
 	Agraph_t *g = NULL;
 	agerrlevel_t lvl;
 	char *why;
@@ -779,15 +811,6 @@ topology_draw(sqlite3 *db, const char *dir, int64_t at_ns, char *err,
 		goto out;
 	}
 	place(&t);
-	if ((gvc = gvContext()) == NULL) {
-		snprintf(err, errlen, "topology: Graphviz did not start");
-		goto out;
-	}
-	if (!has_png(gvc)) {
-		snprintf(err, errlen, "topology: this Graphviz cannot write "
-		    "PNG: install its plugins (Debian package libgvc6)");
-		goto out;
-	}
 	if ((g = build(&t)) == NULL) {
 		snprintf(err, errlen, "topology: out of memory");
 		goto out;
@@ -805,8 +828,6 @@ topology_draw(sqlite3 *db, const char *dir, int64_t at_ns, char *err,
 out:
 	if (g)
 		agclose(g);
-	if (gvc)
-		gvFreeContext(gvc);
 	agseterr(lvl);
 	free(t.n);
 	free(t.l);

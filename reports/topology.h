@@ -13,6 +13,17 @@
 
 #include <sqlite3.h>
 
+struct topology;
+
+/*
+ * The drawer: a Graphviz context that can write SVG and PNG, or NULL with a
+ * message.  Make one per process and draw every run with it: Graphviz's
+ * text layout remembers the last font across contexts, so drawing with a
+ * second context after freeing the first reads freed memory.
+ */
+struct topology *topology_new(char *err, size_t errlen);
+void topology_free(struct topology *tp);
+
 /*
  * Draw the run in db (one run per file) as DIR/topology.svg and
  * DIR/topology.png, and keep DIR/topology.dot, the graph as laid out, so a
@@ -21,8 +32,8 @@
  * falls in, what was down then), as DIR/topology-at.svg, .png and .dot.
  * DIR exists.  0, or -1 with a message, also if the run ends before at_ns.
  */
-int topology_draw(sqlite3 *db, const char *dir, int64_t at_ns, char *err,
-    size_t errlen);
+int topology_draw(struct topology *tp, sqlite3 *db, const char *dir,
+    int64_t at_ns, char *err, size_t errlen);
 
 /*
  * Whether the run in db reaches at_ns, so a caller can refuse an instant

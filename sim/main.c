@@ -141,10 +141,12 @@ worse(int a, int b)
 /*
  * The report of the results file db into the folder beside it named like
  * it (or into dir if given), with the network at at_ns if it is >= 0.  An
- * exit status, with the message printed.
+ * exit status, with the message printed.  *w is the writer, made on first
+ * use and kept for the rest of the process (see html_new).
  */
 static int
-report_one(const char *db, const char *dir, int64_t at_ns, int quiet)
+report_one(struct html **w, const char *db, const char *dir, int64_t at_ns,
+    int quiet)
 {
 	char out[4096], err[4096];
 	size_t l = strlen(db);
@@ -159,11 +161,12 @@ report_one(const char *db, const char *dir, int64_t at_ns, int quiet)
 		snprintf(out, sizeof(out), "%.*s", (int)(l - 3), db);
 		dir = out;
 	}
-	if (run_mkdirs(dir, err, sizeof(err)) < 0) {
+	if ((*w == NULL && (*w = html_new(err, sizeof(err))) == NULL) ||
+	    run_mkdirs(dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sasebed: report: %s\n", err);
 		return RUN_INTERNAL;
 	}
-	if ((rc = html_report(db, dir, at_ns, err, sizeof(err))) < 0) {
+	if ((rc = html_report(*w, db, dir, at_ns, err, sizeof(err))) < 0) {
 		fprintf(stderr, "sasebed: report: %s\n", err);
 		return rc == -2 ? RUN_BAD_INPUT : RUN_INTERNAL;
 	}
@@ -194,6 +197,7 @@ cmd_report(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
+	struct html *w = NULL;
 	struct stat st;
 	sb_time at = -1;
 	char err[256];
@@ -224,8 +228,11 @@ cmd_report(int argc, char **argv)
 		    strerror(errno));
 		return RUN_BAD_INPUT;
 	}
-	if (!S_ISDIR(st.st_mode))
-		return report_one(argv[optind], out, at, 0);
+	if (!S_ISDIR(st.st_mode)) {
+		status = report_one(&w, argv[optind], out, at, 0);
+		html_free(w);
+		return status;
+	}
 	if (out != NULL) {
 		fprintf(stderr, "sasebed report: a folder's reports go beside "
 		    "its results files; --out is for one file\n");
@@ -245,11 +252,13 @@ cmd_report(int argc, char **argv)
 			char db[4096];
 			snprintf(db, sizeof(db), "%s/%s", argv[optind],
 			    ents[i]->d_name);
-			status = worse(status, report_one(db, NULL, at, 0));
+			status = worse(status, report_one(&w, db, NULL, at,
+			    0));
 		}
 		free(ents[i]);
 	}
 	free(ents);
+	html_free(w);
 	if (report_index(argv[optind]) < 0)
 		status = worse(status, RUN_INTERNAL);
 	return status;
@@ -387,6 +396,7 @@ cmd_run(int argc, char **argv)
 	struct sigaction sa;
 	const char *junit = NULL, *tap = NULL, *base = NULL, *save = NULL;
 	struct compare *cmp = compare_new();
+	struct html *w = NULL;
 	char err[256], **paths = NULL;
 	size_t npaths = 0;
 	struct ci *ci = NULL;
@@ -498,7 +508,7 @@ cmd_run(int argc, char **argv)
 		if (res.db[0] != '\0' && rc < RUN_BAD_INPUT)
 			rc = baseline(cmp, res.db, save, base, rc);
 		if (res.db[0] != '\0' && o.out_dir != NULL && rc < 128)
-			rc = worse(rc, report_one(res.db, NULL, -1,
+			rc = worse(rc, report_one(&w, res.db, NULL, -1,
 			    o.quiet));
 		status = worse(status, rc);
 		if (ci != NULL && ci_add(ci, paths[i], res.db[0] ? res.db : NULL,
@@ -513,6 +523,7 @@ cmd_run(int argc, char **argv)
 	if (tap != NULL && write_report(ci, tap, ci_write_tap) < 0)
 		status = worse(status, RUN_INTERNAL);
 out:
+	html_free(w);
 	compare_free(cmp);
 	ci_free(ci);
 	for (size_t i = 0; i < npaths; i++)

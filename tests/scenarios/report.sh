@@ -71,6 +71,13 @@ rc=$?
 rc=$?
 [ "$rc" -eq 2 ] && grep -q -- '--at' rerr && pass || fail "--at nonsense: exit $rc: $(cat rerr)"
 
+# a folder: several reports from one process, each with its instant
+mkdir two && cp f.db two/a.db && cp f.db two/b.db
+"$SASEBED" report two --at 15m >/dev/null 2>rerr
+rc=$?
+[ "$rc" -eq 0 ] && [ -s two/a/topology-at.png ] && [ -s two/b/topology-at.png ] \
+	&& grep -q 'href="b/index.html"' two/index.html && pass || fail "folder: exit $rc: $(cat rerr)"
+
 if [ -n "$CHROMIUM" ]; then
 	out=${CHECK_REPORTS:-$TMP}
 	mkdir -p "$out"
