@@ -74,11 +74,12 @@ usage(FILE *f)
 	    "  --rel METRIC=PERCENT compare: tolerance relative to the base\n"
 	    "  --quiet       print only errors\n"
 	    "\n"
-	    "exit status: 0 every expectation held, 1 an expectation failed\n"
-	    "(compare: a regression),\n"
-	    "2 bad input or usage, 3 internal error, 128+N stopped by signal N\n"
-	    "(the results so far are kept and the run is marked interrupted).\n"
-	    "Documentation: docs/scenario.md, docs/schema.md, sasebed(1).\n");
+	    "exit status: 0 every expectation held (compare: nothing regressed),\n"
+	    "1 an expectation failed (compare: a regression), 2 bad input or\n"
+	    "usage, 3 internal error, 128+N stopped by signal N (the results so\n"
+	    "far are kept and the run is marked interrupted).\n"
+	    "Documentation: docs/scenario.md, docs/schema.md, docs/reports.md,\n"
+	    "sasebed(1).\n");
 }
 
 /* The scenario files an argument names: itself, or a folder's *.yaml in
