@@ -1353,15 +1353,37 @@ by_time(const void *a, const void *b)
 	return (x->loc.col > y->loc.col) - (x->loc.col < y->loc.col);
 }
 
+/* What timeline actions (and expectations' after:) name, and do. */
+static const char *const action_targets[] = { "link", "backbone",
+	"internet", "pop", NULL };
+static const char *const action_words[] = { "down", "up", "set", NULL };
+
+/* The target and the required 'action' of a timeline action or of an
+ * expectation's after: (what names it in messages). */
+static int
+parse_action(struct ld *L, const yaml_node_t *it, const char *what,
+    struct sc_target *t, yaml_node_t **where, yaml_node_t **anode,
+    enum sc_action_kind *kind)
+{
+	int w;
+
+	if (parse_target(L, it, what, action_targets, t, where) < 0)
+		return -1;
+	if ((*anode = ydoc_get(L->d, it, "action")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'action' is required (down, up "
+		    "or set)", what);
+	if (get_word(L, *anode, "action", action_words, &w) < 0)
+		return -1;
+	*kind = (enum sc_action_kind)w;
+	return 0;
+}
+
 static int
 parse_timeline(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "at", "link", "backbone",
 		"internet", "pop", "action", "delay", "jitter", "loss",
 		"bandwidth", NULL };
-	static const char *const targets[] = { "link", "backbone", "internet",
-		"pop", NULL };
-	static const char *const actions[] = { "down", "up", "set", NULL };
 	struct scenario *sc = L->sc;
 
 	if (ydoc_want_seq(L->d, n, "timeline") < 0)
@@ -1374,7 +1396,6 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 		struct sc_action *a = &sc->timeline[i];
 		struct sc_linkp p;
 		char what[96];
-		int w;
 
 		a->loc.line = (unsigned)it->start_mark.line + 1;
 		a->loc.col = (unsigned)it->start_mark.column + 1;
@@ -1394,15 +1415,9 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 			    units_fmt_time(a->at, t1, sizeof(t1)),
 			    units_fmt_time(sc->duration, t2, sizeof(t2)));
 		}
-		if (parse_target(L, it, "timeline action", targets, &a->target,
-		    &where) < 0)
+		if (parse_action(L, it, "timeline action", &a->target, &where,
+		    &v, &a->kind) < 0)
 			return -1;
-		if ((v = ydoc_get(L->d, it, "action")) == NULL)
-			return ydoc_err(L->d, it, "timeline action: 'action' is "
-			    "required (down, up or set)");
-		if (get_word(L, v, "action", actions, &w) < 0)
-			return -1;
-		a->kind = (enum sc_action_kind)w;
 		if (a->target.kind == SC_T_POP && a->kind == SC_ACT_SET)
 			return ydoc_err(L->d, v, "a PoP can go down or up; "
 			    "'set' is for links");
@@ -1640,38 +1655,30 @@ parse_after(struct ld *L, const yaml_node_t *v, struct sc_expect *e,
 {
 	static const char *const keys[] = { "link", "backbone", "internet",
 		"pop", "action", "for", NULL };
-	static const char *const targets[] = { "link", "backbone",
-		"internet", "pop", NULL };
-	static const char *const actions[] = { "down", "up", "set", NULL };
 	const struct scenario *sc = L->sc;
 	struct sc_target t;
 	yaml_node_t *x, *where = NULL;
+	enum sc_action_kind w;
 	char name[160], t1[32];
-	int w;
 
 	if (ydoc_want_map(L->d, v, "after") < 0 ||
 	    ydoc_check_keys(L->d, v, "after", keys) < 0 ||
-	    parse_target(L, v, "after", targets, &t, &where) < 0)
-		return -1;
-	if ((x = ydoc_get(L->d, v, "action")) == NULL)
-		return ydoc_err(L->d, v, "after: 'action' is required (down, "
-		    "up or set)");
-	if (get_word(L, x, "action", actions, &w) < 0)
+	    parse_action(L, v, "after", &t, &where, &x, &w) < 0)
 		return -1;
 	sc_target_name(sc, &t, name, sizeof(name));
 	e->from = -1;
 	for (size_t i = 0; i < sc->ntimeline && e->from < 0; i++) {
 		const struct sc_action *a = &sc->timeline[i];
-		if (a->kind == (enum sc_action_kind)w &&
+		if (a->kind == w &&
 		    a->target.kind == t.kind && a->target.i == t.i &&
 		    a->target.j == t.j)
 			e->from = a->at;
 	}
 	if (e->from < 0)
 		return ydoc_err(L->d, v, "after: the timeline has no '%s' of "
-		    "%s", actions[w], name);
+		    "%s", action_words[w], name);
 	e->to = sc->duration;
-	snprintf(text, len, " after %s %s", name, actions[w]);
+	snprintf(text, len, " after %s %s", name, action_words[w]);
 	if ((x = ydoc_get(L->d, v, "for")) != NULL) {
 		sb_time d;
 		size_t n = strlen(text);
