@@ -23,8 +23,6 @@
 
 /* ---- tunnels ---- */
 
-static void site_check_pop(struct world *w, int si);
-
 static void
 wtun_capture(struct wtun *wt, unsigned dir, const struct sb_packet *p)
 {
@@ -92,8 +90,19 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	struct wtun *wt = ctx;
 
 	wt->w->topo++;
-	if (!up && t == wt->t[0])
-		site_check_pop(wt->w, wt->site);
+	if (t == wt->t[0])
+		socket_tunnel(wt->w->sites[wt->site].sock, (unsigned)wt->link,
+		    wt->pop, up);
+}
+
+static void
+wtun_probe(void *ctx, struct tunnel *t, uint32_t seq, uint32_t rx,
+    uint32_t tx)
+{
+	struct wtun *wt = ctx;
+
+	socket_probe_reply(wt->w->sites[wt->site].sock, (unsigned)wt->link,
+	    seq, rx, tx);
 }
 
 static void
@@ -222,6 +231,7 @@ wtun_make(struct world *w, int si, int j, int pop)
 		cfg.keepalive_misses = tc->misses;
 		cfg.rekey = e == 0 ? tc->rekey : 0;
 		cfg.on_state = wtun_state;
+		cfg.on_probe = e == 0 ? wtun_probe : NULL;
 		cfg.keylog = w->keylog != NULL ? wtun_keylog : NULL;
 		cfg.ctx = wt;
 		wt->t[e] = tunnel_new(psim_platform(wt->ps[e]), &cfg, err,
@@ -241,83 +251,254 @@ fail:
 	return NULL;
 }
 
-/* The site's tunnels to its current PoP, one per WAN link, made now if
- * they are not there yet. */
-void
-site_tunnels(struct world *w, int si)
+int
+site_link_tunnel_up(const struct site *s, int link, int pop)
 {
-	struct site *s = &w->sites[si];
+	struct wtun *wt;
 
-	for (size_t j = 0; j < s->sc->nlinks; j++)
-		if (s->links[j].tun[s->cur_pop] == NULL)
-			wtun_make(w, si, (int)j, s->cur_pop);
+	if (link < 0 || pop < 0 || (wt = s->links[link].tun[pop]) == NULL)
+		return 0;
+	return tunnel_state(wt->t[0]) == TUNNEL_UP;
 }
+
+/* ---- the Socket's hands: wan/socket.c decides, this carries out ---- */
 
 static int
-wtun_up(const struct site *s, size_t j, int pop)
+sock_probe(void *ctx, unsigned link, uint32_t seq)
 {
-	struct wtun *wt = s->links[j].tun[pop];
+	struct site *s = ctx;
+	struct wtun *wt = s->links[link].cur;
 
-	return wt != NULL && tunnel_state(wt->t[0]) == TUNNEL_UP;
+	return wt == NULL ? -1 : tunnel_probe(wt->t[0], seq);
 }
 
-/*
- * A tunnel of the site went down.  If none to its current PoP is up any
- * more, the Socket moves to the next PoP by distance: it learned from its
- * own tunnels, not from the world, that the PoP is gone.  (Choosing PoPs
- * well is the Socket's work, still to come; this keeps sites reachable.)
- */
+/* Point the link's tunnel at another PoP: the old one is closed (it
+ * would otherwise go on retrying a PoP the Socket has left). */
 static void
-site_check_pop(struct world *w, int si)
+sock_connect(void *ctx, unsigned link, int pop)
 {
-	struct site *s = &w->sites[si];
-	size_t np = w->sc->npops;
-	int next = -1;
+	struct site *s = ctx;
+	struct world *w = s->w;
+	struct site_link *sl = &s->links[link];
+	struct wtun *old = sl->cur, *wt = sl->tun[pop];
 
-	for (size_t j = 0; j < s->sc->nlinks; j++)
-		if (wtun_up(s, j, s->cur_pop))
-			return;
-	if (s->sc->pop >= 0 || np < 2)
-		return;
-	for (size_t p = 0; p < np; p++) {
-		if ((int)p == s->cur_pop)
-			continue;
-		if (s->pop_km[p] < s->pop_km[s->cur_pop] ||
-		    (s->pop_km[p] == s->pop_km[s->cur_pop] &&
-		    (int)p < s->cur_pop))
-			continue;
-		if (next < 0 || s->pop_km[p] < s->pop_km[next])
-			next = (int)p;
+	if (old != NULL && old != wt)
+		tunnel_stop(old->t[0], "pop-change");
+	if (wt == NULL) {
+		sl->cur = NULL;
+		wt = wtun_make(w, s->idx, (int)link, pop);
+	} else if (tunnel_state(wt->t[0]) != TUNNEL_UP) {
+		tunnel_start(wt->t[0]);
 	}
-	if (next < 0) {
-		/* past the farthest: back to the nearest */
-		for (size_t p = 0; p < np; p++)
-			if (next < 0 || s->pop_km[p] < s->pop_km[next])
-				next = (int)p;
-	}
-	if (next == s->cur_pop)
-		return;
-	emit(w, "pop-change", s->sc->name, w->pops[next].sc->name,
-	    w->pops[s->cur_pop].sc->name, 0);
-	s->cur_pop = next;
-	site_tunnels(w, si);
+	sl->cur = wt;
 	w->topo++;
 }
 
-/* The site's best link whose tunnel to `pop` is up. */
-int
-site_tunnel_link(const struct site *s, int pop)
+/* A copy for loss mitigation; both are marked so that the pair is lost
+ * only when both copies are, and only the first to arrive counts. */
+static struct sb_packet *
+sock_copy(void *ctx, const struct sb_packet *p)
 {
-	int best = -1;
+	struct site *s = ctx;
+	struct sb_packet *q = pool_get(s->w->pool);
 
-	for (size_t i = 0; i < s->sc->nlinks; i++) {
-		if (!wtun_up(s, i, pop))
-			continue;
-		if (best < 0 || s->sc->links[i].precedence <
-		    s->sc->links[best].precedence)
-			best = (int)i;
+	if (q == NULL || p->data != NULL) {
+		if (q != NULL)
+			pool_put(s->w->pool, q);
+		return NULL;
 	}
-	return best;
+	q->created = p->created;
+	q->seq = p->seq;
+	q->size = p->size;
+	q->flow = p->flow;
+	q->dup = 2;
+	((struct sb_packet *)p)->dup = 1;
+	return q;
+}
+
+static void
+sock_steer(void *ctx)
+{
+	struct site *s = ctx;
+
+	s->w->topo++;
+}
+
+static const char *
+sock_pop_name(void *ctx, int pop)
+{
+	struct site *s = ctx;
+
+	return s->w->pops[pop].sc->name;
+}
+
+static const struct socket_ops sock_ops = {
+	.send = sock_send,
+	.probe = sock_probe,
+	.connect = sock_connect,
+	.copy = sock_copy,
+	.steer = sock_steer,
+	.pop_name = sock_pop_name,
+};
+
+/* Candidate PoPs: the pinned one alone, else the nearest few. */
+static void
+site_candidates(struct world *w, struct site *s)
+{
+	unsigned want = w->sc->socket.pop_candidates ?
+	    w->sc->socket.pop_candidates : 3;
+	size_t np = w->sc->npops;
+
+	s->ncand = 0;
+	if (s->sc->pop >= 0) {
+		s->cand[s->ncand++] = s->sc->pop;
+		return;
+	}
+	while (s->ncand < want && s->ncand < np && s->ncand < POPSEL_MAX) {
+		int best = -1;
+
+		for (size_t p = 0; p < np; p++) {
+			int taken = 0;
+
+			for (unsigned k = 0; k < s->ncand; k++)
+				taken |= s->cand[k] == (int)p;
+			if (!taken && (best < 0 || s->pop_km[p] <
+			    s->pop_km[best]))
+				best = (int)p;
+		}
+		s->cand[s->ncand++] = best;
+	}
+}
+
+static int
+build_rules(struct world *w, char *err, size_t errlen)
+{
+	const struct scenario *sc = w->sc;
+	static const int tr[] = { RULE_TR_CLOUD, RULE_TR_ALT_WAN,
+		RULE_TR_OFF_CLOUD, RULE_TR_ALT_WAN, RULE_TR_NONE };
+
+	if ((w->rules = rules_new()) == NULL)
+		goto oom;
+	for (size_t i = 0; i < sc->nrules; i++) {
+		const struct sc_rule *r = &sc->rules[i];
+		struct rule_spec rs;
+
+		memset(&rs, 0, sizeof(rs));
+		rs.name = r->name;
+		rules_default_action(&rs.act);
+		if (r->src >= 0)
+			rs.src = (struct rule_ep){ RULE_SITE,
+			    sc->sites[r->src].name, 0, 0 };
+		if (r->dst >= 0)
+			rs.dst = (struct rule_ep){ RULE_SITE,
+			    sc->sites[r->dst].name, 0, 0 };
+		else if (r->internet)
+			rs.dst.kind = RULE_INTERNET;
+		if (r->domain != NULL)
+			rs.dst = (struct rule_ep){ RULE_DOMAIN, r->domain, 0,
+			    0 };
+		if (r->app >= 0) {
+			/* a scenario application: its source and port */
+			const struct sc_app *a = &sc->apps[r->app];
+			rs.src = (struct rule_ep){ RULE_SITE,
+			    sc->sites[a->src].name, 0, 0 };
+			rs.port_lo = rs.port_hi = (uint16_t)app_port(r->app);
+		} else if (r->port_lo) {
+			rs.port_lo = (uint16_t)r->port_lo;
+			rs.port_hi = (uint16_t)r->port_hi;
+		}
+		rs.proto = (uint8_t)r->protocol;
+		rs.app = r->app_id;
+		rs.category = r->category;
+		rs.act.primary = (enum rule_transport)tr[r->transport];
+		rs.act.secondary = (enum rule_secondary)r->secondary;
+		rs.act.link = r->preferred_link;
+		rs.act.precedence = r->precedence;
+		rs.act.priority = r->priority ? r->priority : 255;
+		rs.act.optimize = (enum rule_optimize)r->optimize;
+		rs.act.mitigate_loss = r->loss_mitigation;
+		rs.act.tcp_accel = r->tcp_acceleration;
+		if (rules_add(w->rules, &rs, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory building the rules");
+	return -1;
+}
+
+/* Every site's Socket, on a platform of its own. */
+int
+build_sockets(struct world *w, char *err, size_t errlen)
+{
+	const struct scenario *sc = w->sc;
+	const struct sc_socket *k = &sc->socket;
+	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
+	char name[300];
+
+	if (build_rules(w, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < sc->nsites; i++) {
+		struct site *s = &w->sites[i];
+		struct socket_link_cfg lc[SOCKET_MAX_LINKS];
+		struct socket_cfg cfg = {
+			.name = s->sc->name,
+			.nlinks = (unsigned)s->sc->nlinks,
+			.links = lc,
+			.health = { .loss_max = k->loss_max,
+			    .jitter_max = k->jitter_max,
+			    .latency_max = k->latency_max,
+			    .window = k->window },
+			.popsel = { .rtt_max = k->sla_latency,
+			    .loss_max = k->sla_loss },
+			.eval = k->eval, .hold = k->hold, .probe = k->probe,
+			.drain = k->drain,
+			.rules = w->rules,
+			.ops = &sock_ops,
+			.ctx = s,
+		};
+
+		if (s->sc->nlinks > SOCKET_MAX_LINKS) {
+			snprintf(err, errlen, "site '%s': at most %d links",
+			    s->sc->name, SOCKET_MAX_LINKS);
+			return -1;
+		}
+		site_candidates(w, s);
+		for (size_t j = 0; j < s->sc->nlinks; j++)
+			lc[j] = (struct socket_link_cfg){
+				.name = s->sc->links[j].name,
+				.precedence = s->sc->links[j].precedence,
+				.up_bps = s->sc->links[j].p.bandwidth_bps,
+				.shape = k->qos,
+				.pops = s->cand,
+				.npops = s->ncand,
+			};
+		snprintf(name, sizeof(name), "socket:%s", s->sc->name);
+		if ((s->srng = rng_new(w->seed, name)) == NULL ||
+		    (s->sps = psim_new(&env, s->sc->name, s->srng, NULL, 0,
+		    NULL, NULL)) == NULL) {
+			snprintf(err, errlen, "out of memory building sites");
+			return -1;
+		}
+		if ((s->sock = socket_new(psim_platform(s->sps), &cfg, err,
+		    errlen)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+void
+free_sockets(struct world *w)
+{
+	for (size_t i = 0; w->sites != NULL && i < w->sc->nsites; i++) {
+		struct site *s = &w->sites[i];
+
+		socket_free(s->sock);
+		psim_free(s->sps);
+		if (s->srng != NULL)
+			gsl_rng_free(s->srng);
+	}
+	rules_free(w->rules);
 }
 
 /* ---- credentials ---- */

@@ -92,6 +92,10 @@ struct tunnel_cfg {
 
 	/* Called on every change between up and not up: the failover signal. */
 	void (*on_state)(void *ctx, struct tunnel *t, int up);
+	/* The reply to a tunnel_probe(): its number and the peer's counts of
+	 * probes received and replies sent this session.  May be NULL. */
+	void (*on_probe)(void *ctx, struct tunnel *t, uint32_t seq,
+	    uint32_t peer_rx, uint32_t peer_tx);
 	/* The secrets of each handshake and rekey, for an NSS key log
 	 * (CLIENT_RANDOM line), so captures can be decrypted.  May be NULL. */
 	void (*keylog)(void *ctx, const uint8_t client_random[32],
@@ -110,6 +114,8 @@ struct tunnel_stats {
 	uint64_t handshakes, handshakes_ok, auth_failures;
 	uint64_t hs_retransmits;           /* handshake flights resent on timer */
 	uint64_t keepalives_sent, keepalives_answered;
+	uint64_t probes_sent, probe_replies;   /* client */
+	uint64_t probes_answered;              /* server */
 	uint64_t rekeys;
 	uint64_t downs;
 };
@@ -137,6 +143,14 @@ void tunnel_crash(struct tunnel *t);
  * not up or the packet would not fit the path MTU (p is freed, counted).
  */
 int tunnel_send(struct tunnel *t, struct sb_packet *p);
+
+/*
+ * Client: send link probe number seq; the server answers it at once with
+ * its counts of probes received and replies sent since the session began,
+ * and the reply comes back through cfg.on_probe.  The caller keeps the
+ * send times: the tunnel stamps nothing.  -1 when not up.
+ */
+int tunnel_probe(struct tunnel *t, uint32_t seq);
 
 /* A datagram arrived from the peer.  Takes ownership: an inner packet is
  * delivered through the platform, in p itself; anything else is freed. */

@@ -1,0 +1,118 @@
+#!/bin/sh
+# The Socket's steering and failover, end to end in the simulator:
+# - an active link's tunnel dies: traffic moves to the passive link within
+#   what dead-peer detection allows (the bound derived from the keepalive
+#   interval and miss count), and returns no sooner than 10 s after the
+#   link recovers;
+# - loss 1% -> 4%, jitter 40 ms and latency 650 ms each move traffic at the
+#   next 10-s evaluation; latency 550 ms does not;
+# - two active links of 100 and 50 Mb/s take new flows 2:1;
+# - a PoP fails: each tunnel moves to another PoP and the flows recover
+#   within keepalive detection plus a handshake;
+# - loss mitigation on a 5% lossy link leaves about 0.25% loss;
+# - the first matching rule wins, and a complex rule naming off-cloud still
+#   sends its traffic to the PoP.
+. "$(dirname "$0")/lib.sh"
+
+good="$SRCDIR/tests/scenarios/good"
+cd "$TMP" || exit 99
+
+# at LO HI VALUE: LO <= VALUE <= HI (awk for the decimals)
+within() {
+	awk -v lo="$1" -v hi="$2" -v v="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'
+}
+
+# --- failover on a dead tunnel and the fallback hold (frankfurt) ---
+"$SASEBED" run "$SRCDIR/scenarios/frankfurt-isp-outage.yaml" --quiet --db fra.db \
+	|| fail "frankfurt-isp-outage does not pass"
+ka=3; misses=3   # the tunnels' defaults, which the scenario keeps
+cut=$(sql fra.db "SELECT t_ns FROM events WHERE kind = 'link-down'")
+fo=$(sql fra.db "SELECT t_ns FROM events WHERE kind = 'link-failover'")
+# down after `misses` silent keepalive intervals; the cut falls anywhere
+# in the interval before the first missed keepalive, so at most one more
+within $((ka * misses)) $((ka * (misses + 1))) "$(awk -v a="$fo" -v b="$cut" 'BEGIN { print (a - b) / 1e9 }')" \
+	&& pass || fail "failover $fo ns after the cut at $cut ns"
+ft=$(sql fra.db "SELECT value / 1e9 FROM metrics WHERE subject = 'voice-like' AND metric = 'failover-time'")
+within $((ka * misses)) $((ka * (misses + 1))) "$ft" && pass || fail "failover-time $ft s"
+[ "$(sql fra.db "SELECT detail FROM events WHERE kind = 'link-failover'")" = fibre ] \
+	&& pass || fail "the failover did not leave the fibre"
+rec=$(sql fra.db "SELECT t_ns FROM events WHERE kind = 'link-health' AND subject = 'fra-branch/fibre' AND detail = 'healthy' AND t_ns > $cut")
+fb=$(sql fra.db "SELECT t_ns FROM events WHERE kind = 'link-fallback'")
+within 10 11 "$(awk -v a="$fb" -v b="$rec" 'BEGIN { print (a - b) / 1e9 }')" \
+	&& pass || fail "fallback at $fb ns, fibre back at $rec ns"
+
+# --- health thresholds at the next evaluation ---
+# health NAME ACTION EXPECT [PROBE]: ACTION replaces wan1's change at 1m;
+# EXPECT is the failover instant in s, or "none"; PROBE the interval
+health() {
+	sed "s|^  - {at: 1m, link: branch/wan1, action: set, loss: 4%}|  - {at: 1m, link: branch/wan1, action: set, $2}|; s|probe: 10ms|probe: ${4:-10ms}|; ${4:+s|, loss: 1%||}" \
+		"$good/health-loss.yaml" >"$1.yaml"
+	"$SASEBED" run "$1.yaml" --quiet --db "$1.db" || { fail "$1 does not run"; return; }
+	got=$(sql "$1.db" "SELECT t_ns / 1000000000 FROM events WHERE kind = 'link-failover' ORDER BY t_ns LIMIT 1")
+	[ "${got:-none}" = "$3" ] && pass || fail "$1: failover at '${got:-none}', wanted $3"
+}
+health loss4 "loss: 4%" 70
+health loss2 "loss: 2%" none
+# jitter wants probes spaced wider than its spread: on a link that keeps
+# order, probes 10 ms apart queue behind each other and the spread hides
+health jitter40 "jitter: {model: normal, amount: 40ms}" 70 100ms
+health jitter20 "jitter: {model: normal, amount: 20ms}" none 100ms
+health lat550 "delay: 275ms" none
+health lat650 "delay: 325ms" 70
+why=$(sql lat650.db "SELECT detail FROM events WHERE kind = 'link-health' AND detail LIKE 'unhealthy%'")
+case "$why" in "unhealthy: latency"*) pass ;; *) fail "latency verdict: '$why'" ;; esac
+
+# --- weighted placement: 300 flows over 100 and 50 Mb/s ---
+{
+	sed -n '1,/^applications:/p' "$good/health-loss.yaml" |
+		sed 's/precedence: 2, bandwidth: 20Mbps/precedence: 1, bandwidth: 50Mbps/; s/loss: 1%//; /^timeline/d'
+	i=0
+	while [ $i -lt 300 ]; do
+		echo "  - {name: f$i, kind: udp-cbr, from: branch, to: dc, rate: 8Kbps, packet-size: 100B, start: 2s}"
+		i=$((i + 1))
+	done
+} >weights.yaml
+"$SASEBED" run weights.yaml --quiet --db weights.db || fail "weights does not run"
+n1=$(sql weights.db "SELECT value FROM metrics WHERE scope = 'socket-link' AND subject = 'branch/wan1' AND metric = 'flows-placed'")
+# binomial(300, 2/3): 200, sd 8.2; 170-230 is 3.7 sd
+within 170 230 "$n1" && pass || fail "wan1 took $n1 of 300 flows"
+
+# --- a PoP fails ---
+"$SASEBED" run "$good/pop-down.yaml" --quiet --db pop.db || fail "pop-down does not run"
+moves=$(sql pop.db "SELECT count(*) FROM events WHERE kind = 'pop-move' AND subject = 'lon'")
+[ "$moves" = 2 ] && pass || fail "$moves of 2 tunnels moved to lon"
+# each back up within dead-peer detection and a handshake (3 round trips
+# Paris-London, well under 1 s)
+late=$(sql pop.db "SELECT max(t_ns) / 1e9 - 60 FROM events WHERE kind = 'pop-move'")
+within $((ka * misses)) $((ka * (misses + 1) + 1)) "$late" && pass || fail "PoP moves done $late s after the failure"
+ft=$(sql pop.db "SELECT value / 1e9 FROM metrics WHERE subject = 'app' AND metric = 'failover-time'")
+within $((ka * misses)) $((ka * (misses + 1) + 1)) "$ft" && pass || fail "the flow recovered after $ft s"
+
+# --- loss mitigation ---
+"$SASEBED" run "$good/mitigation.yaml" --quiet --db mit.db || fail "mitigation does not run"
+v=$(sql mit.db "SELECT value FROM metrics WHERE subject = 'voice' AND metric = 'loss'")
+p=$(sql mit.db "SELECT value FROM metrics WHERE subject = 'plain' AND metric = 'loss'")
+# 119,000 pairs: 0.25% is 300 lost, sd 17; 0.0018-0.0033 is over 4 sd
+within 0.0018 0.0033 "$v" && pass || fail "mitigated loss $v"
+within 0.045 0.055 "$p" && pass || fail "unmitigated loss $p"
+d=$(sql mit.db "SELECT value FROM metrics WHERE subject = 'branch/wan1' AND metric = 'duplicated-packets'")
+within 118500 119000 "$d" && pass || fail "$d copies sent"
+
+
+# --- rules ---
+"$SASEBED" run "$good/rule-order.yaml" --quiet --db rules.db || fail "rule-order does not run"
+r=$(sql rules.db "SELECT detail FROM events WHERE kind = 'route' AND subject = 'erp'")
+case "$r" in tunnel:branch/wan2*) pass ;; *) fail "erp took '$r'" ;; esac
+[ "$(sql rules.db "SELECT value FROM metrics WHERE subject = 'backup' AND metric = 'delivered'")" = 0.0 ] \
+	&& pass || fail "the simple off-cloud-only rule let traffic through"
+[ "$(sql rules.db "SELECT value FROM metrics WHERE subject = 'sync' AND metric = 'loss'")" != 1.0 ] \
+	&& pass || fail "the complex rule's traffic did not reach the PoP"
+[ "$(sql rules.db "SELECT value FROM metrics WHERE subject = 'branch' AND metric = 'flows-at-pop'")" = 1.0 ] \
+	&& pass || fail "the complex rule was not left to the PoP"
+awk '/name: erp-wan2/ { held = $0; next } { print } /name: erp-wan1/ { print held }' \
+	"$good/rule-order.yaml" >swapped.yaml
+"$SASEBED" run swapped.yaml --quiet --db swapped.db || fail "swapped does not run"
+r=$(sql swapped.db "SELECT detail FROM events WHERE kind = 'route' AND subject = 'erp'")
+case "$r" in tunnel:branch/wan1*) pass ;; *) fail "swapped: erp took '$r'" ;; esac
+
+finish
