@@ -8,8 +8,9 @@
  *  - the placement set: the links new flows go on, by precedence and
  *    state (place_mask()).  Whenever it changes a failover or a fallback
  *    is recorded, and flows not on it leave their link: at once when the
- *    link is down, otherwise each at its own moment within `drain`, so a
- *    degraded link empties gradually.
+ *    link is down or silent (100% loss over the last window: as good as
+ *    down before dead-peer detection says so), otherwise each at its own
+ *    moment within `drain`, so a degraded link empties gradually.
  *  - the per-packet path: find the flow, (re)place it, copy it when its
  *    rule asks for loss mitigation, queue it by priority and send it.
  *
@@ -36,6 +37,7 @@ struct slink {
 	struct socket_link_cfg cfg;
 	char *name;
 	enum lstate state;
+	int silent;                /* last window: no probe answered */
 	int ever_up;
 	sb_time eligible_at;       /* fallback hold: not placed on before */
 	struct health *h;
@@ -281,6 +283,8 @@ link_fsm(struct slink *l, enum lev ev, const char *why)
 	}
 	if (to != L_DOWN)
 		l->ever_up = 1;
+	if (to != L_UNHEALTHY)
+		l->silent = 0;
 	snprintf(d, sizeof(d), "%s%s%s", state_names[to], why ? ": " : "",
 	    why ? why : "");
 	l->state = to;
@@ -338,6 +342,7 @@ eval_fire(void *arg)
 		if (l->state == L_DOWN)
 			continue;
 		bad = health_eval(l->h, t, &hs);
+		l->silent = (bad & HEALTH_SILENT) != 0;
 		if (hs.latency >= 0)
 			popsel_rtt(l->ps, l->pop, hs.latency);
 		if (bad == HEALTH_OK) {
@@ -677,12 +682,13 @@ socket_output(struct socket *s, const struct rule_flow *f,
 	m = rule_mask(s, a);
 	j = e->link;
 	if (j >= 0 && !(m & 1u << j)) {
-		/* off the set: at once from a down link, else at this flow's
-		 * moment within the drain time */
+		/* off the set: at once from a down or silent link, else at
+		 * this flow's moment within the drain time */
 		sb_time at = s->mask_at + (sb_time)((double)e->salt /
 		    4294967296.0 * (double)s->cfg.drain);
 
-		if (s->link[j].state == L_DOWN || t >= at || m == 0) {
+		if (s->link[j].state == L_DOWN || s->link[j].silent ||
+		    t >= at || m == 0) {
 			s->link[j].st.flows_moved_off++;
 			j = -1;
 		}
