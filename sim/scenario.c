@@ -142,6 +142,22 @@ get_number(struct ld *L, const yaml_node_t *n, const char *what, double lo,
 	return ydoc_want_number(L->d, n, what, lo, hi, out);
 }
 
+/* A whole number from lo to hi. */
+static int
+get_whole(struct ld *L, const yaml_node_t *n, const char *what, int lo,
+    int hi, int *out)
+{
+	double x;
+
+	if (get_number(L, n, what, lo, hi, &x) < 0)
+		return -1;
+	if (x != (int)x)
+		return ydoc_err(L->d, n, "%s: a whole number from %d to %d",
+		    what, lo, hi);
+	*out = (int)x;
+	return 0;
+}
+
 static int
 get_bool(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 {
@@ -1070,6 +1086,55 @@ get_time_in(struct ld *L, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
+/* socket: qos as a list of bandwidth priorities and their limits: the
+ * links are shaped, and each priority listed is limited as it says. */
+static int
+parse_qos(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "priority", "limit", "rate",
+		NULL };
+	static const char *const limits[] = { "none", "always",
+		"when-congested", NULL };
+	struct sc_socket *k = &L->sc->socket;
+
+	k->qos = 1;
+	k->classes = xcalloc(L, n, ydoc_len(n), sizeof(*k->classes));
+	if (k->classes == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
+		struct sc_qos_class *c = &k->classes[i];
+
+		if (ydoc_want_map(L->d, it, "socket: qos: a priority") < 0 ||
+		    ydoc_check_keys(L->d, it, "socket: qos", keys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "priority")) == NULL)
+			return ydoc_err(L->d, it, "socket: qos: 'priority' is "
+			    "required");
+		if (get_whole(L, v, "qos: priority", 2, 255, &c->priority) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (k->classes[j].priority == c->priority)
+				return ydoc_err(L->d, v, "qos: priority %d is "
+				    "given twice", c->priority);
+		k->nclasses++;
+		if ((v = ydoc_get(L->d, it, "limit")) != NULL &&
+		    get_word(L, v, "qos: limit", limits, &c->limit) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "rate")) != NULL &&
+		    get_rate(L, v, "qos: rate", &c->rate_bps) < 0)
+			return -1;
+		if (c->limit != SC_QOS_NONE && c->rate_bps == 0)
+			return ydoc_err(L->d, it, "qos: priority %d: a limit "
+			    "needs a 'rate'", c->priority);
+		if (c->limit == SC_QOS_NONE && v != NULL)
+			return ydoc_err(L->d, v, "qos: priority %d: 'rate' "
+			    "without a 'limit' (always or when-congested)",
+			    c->priority);
+	}
+	return 0;
+}
+
 static int
 parse_socket(struct ld *L, const yaml_node_t *n)
 {
@@ -1081,7 +1146,7 @@ parse_socket(struct ld *L, const yaml_node_t *n)
 	static const char *const skeys[] = { "latency", "loss", NULL };
 	struct sc_socket *k = &L->sc->socket;
 	yaml_node_t *v, *m;
-	double x;
+	int w;
 
 	if (ydoc_want_map(L->d, n, "socket") < 0 ||
 	    ydoc_check_keys(L->d, n, "socket", keys) < 0)
@@ -1124,12 +1189,9 @@ parse_socket(struct ld *L, const yaml_node_t *n)
 			return -1;
 	}
 	if ((v = ydoc_get(L->d, n, "pop-candidates")) != NULL) {
-		if (get_number(L, v, "socket: pop-candidates", 1, 16, &x) < 0)
+		if (get_whole(L, v, "socket: pop-candidates", 1, 16, &w) < 0)
 			return -1;
-		if (x != (unsigned)x)
-			return ydoc_err(L->d, v, "socket: pop-candidates must "
-			    "be a whole number");
-		k->pop_candidates = (unsigned)x;
+		k->pop_candidates = (unsigned)w;
 	}
 	if ((m = ydoc_get(L->d, n, "pop-sla")) != NULL) {
 		if (ydoc_want_map(L->d, m, "socket: pop-sla") < 0 ||
@@ -1143,9 +1205,12 @@ parse_socket(struct ld *L, const yaml_node_t *n)
 		    get_fraction(L, v, "pop-sla: loss", &k->sla_loss) < 0)
 			return -1;
 	}
-	if ((v = ydoc_get(L->d, n, "qos")) != NULL &&
-	    get_bool(L, v, "socket: qos", &k->qos) < 0)
-		return -1;
+	if ((v = ydoc_get(L->d, n, "qos")) != NULL) {
+		if (v->type == YAML_SEQUENCE_NODE)
+			return parse_qos(L, v);
+		if (get_bool(L, v, "socket: qos", &k->qos) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -1369,7 +1434,6 @@ parse_rule(struct ld *L, const yaml_node_t *it, struct sc_rule *r)
 	yaml_node_t *v;
 	char what[128], lbl[256];
 	const char *s;
-	double x;
 	int w;
 
 	snprintf(what, sizeof(what), "rule '%s'", r->name);
@@ -1415,22 +1479,12 @@ parse_rule(struct ld *L, const yaml_node_t *it, struct sc_rule *r)
 		    &r->preferred_link) < 0)
 			return -1;
 	}
-	if ((v = ydoc_get(L->d, it, "precedence")) != NULL) {
-		if (get_number(L, v, KEY("precedence"), 1, 3, &x) < 0)
-			return -1;
-		if (x != (int)x)
-			return ydoc_err(L->d, v, "%s: precedence is 1, 2 or 3",
-			    what);
-		r->precedence = (int)x;
-	}
-	if ((v = ydoc_get(L->d, it, "priority")) != NULL) {
-		if (get_number(L, v, KEY("priority"), 2, 255, &x) < 0)
-			return -1;
-		if (x != (int)x)
-			return ydoc_err(L->d, v, "%s: priority is a whole number "
-			    "from 2 to 255", what);
-		r->priority = (int)x;
-	}
+	if ((v = ydoc_get(L->d, it, "precedence")) != NULL &&
+	    get_whole(L, v, KEY("precedence"), 1, 3, &r->precedence) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "priority")) != NULL &&
+	    get_whole(L, v, KEY("priority"), 2, 255, &r->priority) < 0)
+		return -1;
 	if ((v = ydoc_get(L->d, it, "optimize")) != NULL &&
 	    get_word(L, v, KEY("optimize"), opts, &r->optimize) < 0)
 		return -1;
@@ -2282,6 +2336,7 @@ scenario_free(struct scenario *sc)
 		free(sc->rules[i].domain);
 	}
 	free(sc->rules);
+	free(sc->socket.classes);
 	for (size_t i = 0; i < sc->ntimeline; i++) {
 		jitter_spec_clear(&sc->timeline[i].jitter);
 		loss_spec_clear(&sc->timeline[i].loss);

@@ -198,6 +198,15 @@ struct sc_tunnels {
 	sb_time rekey;            /* 0: never */
 };
 
+/* A bandwidth priority's limit (socket: qos). */
+enum sc_qos_limit { SC_QOS_NONE = 0, SC_QOS_ALWAYS, SC_QOS_WHEN_CONGESTED };
+
+struct sc_qos_class {
+	int priority;             /* 2-255 */
+	int limit;                /* enum sc_qos_limit */
+	uint64_t rate_bps;        /* the limit's rate */
+};
+
 /* The Sockets' settings (0: wan/socket.h's and wan/health.h's defaults). */
 struct sc_socket {
 	sb_time eval, hold, probe, drain;
@@ -207,6 +216,8 @@ struct sc_socket {
 	sb_time sla_latency;      /* PoP SLA; 0: none */
 	double sla_loss;
 	int qos;                  /* shape each link at its bandwidth */
+	struct sc_qos_class *classes; /* limits by priority, with qos */
+	size_t nclasses;
 };
 
 struct scenario {

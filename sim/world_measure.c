@@ -382,6 +382,35 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	return stats_metric(s, e->metric, to - from);
 }
 
+/* A shaped link's queues, per bandwidth priority that saw traffic; the
+ * subject is "SITE/LINK/PRIORITY". */
+static void
+record_qos_metrics(struct world *w, const struct socket *k, unsigned j,
+    const char *link)
+{
+	for (unsigned prio = 1; prio <= 255; prio++) {
+		const struct qos_stats *q = socket_qos_stats(k, j,
+		    (uint8_t)prio);
+		char name[320];
+
+		if (q == NULL)
+			return;
+		if (q->enq_pkts == 0)
+			continue;
+		snprintf(name, sizeof(name), "%s/%u", link, prio);
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "queued-packets", (double)q->enq_pkts, "packets"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "sent-packets", (double)q->sent_pkts, "packets"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "queue-drops", (double)q->drop_pkts, "packets"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "sent-bytes", (double)q->sent_bytes, "bytes"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "queue-wait-max", (double)q->wait_max, "ns"));
+	}
+}
+
 /* What each Socket did: per site, per WAN link and per rule. */
 static void
 record_socket_metrics(struct world *w)
@@ -424,6 +453,7 @@ record_socket_metrics(struct world *w)
 				rec_check(w, recorder_metric(w->rec,
 				    "socket-link", name, n[x].name,
 				    (double)n[x].v, "count"));
+			record_qos_metrics(w, k, (unsigned)j, name);
 		}
 	}
 	for (size_t r = 0; r < sc->nrules; r++) {

@@ -5,6 +5,7 @@
  * authenticate with and the captures of what the WAN links carry.  Glue
  * only: the protocol is wan/tunnel.c's, the routes world_path.c's.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +333,34 @@ sock_pop_name(void *ctx, int pop)
 	return s->w->pops[pop].sc->name;
 }
 
+/* Each evaluation's figures, to the results' link_health table. */
+static void
+sock_health(void *ctx, unsigned link, int pop, const struct health_stats *hs,
+    unsigned bad, const char *state)
+{
+	struct site *s = ctx;
+	struct world *w = s->w;
+	char why[64];
+	struct rec_link_health h = {
+		.t = kernel_now(w->k),
+		.site = s->sc->name,
+		.link = s->sc->links[link].name,
+		.pop = pop >= 0 ? w->pops[pop].sc->name : NULL,
+		.probes = hs->sent,
+		.answered = hs->answered,
+		.loss = hs->sent > 0 ? hs->loss : NAN,
+		.loss_up = hs->loss_up >= 0 ? hs->loss_up : NAN,
+		.loss_down = hs->loss_down >= 0 ? hs->loss_down : NAN,
+		.latency = hs->latency,
+		.jitter = hs->jitter,
+		.verdict = health_why(bad, why, sizeof(why)),
+		.state = state,
+	};
+
+	if (w->rec != NULL)
+		rec_check(w, recorder_link_health(w->rec, &h));
+}
+
 static const struct socket_ops sock_ops = {
 	.send = sock_send,
 	.probe = sock_probe,
@@ -339,6 +368,7 @@ static const struct socket_ops sock_ops = {
 	.copy = sock_copy,
 	.steer = sock_steer,
 	.pop_name = sock_pop_name,
+	.health = sock_health,
 };
 
 /* Candidate PoPs: the pinned one alone, else the nearest few. */
@@ -434,10 +464,18 @@ build_sockets(struct world *w, char *err, size_t errlen)
 	const struct scenario *sc = w->sc;
 	const struct sc_socket *k = &sc->socket;
 	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
+	static const enum qos_limit limit[] = { [SC_QOS_NONE] = QOS_NO_LIMIT,
+		[SC_QOS_ALWAYS] = QOS_ALWAYS_LIMIT,
+		[SC_QOS_WHEN_CONGESTED] = QOS_LIMIT_WHEN_CONGESTED };
+	struct socket_qos_class qc[254];
 	char name[300];
 
 	if (build_rules(w, err, errlen) < 0)
 		return -1;
+	for (size_t c = 0; c < k->nclasses; c++)  /* 2-255, each once */
+		qc[c] = (struct socket_qos_class){
+			(uint8_t)k->classes[c].priority,
+			limit[k->classes[c].limit], k->classes[c].rate_bps };
 	for (size_t i = 0; i < sc->nsites; i++) {
 		struct site *s = &w->sites[i];
 		struct socket_link_cfg lc[SOCKET_MAX_LINKS];
@@ -453,6 +491,8 @@ build_sockets(struct world *w, char *err, size_t errlen)
 			    .loss_max = k->sla_loss },
 			.eval = k->eval, .hold = k->hold, .probe = k->probe,
 			.drain = k->drain,
+			.qos = qc,
+			.nqos = (unsigned)k->nclasses,
 			.rules = w->rules,
 			.ops = &sock_ops,
 			.ctx = s,
@@ -470,6 +510,9 @@ build_sockets(struct world *w, char *err, size_t errlen)
 				.precedence = s->sc->links[j].precedence,
 				.up_bps = s->sc->links[j].p.bandwidth_bps,
 				.shape = k->qos,
+				.overhead = tunnel_mode_overhead(
+				    w->sc->tunnels.null_cipher ? TUNNEL_NULL :
+				    TUNNEL_DTLS),
 				.pops = s->cand,
 				.npops = s->ncand,
 			};

@@ -167,12 +167,33 @@ drop(struct qos *q, struct cls *c, struct sb_packet *p)
 	q->pf->ops->packet_free(q->pf->ctx, p);
 }
 
+/*
+ * Is the link congested, as c sees it: does another priority have packets
+ * that could go now?  One held back by its own "always" limit does not
+ * count: it leaves the link idle, and a priority limited only when
+ * congested may then use it.
+ */
+static int
+congested(const struct qos *q, const struct cls *c, sb_time now)
+{
+	for (unsigned w = 0; w < NPRIO / 64; w++)
+		for (uint64_t bits = q->busy[w]; bits != 0; bits &= bits - 1) {
+			const struct cls *d = &q->c[w * 64 +
+			    (unsigned)__builtin_ctzll(bits)];
+
+			if (d != c && (d->mode != QOS_ALWAYS_LIMIT ||
+			    sb_time_diff(bucket_ready(&d->b), now) <= 0))
+				return 1;
+		}
+	return 0;
+}
+
 /* When a busy priority may send, by its own limit alone. */
 static sb_time
 cls_ready(const struct qos *q, const struct cls *c, sb_time now)
 {
 	if (c->mode == QOS_ALWAYS_LIMIT ||
-	    (c->mode == QOS_LIMIT_WHEN_CONGESTED && q->nbusy > 1))
+	    (c->mode == QOS_LIMIT_WHEN_CONGESTED && congested(q, c, now)))
 		return bucket_ready(&c->b);
 	return now;
 }
@@ -200,7 +221,7 @@ static void
 release(struct qos *q, unsigned prio, sb_time now)
 {
 	struct cls *c = &q->c[prio];
-	int congested = q->nbusy > 1;
+	int busy = congested(q, c, now);
 	struct sb_packet *p;
 	sb_time at;
 	uint64_t w;
@@ -210,10 +231,16 @@ release(struct qos *q, unsigned prio, sb_time now)
 	if (q->cfg.rate_bps != 0)
 		bucket_charge(&q->link, now, w, q->cfg.rate_bps, 0);
 	/* Limited only when congested, alone it owes nothing for what it
-	 * sent at link rate: the cap runs from this packet on. */
-	if (c->mode != QOS_NO_LIMIT)
-		bucket_charge(&c->b, now, w, c->limit,
-		    c->mode == QOS_LIMIT_WHEN_CONGESTED && !congested);
+	 * sent at link rate: the cap runs from this packet on.  Otherwise a
+	 * priority that was idle starts again from the packet's arrival, not
+	 * from now: the time it then waited for the wire (behind another
+	 * priority's packet) is not lost from its rate. */
+	if (c->mode != QOS_NO_LIMIT) {
+		int restart = c->mode == QOS_LIMIT_WHEN_CONGESTED && !busy;
+
+		bucket_charge(&c->b, restart ? now : at, w, c->limit,
+		    restart);
+	}
 	c->st.sent_pkts++;
 	c->st.sent_bytes += w;
 	if (sb_time_diff(now, at) > c->st.wait_max)
@@ -273,6 +300,14 @@ take_slot(struct qos *q, unsigned prio)
 	if ((i = q->free) != NIL)
 		q->free = q->slot[i].next;
 	return i;
+}
+
+void
+qos_charge(struct qos *q, uint64_t w)
+{
+	/* the armed timer, if any, may now fire early: run() re-arms */
+	if (q->cfg.rate_bps != 0)
+		bucket_charge(&q->link, sb_now(q->pf), w, q->cfg.rate_bps, 0);
 }
 
 int

@@ -11,8 +11,9 @@
  * delays voice by more than the one bulk packet already on the wire.
  * Each priority may also be limited: "always limit" holds it to its limit
  * rate even on an idle link; "limit when congested" holds it to its limit
- * rate only while another priority has packets waiting, and alone it may
- * use the whole link.
+ * rate only while another priority has packets that could go now (one
+ * held back by its own "always" limit is not congestion: it leaves the
+ * link idle), and otherwise it may use the whole link.
  *
  * What it is not: a classifier (the caller says which priority), a link
  * model (it releases packets to out(); how long the wire then takes is the
@@ -90,6 +91,10 @@ void qos_set_rate(struct qos *q, uint64_t rate_bps);
  * below its own that has any, or is dropped if there is none.
  */
 int qos_enqueue(struct qos *q, struct sb_packet *p, uint8_t prio);
+
+/* w bytes went on the link without passing the shaper (the tunnel's own
+ * probes): they hold the wire all the same, and the queues wait for them. */
+void qos_charge(struct qos *q, uint64_t w);
 
 /* The counters of one priority (0 is taken as 255). */
 const struct qos_stats *qos_stats(const struct qos *q, uint8_t prio);

@@ -21,10 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wan/qos.h"
 #include "wan/socket.h"
 
 #define DUP_RING 1024
+/* The shaper runs this fraction (1/200) below the line: the tunnel's
+ * keepalives and handshakes go on the wire without passing it (probes are
+ * charged to it), and at exactly the line rate the least of them would
+ * leave a standing queue in the modem that never drains. */
+#define SOCKET_SHAPE_HEADROOM 200
 /* A new PoP that has not answered within this long counts as failed. */
 #define CONNECT_TIMEOUT (15 * SB_S)
 
@@ -313,13 +317,16 @@ probe_fire(void *arg)
 	s->probe_timer = arm(s, t + s->cfg.probe, probe_fire, s);
 	for (unsigned j = 0; j < s->nlinks; j++) {
 		struct slink *l = &s->link[j];
+		int w;
 
 		if (l->state == L_DOWN)
 			continue;
 		/* recorded first: an answer may come back at once */
 		l->probe_seq++;
 		health_sent(l->h, l->probe_seq, t);
-		(void)s->cfg.ops->probe(s->cfg.ctx, j, l->probe_seq);
+		w = s->cfg.ops->probe(s->cfg.ctx, j, l->probe_seq);
+		if (w > 0 && l->q != NULL)
+			qos_charge(l->q, (uint64_t)w);
 	}
 }
 
@@ -355,6 +362,9 @@ eval_fire(void *arg)
 			    hs.latency < 0 ? 0 : (double)hs.latency / SB_MS);
 			link_fsm(l, EV_BAD, d);
 		}
+		if (s->cfg.ops->health != NULL)
+			s->cfg.ops->health(s->cfg.ctx, j, l->pop, &hs, bad,
+			    state_names[l->state]);
 		if (hs.sent > 0 && popsel_evaluate(l->ps, l->pop, t,
 		    hs.latency, hs.loss))
 			pop_move(l, "sla");
@@ -755,6 +765,14 @@ socket_link_stats(const struct socket *s, unsigned link)
 	return link < s->nlinks ? &s->link[link].st : NULL;
 }
 
+const struct qos_stats *
+socket_qos_stats(const struct socket *s, unsigned link, uint8_t prio)
+{
+	if (link >= s->nlinks || s->link[link].q == NULL)
+		return NULL;
+	return qos_stats(s->link[link].q, prio);
+}
+
 const struct health *
 socket_health(const struct socket *s, unsigned link)
 {
@@ -837,13 +855,26 @@ socket_new(const struct sb_platform *pf, const struct socket_cfg *cfg,
 		    l->cfg.npops)) == NULL)
 			goto oom;
 		if (l->cfg.shape && l->cfg.up_bps > 0) {
-			struct qos_cfg qc = { .rate_bps = l->cfg.up_bps,
-			    .out = qos_out, .ctx = l };
+			struct qos_cfg qc = { .rate_bps = l->cfg.up_bps -
+			    l->cfg.up_bps / SOCKET_SHAPE_HEADROOM,
+			    .overhead = l->cfg.overhead, .out = qos_out,
+			    .ctx = l };
 			if ((l->q = qos_new(pf, &qc)) == NULL)
 				goto oom;
+			for (unsigned c = 0; c < cfg->nqos; c++)
+				if (qos_set_limit(l->q, cfg->qos[c].prio,
+				    cfg->qos[c].mode, cfg->qos[c].rate_bps) < 0) {
+					snprintf(err, errlen, "socket '%s': bad "
+					    "limit for priority %u", cfg->name,
+					    cfg->qos[c].prio);
+					socket_free(s);
+					return NULL;
+				}
 		}
 		l->cfg.pops = NULL;  /* popsel has its copy */
 	}
+	s->cfg.qos = NULL;  /* applied; the caller's array may go */
+	s->cfg.nqos = 0;
 	s->on_primary = 1;
 	return s;
 oom:

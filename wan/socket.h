@@ -30,6 +30,7 @@
 #include "wan/packet.h"
 #include "wan/platform.h"
 #include "wan/popsel.h"
+#include "wan/qos.h"
 #include "wan/rules.h"
 
 #define SOCKET_MAX_LINKS 8
@@ -51,6 +52,8 @@ struct socket_link_cfg {
 	uint64_t up_bps;           /* placement weight and shaping rate; 0:
 	                              unknown (weight 1, no shaping) */
 	int shape;                 /* shape at up_bps (QoS) */
+	uint32_t overhead;         /* bytes a packet gains on the wire (the
+	                              tunnel's headers), for the shaper */
 	const int *pops;           /* candidate PoPs, preference order */
 	unsigned npops;
 };
@@ -58,7 +61,8 @@ struct socket_link_cfg {
 struct socket_ops {
 	/* Put p into link j's tunnel; takes ownership. */
 	int (*send)(void *ctx, unsigned link, struct sb_packet *p);
-	/* Probe link j's tunnel (tunnel_probe); -1 when it is not up. */
+	/* Probe link j's tunnel (tunnel_probe): the bytes it took on the
+	 * wire, or -1 when the tunnel is not up. */
 	int (*probe)(void *ctx, unsigned link, uint32_t seq);
 	/* Point link j's tunnel at PoP pop (its handshake starts). */
 	void (*connect)(void *ctx, unsigned link, int pop);
@@ -69,6 +73,18 @@ struct socket_ops {
 	void (*steer)(void *ctx);
 	/* PoP names for events; may be NULL. */
 	const char *(*pop_name)(void *ctx, int pop);
+	/* Link j was evaluated against PoP pop: what its probes measured,
+	 * the thresholds missed (HEALTH_* bits) and its state after; may be
+	 * NULL. */
+	void (*health)(void *ctx, unsigned link, int pop,
+	    const struct health_stats *hs, unsigned bad, const char *state);
+};
+
+/* A bandwidth priority's limit on every shaped link (wan/qos.h). */
+struct socket_qos_class {
+	uint8_t prio;
+	enum qos_limit mode;
+	uint64_t rate_bps;
 };
 
 struct socket_cfg {
@@ -83,6 +99,9 @@ struct socket_cfg {
 	sb_time drain;             /* existing flows leave a degraded link
 	                              spread over this long */
 	unsigned flows;
+	const struct socket_qos_class *qos; /* limits, applied by
+	                              socket_new(); may be NULL */
+	unsigned nqos;
 	const struct rules *rules; /* NULL: the default action for all */
 	const struct socket_ops *ops;
 	void *ctx;
@@ -146,6 +165,9 @@ const struct socket_stats *socket_stats(const struct socket *s);
 const struct socket_link_stats *socket_link_stats(const struct socket *s,
     unsigned link);
 const struct health *socket_health(const struct socket *s, unsigned link);
+/* Link j's shaper counters for priority prio; NULL when it is not shaped. */
+const struct qos_stats *socket_qos_stats(const struct socket *s,
+    unsigned link, uint8_t prio);
 /* "down", "healthy", "unhealthy" */
 const char *socket_link_state_name(const struct socket *s, unsigned link);
 

@@ -727,7 +727,7 @@ tunnel_probe(struct tunnel *t, uint32_t seq)
 	if (send_probe(t, CTL_PROBE, seq, NULL) < 0)
 		return -1;
 	t->st.probes_sent++;
-	return 0;
+	return (int)(CTL_PROBE_LEN + tunnel_overhead(t));
 }
 
 /* A probe or its reply: answer at once, in the same packet; hand a reply
@@ -1311,10 +1311,16 @@ tunnel_mode_name(enum tunnel_mode m)
 }
 
 uint32_t
+tunnel_mode_overhead(enum tunnel_mode m)
+{
+	return (m == TUNNEL_NULL ? TUNNEL_RECORD_HDR : AEAD_EXPANSION) +
+	    TUNNEL_UDP_IP_HDR;
+}
+
+uint32_t
 tunnel_overhead(const struct tunnel *t)
 {
-	return (t->cfg.mode == TUNNEL_NULL ? TUNNEL_RECORD_HDR :
-	    AEAD_EXPANSION) + TUNNEL_UDP_IP_HDR;
+	return tunnel_mode_overhead(t->cfg.mode);
 }
 
 uint32_t

@@ -148,7 +148,8 @@ int tunnel_send(struct tunnel *t, struct sb_packet *p);
  * Client: send link probe number seq; the server answers it at once with
  * its counts of probes received and replies sent since the session began,
  * and the reply comes back through cfg.on_probe.  The caller keeps the
- * send times: the tunnel stamps nothing.  -1 when not up.
+ * send times: the tunnel stamps nothing.  Returns the bytes the probe
+ * takes on the wire (record, UDP and IP headers included), -1 when not up.
  */
 int tunnel_probe(struct tunnel *t, uint32_t seq);
 
@@ -162,8 +163,10 @@ const char *tunnel_name(const struct tunnel *t);
 const char *tunnel_mode_name(enum tunnel_mode m);
 
 /* Bytes a record adds to an inner packet, and the largest inner packet
- * the path MTU lets through (both: record + UDP + IPv4 headers). */
+ * the path MTU lets through (both: record + UDP + IPv4 headers); the
+ * first also for a mode, before any tunnel exists. */
 uint32_t tunnel_overhead(const struct tunnel *t);
+uint32_t tunnel_mode_overhead(enum tunnel_mode m);
 uint32_t tunnel_inner_mtu(const struct tunnel *t);
 
 /* When it last came up (SB_TIME_NEVER if never) and the last handshake's

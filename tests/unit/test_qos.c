@@ -14,8 +14,12 @@
  *   bulk packet's 1 ms; bulk gets the other 9.92 Mb/s, within 1%.
  * - Priority 1 goes ahead of everything; 0 is taken as 255.
  * - "Always limit" at 2 Mb/s: 1250-byte packets leave 5 ms apart, with
- *   other traffic and alone on an idle link.  "Limit when congested" at
- *   2 Mb/s: 5 ms apart while bulk waits, 1 ms (the link's pace) alone.
+ *   other traffic and alone on an idle link; 250 packets of 1000 bytes a
+ *   second when each waits for the wire behind 1500-byte bulk.
+ * - "Limit when congested" at 2 Mb/s: 5 ms apart while bulk waits, 1 ms
+ *   (the link's pace) alone; next to a priority held back only by its
+ *   own "always" cap the link is not congested: 8 of 10 Mb/s, not its
+ *   1 Mb/s limit.
  * - Tail drop per priority; push-out when the slots run out; the counters
  *   add up (offered = sent + dropped + queued); nothing leaks and no
  *   timer is left after qos_free().
@@ -379,6 +383,29 @@ START_TEST(test_always_limit)
 }
 END_TEST
 
+START_TEST(test_always_limit_keeps_rate)
+{
+	/* a capped priority that waits for the wire behind bulk packets of
+	 * another size (1000 bytes every 4 ms against 1.2 ms of bulk each)
+	 * still gets its 2 Mb/s: the wait is not lost from its rate */
+	struct env *e = env_new(10 * MBPS, 0, 10000000);
+
+	ck_assert_int_eq(qos_set_limit(e->q, 20, QOS_ALWAYS_LIMIT, 2 * MBPS),
+	    0);
+	e->count_only = 1;
+	for (int i = 0; i < 1000; i++) {
+		qos_enqueue(e->q, pkt(e, 1000, 0, (uint64_t)i), 20);
+		qos_enqueue(e->q, pkt(e, 1500, 1, (uint64_t)i), 255);
+	}
+	run_until(e, SB_S);
+	/* 250 in a second: the 251st is due at exactly 1 s */
+	ck_assert_uint_ge(e->flow_pkts[0], 250);
+	ck_assert_uint_le(e->flow_pkts[0], 251);
+	check_books(e);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(test_always_limit_unshaped)
 {
 	/* no link shaping: the cap still holds */
@@ -451,6 +478,46 @@ START_TEST(test_limit_when_congested)
 	ck_assert_uint_eq(e->f->sent[13].flow, 1);
 	ck_assert_uint_eq(e->f->sent[14].flow, 0);
 	ck_assert_int_eq(e->f->sent[14].at, 3 * SB_S + 14 * SB_MS);
+	check_books(e);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_congested_means_ready)
+{
+	/* 20 held to 2 Mb/s always, 30 limited to 1 Mb/s when congested,
+	 * both with more than they can send on a 10 Mb/s link: 20 waiting
+	 * on its own cap leaves the link idle, which is not congestion, so
+	 * 30 takes the other 8 Mb/s rather than 1 */
+	struct env *e = env_new(10 * MBPS, 0, 10000000);
+	uint64_t b20, b30;
+
+	ck_assert_int_eq(qos_set_limit(e->q, 20, QOS_ALWAYS_LIMIT, 2 * MBPS),
+	    0);
+	ck_assert_int_eq(qos_set_limit(e->q, 30, QOS_LIMIT_WHEN_CONGESTED,
+	    MBPS), 0);
+	e->count_only = 1;
+	for (int i = 0; i < 1000; i++) {
+		qos_enqueue(e->q, pkt(e, 1250, 0, (uint64_t)i), 20);
+		qos_enqueue(e->q, pkt(e, 1250, 1, (uint64_t)i), 30);
+	}
+	run_until(e, SB_S);
+	b20 = e->flow_bytes[0] * 8;
+	b30 = e->flow_bytes[1] * 8;
+	/* a second's worth, to a packet or two */
+	ck_assert_uint_le(b20, 2 * MBPS + 20000);
+	ck_assert_uint_ge(b20, 2 * MBPS - 20000);
+	ck_assert_uint_ge(b30, 8 * MBPS - 20000);
+	ck_assert_uint_le(b30, 8 * MBPS + 20000);
+	/* and the moment a priority with no limit has packets, 30 is
+	 * congested again: 1 Mb/s, bulk the rest */
+	for (int i = 0; i < 2000; i++)
+		qos_enqueue(e->q, pkt(e, 1250, 2, (uint64_t)i), 255);
+	b30 = e->flow_bytes[1];
+	run_until(e, 2 * SB_S);
+	b30 = (e->flow_bytes[1] - b30) * 8;
+	ck_assert_uint_le(b30, MBPS + 20000);
+	ck_assert_uint_ge(b30, MBPS - 20000);
 	check_books(e);
 	env_free(e);
 }
@@ -691,7 +758,9 @@ make_suite(void)
 	tcase_add_test(tc, test_unclassified_first);
 	tcase_add_test(tc, test_always_limit);
 	tcase_add_test(tc, test_always_limit_unshaped);
+	tcase_add_test(tc, test_always_limit_keeps_rate);
 	tcase_add_test(tc, test_limit_when_congested);
+	tcase_add_test(tc, test_congested_means_ready);
 	tcase_add_test(tc, test_tail_drop);
 	tcase_add_test(tc, test_push_out);
 	tcase_add_test(tc, test_reentrant_unshaped);

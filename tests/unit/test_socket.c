@@ -3,7 +3,7 @@
  * plays the tunnels (up, down, probe answers) and reads the decisions
  * from what the agent sends, probes, connects and emits.  Failover at a
  * tunnel's death and the fallback hold, failover on a loss threshold at
- * the next evaluation and not before, weighted placement, loss
+ * the next evaluation and not before, a silent link emptied at once, weighted placement, loss
  * mitigation's copies, a PoP move and rule priorities.
  */
 #include <check.h>
@@ -86,8 +86,10 @@ rig_new(int prec0, int prec1, uint64_t bps0, uint64_t bps1,
 {
 	struct rig *r = calloc(1, sizeof(*r));
 	struct socket_link_cfg lc[2] = {
-		{ "wan1", prec0, bps0, 0, pops, 2 },
-		{ "wan2", prec1, bps1, 0, pops, 2 },
+		{ .name = "wan1", .precedence = prec0, .up_bps = bps0,
+		    .pops = pops, .npops = 2 },
+		{ .name = "wan2", .precedence = prec1, .up_bps = bps1,
+		    .pops = pops, .npops = 2 },
 	};
 	struct socket_cfg cfg = { .name = "branch", .links = lc, .nlinks = 2,
 	    .rules = rb, .ops = &r_ops, .ctx = r, .probe = 10 * SB_MS };
@@ -201,6 +203,39 @@ START_TEST(test_loss_threshold_next_evaluation)
 }
 END_TEST
 
+/* Where 20 flows on wan1 are 10 ms after the evaluation at 40 s that
+ * fails wan1 for probe loss of 1 in `every` from 30 s on. */
+static unsigned
+moved_at_once(unsigned every)
+{
+	struct rig *r = rig_new(1, 2, 100000000, 20000000, NULL);
+	struct rule_flow fl[20];
+	unsigned moved = 0;
+
+	for (unsigned i = 0; i < 20; i++) {
+		fl[i] = flow(100 + i, 17);
+		ck_assert_int_eq(one(r, &fl[i]), 0);
+	}
+	fake_advance(r->f, 30 * SB_S - 1);   /* the window's first probe too */
+	r->lose_every[0] = every;
+	fake_advance(r->f, 40 * SB_S + 10 * SB_MS);
+	ck_assert_int_eq(fake_event_count(r->f, "link-failover", NULL), 1);
+	for (unsigned i = 0; i < 20; i++)
+		moved += one(r, &fl[i]) == 1;
+	rig_free(r);
+	return moved;
+}
+
+/* A degraded link empties over the drain time (5 s: in the first 10 ms
+ * one flow in 500 leaves on average); a silent one (no probe answered:
+ * 100% loss) at once, as a dead tunnel would. */
+START_TEST(test_silent_moves_at_once)
+{
+	ck_assert_uint_le(moved_at_once(10), 2);
+	ck_assert_uint_eq(moved_at_once(1), 20);
+}
+END_TEST
+
 /* Two active links of 100 and 50 Mb/s: new flows 2:1.  3000 flows: the
  * count on the first is binomial(3000, 2/3), sd 26; 2000 +- 130 is 5 sd. */
 START_TEST(test_weighted_placement)
@@ -308,6 +343,7 @@ make_suite(void)
 
 	tcase_add_test(tc, test_failover_and_hold);
 	tcase_add_test(tc, test_loss_threshold_next_evaluation);
+	tcase_add_test(tc, test_silent_moves_at_once);
 	tcase_add_test(tc, test_weighted_placement);
 	tcase_add_test(tc, test_mitigation_one_link);
 	tcase_add_test(tc, test_mitigation_two_links);
