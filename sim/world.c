@@ -452,8 +452,8 @@ timeline_fire(void *a, void *b)
 		 * find out from their keepalives. */
 		for (size_t i = 0; i < w->ntuns; i++) {
 			struct wtun *wt = w->tuns[i];
-			if (wt->pop != act->target.i)
-				continue;
+			if (wt->pop != act->target.i || wt->t[1] == NULL)
+				continue;  /* another PoP's, or only pinged */
 			if (p->up)
 				tunnel_start(wt->t[1]);
 			else

@@ -526,7 +526,7 @@ record_final_metrics(struct world *w, sb_time end)
 		}
 	for (size_t i = 0; i < w->ntuns; i++) {
 		struct wtun *wt = w->tuns[i];
-		for (int e = 0; e < 2; e++) {
+		for (int e = 0; e < 2 && wt->t[0] != NULL; e++) {
 			const struct tunnel_stats *st = tunnel_stats(wt->t[e]);
 			char scope[32];
 			const struct { const char *name; uint64_t v; } m[] = {

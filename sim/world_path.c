@@ -703,8 +703,8 @@ chan_recv(void *ctx, struct link *l, struct sb_packet *p)
 	if (p->tun != 0) {
 		struct wtun *wt = w->tuns[p->tun - 1];
 
-		if (++p->thop < wt->npath[p->tdir]) {
-			link_send(wt->path[p->tdir][p->thop]->l, p);
+		if (++p->thop < wt->npath[p->tdir & 1]) {
+			link_send(wt->path[p->tdir & 1][p->thop]->l, p);
 			return;
 		}
 		wtun_arrive(wt, p);

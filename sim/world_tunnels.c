@@ -24,6 +24,9 @@
 
 /* ---- tunnels ---- */
 
+/* An echo request or reply on the wire: IPv4, ICMP, 36 bytes of data. */
+#define PING_BYTES 64
+
 static void
 wtun_capture(struct wtun *wt, unsigned dir, const struct sb_packet *p)
 {
@@ -65,6 +68,21 @@ void
 wtun_arrive(struct wtun *wt, struct sb_packet *p)
 {
 	unsigned to = p->tdir == 0 ? 1 : 0;
+
+	if (p->tdir == 2 && wt->w->pops[wt->pop].up) {
+		/* an echo at the PoP: back the way replies go */
+		p->tdir = 3;
+		p->thop = 0;
+		link_send(wt->path[1][0]->l, p);
+		return;
+	}
+	if (p->tdir >= 2) {
+		if (p->tdir == 3)
+			socket_ping_reply(wt->w->sites[wt->site].sock,
+			    (unsigned)wt->link, wt->pop, (uint32_t)p->seq);
+		pool_put(wt->w->pool, p);
+		return;
+	}
 
 	if (to == 0)
 		wtun_capture(wt, 1, p);
@@ -141,6 +159,11 @@ pop_addr(int pop)
 	return 0xc6120000u + (uint32_t)pop + 1;
 }
 
+/*
+ * The underlay between site si's link j and PoP pop: its path both ways
+ * and addresses.  Its tunnel ends come later, at the first connection
+ * (wtun_connect); until then the Socket only pings the PoP along it.
+ */
 static struct wtun *
 wtun_make(struct world *w, int si, int j, int pop)
 {
@@ -148,10 +171,8 @@ wtun_make(struct world *w, int si, int j, int pop)
 	const struct sc_site_link *sl = &s->sc->links[j];
 	const struct geo_city *sc_city = s->sc->city;
 	const struct geo_city *pc = w->pops[pop].sc->city;
-	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
 	struct wtun *wt = calloc(1, sizeof(*wt));
-	const struct sc_tunnels *tc = &w->sc->tunnels;
-	char name[512], rn[600], err[256], peer[64], a[INET_ADDR_STR];
+	char name[512];
 	struct chan *c;
 
 	if (wt == NULL)
@@ -188,9 +209,34 @@ wtun_make(struct world *w, int si, int j, int pop)
 	wt->addr[1] = pop_addr(pop);
 	wt->port[1] = TUN_PORT_POP;
 	wt->cap = s->links[j].cap;
+	w->tuns[w->ntuns++] = wt;
+	s->links[j].tun[pop] = wt;
+	return wt;
+fail:
+	wtun_free(wt);
+	w->failed = 1;
+	return NULL;
+}
+
+/* The tunnel's two ends, made at the first connection, then started. */
+static int
+wtun_connect(struct wtun *wt)
+{
+	struct world *w = wt->w;
+	struct site *s = &w->sites[wt->site];
+	int pop = wt->pop;
+	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
+	const struct sc_tunnels *tc = &w->sc->tunnels;
+	const char *name = wt->name;
+	char rn[600], err[256], peer[64], a[INET_ADDR_STR];
+
+	if (wt->t[0] != NULL) {
+		if (tunnel_state(wt->t[0]) != TUNNEL_UP)
+			tunnel_start(wt->t[0]);
+		return 0;
+	}
 	inet_addr_fmt(wt->addr[0], a);
 	snprintf(peer, sizeof(peer), "%s:%u", a, wt->port[0]);
-
 	for (int e = 0; e < 2; e++) {
 		struct tunnel_cfg cfg = { 0 };
 		uint8_t wrong[sizeof(s->psk)];
@@ -240,16 +286,13 @@ wtun_make(struct world *w, int si, int j, int pop)
 		if (wt->t[e] == NULL)
 			goto fail;
 	}
-	w->tuns[w->ntuns++] = wt;
-	s->links[j].tun[pop] = wt;
 	if (w->pops[pop].up)
 		tunnel_start(wt->t[1]);
 	tunnel_start(wt->t[0]);
-	return wt;
+	return 0;
 fail:
-	wtun_free(wt);
 	w->failed = 1;
-	return NULL;
+	return -1;
 }
 
 int
@@ -257,7 +300,8 @@ site_link_tunnel_up(const struct site *s, int link, int pop)
 {
 	struct wtun *wt;
 
-	if (link < 0 || pop < 0 || (wt = s->links[link].tun[pop]) == NULL)
+	if (link < 0 || pop < 0 || (wt = s->links[link].tun[pop]) == NULL ||
+	    wt->t[0] == NULL)
 		return 0;
 	return tunnel_state(wt->t[0]) == TUNNEL_UP;
 }
@@ -273,6 +317,30 @@ sock_probe(void *ctx, unsigned link, uint32_t seq)
 	return wt == NULL ? -1 : tunnel_probe(wt->t[0], seq);
 }
 
+/* An echo to a candidate PoP along the underlay its tunnel would take;
+ * the PoP turns it round (wtun_arrive) if it is up. */
+static int
+sock_ping(void *ctx, unsigned link, int pop, uint32_t seq)
+{
+	struct site *s = ctx;
+	struct wtun *wt = s->links[link].tun[pop];
+	struct sb_packet *p;
+
+	if (wt == NULL && (wt = wtun_make(s->w, s->idx, (int)link, pop)) ==
+	    NULL)
+		return -1;
+	if ((p = pool_get(s->w->pool)) == NULL)
+		return -1;
+	p->size = PING_BYTES;
+	p->seq = seq;
+	p->flow = SB_FLOW_NONE;
+	p->tun = (uint32_t)wt->id + 1;
+	p->tdir = 2;
+	p->thop = 0;
+	link_send(wt->path[0][0]->l, p);
+	return 0;
+}
+
 /* Point the link's tunnel at another PoP: the old one is closed (it
  * would otherwise go on retrying a PoP the Socket has left). */
 static void
@@ -285,12 +353,11 @@ sock_connect(void *ctx, unsigned link, int pop)
 
 	if (old != NULL && old != wt)
 		tunnel_stop(old->t[0], "pop-change");
-	if (wt == NULL) {
-		sl->cur = NULL;
-		wt = wtun_make(w, s->idx, (int)link, pop);
-	} else if (tunnel_state(wt->t[0]) != TUNNEL_UP) {
-		tunnel_start(wt->t[0]);
-	}
+	sl->cur = NULL;
+	if (wt == NULL && (wt = wtun_make(w, s->idx, (int)link, pop)) == NULL)
+		return;
+	if (wtun_connect(wt) < 0)
+		return;
 	sl->cur = wt;
 	w->topo++;
 }
@@ -364,6 +431,7 @@ sock_health(void *ctx, unsigned link, int pop, const struct health_stats *hs,
 static const struct socket_ops sock_ops = {
 	.send = sock_send,
 	.probe = sock_probe,
+	.ping = sock_ping,
 	.connect = sock_connect,
 	.copy = sock_copy,
 	.steer = sock_steer,

@@ -36,7 +36,9 @@ struct sb_packet {
 	uint32_t epoch;         /* link epoch at enqueue: see models/link.c */
 	uint32_t tun;           /* tunnel it is crossing, + 1; 0: none */
 	uint16_t thop;          /* position on the tunnel's underlay path */
-	uint8_t tdir;           /* 0 towards the tunnel's server, 1 back */
+	uint8_t tdir;           /* 0 towards the tunnel's server, 1 back;
+	                           2 and 3 the same for an echo (a Socket
+	                           pinging a candidate PoP) */
 	uint8_t dup;            /* 0; 1 or 2: original or copy of a pair */
 	uint8_t *data;          /* real bytes, or NULL for modelled traffic */
 	uint32_t len;           /* bytes used in data */

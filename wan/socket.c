@@ -50,8 +50,14 @@ struct slink {
 	sb_time move_at;           /* a PoP move began; SB_TIME_NEVER: none */
 	int move_from;
 	uint32_t probe_seq;
+	int cand[POPSEL_MAX];      /* candidate PoPs, pinged */
+	unsigned ncand;
+	sb_time ping_at[POPSEL_MAX]; /* this round's ping, SB_TIME_NEVER once
+	                              answered */
+	uint32_t ping_round;
+	unsigned ping_answers;     /* answers in this round */
 	struct qos *q;
-	sb_timer hold_timer, connect_timer;
+	sb_timer hold_timer, connect_timer, ping_timer;
 	struct socket_link_stats st;
 };
 
@@ -331,6 +337,7 @@ probe_fire(void *arg)
 }
 
 static void pop_move(struct slink *l, const char *why);
+static void ping_round(struct slink *l);
 
 static void
 eval_fire(void *arg)
@@ -346,6 +353,8 @@ eval_fire(void *arg)
 		unsigned bad;
 		char why[64], d[160];
 
+		if (s->cfg.ops->ping != NULL && l->ncand > 1 && l->pop >= 0)
+			ping_round(l);
 		if (l->state == L_DOWN)
 			continue;
 		bad = health_eval(l->h, t, &hs);
@@ -413,6 +422,87 @@ pop_move(struct slink *l, const char *why)
 	}
 	l->st.pop_moves++;
 	connect_to(l, next);
+}
+
+/* ---- pinging the candidates ---- */
+
+/* One echo to every candidate but the connected one (whose tunnel probes
+ * measure it already); the answers feed the PoP selector. */
+static void
+ping_round(struct slink *l)
+{
+	struct socket *s = l->s;
+
+	l->ping_round++;
+	l->ping_answers = 0;
+	for (unsigned i = 0; i < l->ncand; i++) {
+		l->ping_at[i] = SB_TIME_NEVER;
+		if (l->cand[i] == l->pop)
+			continue;
+		l->ping_at[i] = now(s);
+		if (s->cfg.ops->ping(s->cfg.ctx, l->idx, l->cand[i],
+		    l->ping_round) < 0)
+			l->ping_at[i] = SB_TIME_NEVER;
+	}
+}
+
+/* The first connection: to the best candidate that answered, once all
+ * did or the wait is over (the nearest, if none answered). */
+static void
+first_connect(struct slink *l)
+{
+	struct socket *s = l->s;
+
+	int pop = popsel_choose(l->ps, -1, now(s));
+	char d[256], b[32];
+	size_t off;
+
+	cancel(s, &l->ping_timer);
+	if (l->pop >= 0)
+		return;
+	/* say why: each candidate's round trip as pinged */
+	off = (size_t)snprintf(d, sizeof(d), "%s:", l->cfg.name);
+	for (unsigned i = 0; i < l->ncand && off < sizeof(d); i++) {
+		sb_time rtt = popsel_srtt(l->ps, l->cand[i]);
+		const char *n = pop_name(s, l->cand[i], b, sizeof(b));
+
+		off += rtt < 0 ? (size_t)snprintf(d + off, sizeof(d) - off,
+		    " %s no answer,", n) : (size_t)snprintf(d + off,
+		    sizeof(d) - off, " %s %.1f ms,", n, (double)rtt / SB_MS);
+	}
+	if (off < sizeof(d))
+		d[off - 1] = '\0';
+	emit(s, "pop-select", pop_name(s, pop, b, sizeof(b)), d, 0);
+	connect_to(l, pop);
+}
+
+static void
+ping_wait_fire(void *arg)
+{
+	struct slink *l = arg;
+
+	l->ping_timer = 0;
+	first_connect(l);
+}
+
+void
+socket_ping_reply(struct socket *s, unsigned link, int pop, uint32_t seq)
+{
+	struct slink *l;
+
+	if (link >= s->nlinks)
+		return;
+	l = &s->link[link];
+	for (unsigned i = 0; i < l->ncand; i++) {
+		if (l->cand[i] != pop || seq != l->ping_round ||
+		    l->ping_at[i] == SB_TIME_NEVER)
+			continue;
+		popsel_rtt(l->ps, pop, now(s) - l->ping_at[i]);
+		l->ping_at[i] = SB_TIME_NEVER;
+		if (++l->ping_answers == l->ncand && l->pop < 0)
+			first_connect(l);
+		return;
+	}
 }
 
 /* Is another link's tunnel up to the same PoP?  Then the PoP lives and
@@ -871,7 +961,9 @@ socket_new(const struct sb_platform *pf, const struct socket_cfg *cfg,
 					return NULL;
 				}
 		}
-		l->cfg.pops = NULL;  /* popsel has its copy */
+		l->ncand = l->cfg.npops;
+		memcpy(l->cand, l->cfg.pops, l->ncand * sizeof(l->cand[0]));
+		l->cfg.pops = NULL;  /* copied */
 	}
 	s->cfg.qos = NULL;  /* applied; the caller's array may go */
 	s->cfg.nqos = 0;
@@ -889,10 +981,16 @@ socket_start(struct socket *s)
 	sb_time t = now(s);
 
 	for (unsigned j = 0; j < s->nlinks; j++) {
-		int pop = popsel_choose(s->link[j].ps, -1, t);
+		struct slink *l = &s->link[j];
 
-		if (pop >= 0)
-			connect_to(&s->link[j], pop);
+		if (l->ncand == 0)
+			continue;
+		if (s->cfg.ops->ping == NULL || l->ncand == 1) {
+			connect_to(l, popsel_choose(l->ps, -1, t));
+			continue;
+		}
+		ping_round(l);
+		l->ping_timer = arm(s, t + SOCKET_PING_WAIT, ping_wait_fire, l);
 	}
 	s->next_eval = t + s->cfg.eval;
 	s->eval_timer = arm(s, s->next_eval, eval_fire, s);
@@ -917,6 +1015,7 @@ socket_free(struct socket *s)
 
 		cancel(s, &l->hold_timer);
 		cancel(s, &l->connect_timer);
+		cancel(s, &l->ping_timer);
 		qos_free(l->q);
 		health_free(l->h);
 		popsel_free(l->ps);

@@ -12,8 +12,8 @@
  * randomness and events are the platform's.  It does not own the tunnels:
  * whoever does (the simulator's world, the emulator's daemon) tells it of
  * their state and probe replies and carries out its decisions through the
- * ops below: send a packet into link j's tunnel, probe it, connect link j
- * to another PoP.
+ * ops below: send a packet into link j's tunnel, probe it, ping a
+ * candidate PoP, connect link j to another PoP.
  *
  * Flows are told apart by their 5-tuple (struct rule_flow); a flow keeps
  * its link for its life unless that link fails.  The flow table is sized
@@ -45,6 +45,9 @@
 #define SOCKET_DRAIN_DEFAULT (5 * SB_S)
 #define SOCKET_DUP_GAP (5 * SB_MS)
 #define SOCKET_FLOWS_DEFAULT 4096
+/* At the start each link pings its candidate PoPs and connects to the
+ * fastest as soon as all have answered, or when this wait is over. */
+#define SOCKET_PING_WAIT (1 * SB_S)
 
 struct socket_link_cfg {
 	const char *name;
@@ -64,6 +67,11 @@ struct socket_ops {
 	/* Probe link j's tunnel (tunnel_probe): the bytes it took on the
 	 * wire, or -1 when the tunnel is not up. */
 	int (*probe)(void *ctx, unsigned link, uint32_t seq);
+	/* Send an echo (ICMP-style) over link j to candidate PoP pop; its
+	 * answer comes back through socket_ping_reply().  -1: not sent.  May
+	 * be NULL: the first connection then goes to the nearest candidate
+	 * unmeasured, and later moves know only the PoPs used before. */
+	int (*ping)(void *ctx, unsigned link, int pop, uint32_t seq);
 	/* Point link j's tunnel at PoP pop (its handshake starts). */
 	void (*connect)(void *ctx, unsigned link, int pop);
 	/* A copy of p with the same tags, for duplication; NULL: none. */
@@ -140,6 +148,11 @@ void socket_start(struct socket *s);
 void socket_tunnel(struct socket *s, unsigned link, int pop, int up);
 void socket_probe_reply(struct socket *s, unsigned link, uint32_t seq,
     uint32_t peer_rx, uint32_t peer_tx);
+
+/* Candidate PoP pop answered link j's echo number seq (ops->ping).  Each
+ * evaluation pings the candidates again, so a move picks by recent RTTs. */
+void socket_ping_reply(struct socket *s, unsigned link, int pop,
+    uint32_t seq);
 
 /*
  * A packet of flow f from the LAN: choose its link (and a copy's), queue

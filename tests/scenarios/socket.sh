@@ -7,6 +7,8 @@
 # - loss 1% -> 4%, jitter 40 ms and latency 650 ms each move traffic at the
 #   next 10-s evaluation; latency 550 ms does not;
 # - two active links of 100 and 50 Mb/s take new flows 2:1;
+# - each link pings its candidate PoPs and connects to the fastest, not
+#   the nearest;
 # - a PoP fails: each tunnel moves to another PoP and the flows recover
 #   within keepalive detection plus a handshake;
 # - loss mitigation on a 5% lossy link leaves about 0.25% loss;
@@ -98,6 +100,18 @@ late=$(sql pop.db "SELECT max(t_ns) / 1e9 - 60 FROM events WHERE kind = 'pop-mov
 within $((ka * misses)) $((ka * (misses + 1) + 1)) "$late" && pass || fail "PoP moves done $late s after the failure"
 ft=$(sql pop.db "SELECT value / 1e9 FROM metrics WHERE subject = 'app' AND metric = 'failover-time'")
 within $((ka * misses)) $((ka * (misses + 1) + 1)) "$ft" && pass || fail "the flow recovered after $ft s"
+
+# --- the first PoP by pinged round trip, not by distance ---
+"$SASEBED" run "$good/pop-choice.yaml" --quiet --db choice.db || fail "pop-choice does not run"
+[ "$(sql choice.db "SELECT subject FROM events WHERE kind = 'tunnel-up' AND node = 'branch'")" = "branch/wan1>fra" ] \
+	&& pass || fail "the slow nearest PoP was chosen: $(sql choice.db "SELECT detail FROM events WHERE kind = 'pop-select' AND node = 'branch'")"
+# the choice says why: London 2 x (5 + 60) ms, Frankfurt well under
+why=$(sql choice.db "SELECT detail FROM events WHERE kind = 'pop-select' AND node = 'branch'")
+case "$why" in "wan1: lon 130."*" ms, fra "*" ms") pass ;; *) fail "pop-select: '$why'" ;; esac
+sed 's/delay: 60ms/delay: 1ms/' "$good/pop-choice.yaml" >near.yaml
+"$SASEBED" run near.yaml --quiet --db near.db || fail "near does not run"
+[ "$(sql near.db "SELECT subject FROM events WHERE kind = 'tunnel-up' AND node = 'branch'")" = "branch/wan1>lon" ] \
+	&& pass || fail "with a fast path the nearest PoP was not chosen"
 
 # --- loss mitigation ---
 "$SASEBED" run "$good/mitigation.yaml" --quiet --db mit.db || fail "mitigation does not run"
