@@ -344,7 +344,8 @@ bind_int(sqlite3_stmt *st, int i, int64_t v)
 	sqlite3_bind_int64(st, i, v);
 }
 
-/* A latency percentile; -1 means no packet and is stored as NULL. */
+/* A time that may be unknown (a latency percentile with no packet, a
+ * round trip with no answer): negative is stored as NULL. */
 static void
 bind_pct(sqlite3_stmt *st, int i, int64_t v)
 {
@@ -639,14 +640,8 @@ recorder_link_health(struct recorder *r, const struct rec_link_health *h)
 	bind_real(st, 8, h->loss);
 	bind_real(st, 9, h->loss_up);
 	bind_real(st, 10, h->loss_down);
-	if (h->latency >= 0)
-		bind_int(st, 11, h->latency);
-	else
-		sqlite3_bind_null(st, 11);
-	if (h->jitter >= 0)
-		bind_int(st, 12, h->jitter);
-	else
-		sqlite3_bind_null(st, 12);
+	bind_pct(st, 11, h->latency);
+	bind_pct(st, 12, h->jitter);
 	bind_text(st, 13, h->verdict);
 	bind_text(st, 14, h->state);
 	return step(r, S_LINK_HEALTH, "writing a link health sample");

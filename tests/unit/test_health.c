@@ -15,22 +15,12 @@
 
 #include "wan/health.h"
 #include "tests/unit/check_main.h"
+#include "tests/unit/xorshift.h"
 
 /* The peer's side of a session: its two counters. */
 struct peer {
 	uint32_t rx, tx;
 };
-
-static uint64_t
-xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 /* A uniform draw in [0, 1), from the top 53 bits. */
 static double
