@@ -37,7 +37,7 @@
 
 /* The schema's version is PRAGMA user_version; bump it with any change. */
 static const char SCHEMA[] =
-	"PRAGMA user_version = 1;\n"
+	"PRAGMA user_version = 2;\n"
 	"CREATE TABLE runs (\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  scenario TEXT NOT NULL,\n"
@@ -127,6 +127,23 @@ static const char SCHEMA[] =
 	"  queue_max INTEGER,\n"
 	"  up INTEGER,\n"
 	"  PRIMARY KEY (run_id, t_ns, link_id)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE link_health (\n"
+	"  run_id INTEGER NOT NULL,\n"
+	"  t_ns INTEGER NOT NULL,\n"
+	"  site TEXT NOT NULL,\n"
+	"  link TEXT NOT NULL,\n"
+	"  pop TEXT,\n"
+	"  probes INTEGER,\n"
+	"  answered INTEGER,\n"
+	"  loss REAL,\n"
+	"  loss_up REAL,\n"
+	"  loss_down REAL,\n"
+	"  latency_ns INTEGER,\n"
+	"  jitter_ns INTEGER,\n"
+	"  verdict TEXT,\n"
+	"  state TEXT,\n"
+	"  PRIMARY KEY (run_id, t_ns, site, link)\n"
 	") WITHOUT ROWID;\n"
 	"CREATE TABLE events (\n"
 	"  run_id INTEGER NOT NULL,\n"
@@ -226,6 +243,7 @@ enum {
 	S_FLOW,
 	S_FLOW_SAMPLE,
 	S_LINK_SAMPLE,
+	S_LINK_HEALTH,
 	S_EVENT,
 	S_METRIC,
 	S_CDF,
@@ -248,6 +266,8 @@ static const char *const STMT_SQL[NSTMT] = {
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	[S_LINK_SAMPLE] = "INSERT INTO link_samples VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[S_LINK_HEALTH] = "INSERT INTO link_health VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	[S_EVENT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_METRIC] = "INSERT INTO metrics VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_CDF] = "INSERT INTO flow_latency_cdf VALUES (?1, ?2, ?3, ?4)",
@@ -324,7 +344,8 @@ bind_int(sqlite3_stmt *st, int i, int64_t v)
 	sqlite3_bind_int64(st, i, v);
 }
 
-/* A latency percentile; -1 means no packet and is stored as NULL. */
+/* A time that may be unknown (a latency percentile with no packet, a
+ * round trip with no answer): negative is stored as NULL. */
 static void
 bind_pct(sqlite3_stmt *st, int i, int64_t v)
 {
@@ -602,6 +623,28 @@ recorder_link_sample(struct recorder *r, const struct rec_link_sample *s)
 	bind_int(st, 14, (int64_t)s->queue_max);
 	bind_int(st, 15, s->up ? 1 : 0);
 	return step(r, S_LINK_SAMPLE, "writing a link sample");
+}
+
+int
+recorder_link_health(struct recorder *r, const struct rec_link_health *h)
+{
+	sqlite3_stmt *st = r->st[S_LINK_HEALTH];
+
+	bind_int(st, 1, RUN_ID);
+	bind_int(st, 2, h->t);
+	bind_text(st, 3, h->site);
+	bind_text(st, 4, h->link);
+	bind_text(st, 5, h->pop);
+	bind_int(st, 6, h->probes);
+	bind_int(st, 7, h->answered);
+	bind_real(st, 8, h->loss);
+	bind_real(st, 9, h->loss_up);
+	bind_real(st, 10, h->loss_down);
+	bind_pct(st, 11, h->latency);
+	bind_pct(st, 12, h->jitter);
+	bind_text(st, 13, h->verdict);
+	bind_text(st, 14, h->state);
+	return step(r, S_LINK_HEALTH, "writing a link health sample");
 }
 
 int

@@ -77,6 +77,17 @@ struct rec_link_sample {
 	int up;
 };
 
+/* One evaluation of a Socket link's last-mile health. */
+struct rec_link_health {
+	sb_time t;
+	const char *site, *link, *pop;
+	int64_t probes, answered;
+	double loss, loss_up, loss_down;  /* NaN: not known */
+	sb_time latency, jitter;          /* -1: not known */
+	const char *verdict;              /* "ok", "loss+jitter", ... */
+	const char *state;                /* the link's state after it */
+};
+
 struct rec_expect {
 	int idx;
 	unsigned line, col;
@@ -100,6 +111,8 @@ int recorder_link(struct recorder *r, const struct rec_link *l);
 int recorder_flow(struct recorder *r, const struct rec_flow *f);
 int recorder_flow_sample(struct recorder *r, const struct rec_flow_sample *s);
 int recorder_link_sample(struct recorder *r, const struct rec_link_sample *s);
+int recorder_link_health(struct recorder *r,
+    const struct rec_link_health *h);
 int recorder_event(struct recorder *r, sb_time t, const struct sb_event *ev);
 /* A final metric: scope "flow", "link", "site"; unit "ns", "fraction",... */
 int recorder_metric(struct recorder *r, const char *scope,

@@ -611,10 +611,19 @@ draw_link(Agraph_t *g, const struct topo *t, const struct tlink *k)
 	    NULL);
 	/* Halfway, and pinned unless between a site and its PoP: stress
 	 * layout would pull a long link's label far towards the nodes it is
-	 * fewest hops from. */
+	 * fewest hops from.  The labels of parallel links (a site's fibre
+	 * and LTE to one PoP) start a little apart, each below the one
+	 * before: on one spot, which of them the overlap removal moves
+	 * where is left to chance, and the picture changes run to run. */
 	if (a->placed > 0 && b->placed > 0) {
+		unsigned nth = 0;
+
+		for (const struct tlink *o = t->l; o < k; o++)
+			nth += (o->a == k->a && o->b == k->b) ||
+			    (o->a == k->b && o->b == k->a);
 		snprintf(pos, sizeof(pos), "%.2f,%.2f%s", (a->x + b->x) / 144,
-		    (a->y + b->y) / 144, k->kind == L_ACCESS ? "" : "!");
+		    (a->y + b->y) / 144 - 0.1 * nth,
+		    k->kind == L_ACCESS ? "" : "!");
 		set(mid, "pos", pos, NULL);
 	}
 	link_edge(g, a->gn, mid, k, colour, len / 2);

@@ -142,6 +142,22 @@ get_number(struct ld *L, const yaml_node_t *n, const char *what, double lo,
 	return ydoc_want_number(L->d, n, what, lo, hi, out);
 }
 
+/* A whole number from lo to hi. */
+static int
+get_whole(struct ld *L, const yaml_node_t *n, const char *what, int lo,
+    int hi, int *out)
+{
+	double x;
+
+	if (get_number(L, n, what, lo, hi, &x) < 0)
+		return -1;
+	if (x != (int)x)
+		return ydoc_err(L->d, n, "%s: a whole number from %d to %d",
+		    what, lo, hi);
+	*out = (int)x;
+	return 0;
+}
+
 static int
 get_bool(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 {
@@ -1057,6 +1073,147 @@ parse_tunnels(struct ld *L, const yaml_node_t *n)
 	return 0;
 }
 
+/* A time key of a section, within [lo, hi]. */
+static int
+get_time_in(struct ld *L, const yaml_node_t *n, const char *what,
+    sb_time lo, sb_time hi, sb_time *out)
+{
+	if (get_time(L, n, what, out) < 0)
+		return -1;
+	if (*out < lo || *out > hi)
+		return ydoc_err(L->d, n, "%s must be from %gs to %gs", what,
+		    (double)lo / SB_S, (double)hi / SB_S);
+	return 0;
+}
+
+/* socket: qos as a list of bandwidth priorities and their limits: the
+ * links are shaped, and each priority listed is limited as it says. */
+static int
+parse_qos(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "priority", "limit", "rate",
+		NULL };
+	static const char *const limits[] = { "none", "always",
+		"when-congested", NULL };
+	struct sc_socket *k = &L->sc->socket;
+
+	k->qos = 1;
+	k->classes = xcalloc(L, n, ydoc_len(n), sizeof(*k->classes));
+	if (k->classes == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
+		struct sc_qos_class *c = &k->classes[i];
+
+		if (ydoc_want_map(L->d, it, "socket: qos: a priority") < 0 ||
+		    ydoc_check_keys(L->d, it, "socket: qos", keys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "priority")) == NULL)
+			return ydoc_err(L->d, it, "socket: qos: 'priority' is "
+			    "required");
+		if (get_whole(L, v, "qos: priority", 2, 255, &c->priority) < 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (k->classes[j].priority == c->priority)
+				return ydoc_err(L->d, v, "qos: priority %d is "
+				    "given twice", c->priority);
+		k->nclasses++;
+		if ((v = ydoc_get(L->d, it, "limit")) != NULL &&
+		    get_word(L, v, "qos: limit", limits, &c->limit) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "rate")) != NULL &&
+		    get_rate(L, v, "qos: rate", &c->rate_bps) < 0)
+			return -1;
+		if (c->limit != SC_QOS_NONE && c->rate_bps == 0)
+			return ydoc_err(L->d, it, "qos: priority %d: a limit "
+			    "needs a 'rate'", c->priority);
+		if (c->limit == SC_QOS_NONE && v != NULL)
+			return ydoc_err(L->d, v, "qos: priority %d: 'rate' "
+			    "without a 'limit' (always or when-congested)",
+			    c->priority);
+	}
+	return 0;
+}
+
+static int
+parse_socket(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "evaluate", "fallback-hold",
+		"probe", "drain", "thresholds", "window", "pop-candidates",
+		"pop-sla", "qos", NULL };
+	static const char *const tkeys[] = { "loss", "jitter", "latency",
+		NULL };
+	static const char *const skeys[] = { "latency", "loss", NULL };
+	struct sc_socket *k = &L->sc->socket;
+	yaml_node_t *v, *m;
+	int w;
+
+	if (ydoc_want_map(L->d, n, "socket") < 0 ||
+	    ydoc_check_keys(L->d, n, "socket", keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "evaluate")) != NULL &&
+	    get_time_in(L, v, "socket: evaluate", SB_S, 600 * SB_S,
+	    &k->eval) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "fallback-hold")) != NULL &&
+	    get_time_in(L, v, "socket: fallback-hold", 0, 3600 * SB_S,
+	    &k->hold) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "probe")) != NULL &&
+	    get_time_in(L, v, "socket: probe", SB_MS, 60 * SB_S,
+	    &k->probe) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "drain")) != NULL &&
+	    get_time_in(L, v, "socket: drain", 0, 600 * SB_S, &k->drain) < 0)
+		return -1;
+	if (k->drain == 0 && v != NULL)
+		k->drain = -1;  /* at once */
+	if ((v = ydoc_get(L->d, n, "window")) != NULL &&
+	    get_time_in(L, v, "socket: window", SB_S, 600 * SB_S,
+	    &k->window) < 0)
+		return -1;
+	if ((m = ydoc_get(L->d, n, "thresholds")) != NULL) {
+		if (ydoc_want_map(L->d, m, "socket: thresholds") < 0 ||
+		    ydoc_check_keys(L->d, m, "socket: thresholds", tkeys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, m, "loss")) != NULL &&
+		    get_fraction(L, v, "thresholds: loss", &k->loss_max) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, m, "jitter")) != NULL &&
+		    get_time_in(L, v, "thresholds: jitter", SB_MS, 10 * SB_S,
+		    &k->jitter_max) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, m, "latency")) != NULL &&
+		    get_time_in(L, v, "thresholds: latency", SB_MS,
+		    60 * SB_S, &k->latency_max) < 0)
+			return -1;
+	}
+	if ((v = ydoc_get(L->d, n, "pop-candidates")) != NULL) {
+		if (get_whole(L, v, "socket: pop-candidates", 1, 16, &w) < 0)
+			return -1;
+		k->pop_candidates = (unsigned)w;
+	}
+	if ((m = ydoc_get(L->d, n, "pop-sla")) != NULL) {
+		if (ydoc_want_map(L->d, m, "socket: pop-sla") < 0 ||
+		    ydoc_check_keys(L->d, m, "socket: pop-sla", skeys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, m, "latency")) != NULL &&
+		    get_time_in(L, v, "pop-sla: latency", SB_MS, 60 * SB_S,
+		    &k->sla_latency) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, m, "loss")) != NULL &&
+		    get_fraction(L, v, "pop-sla: loss", &k->sla_loss) < 0)
+			return -1;
+	}
+	if ((v = ydoc_get(L->d, n, "qos")) != NULL) {
+		if (v->type == YAML_SEQUENCE_NODE)
+			return parse_qos(L, v);
+		if (get_bool(L, v, "socket: qos", &k->qos) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 parse_internet(struct ld *L, const yaml_node_t *n)
 {
@@ -1127,11 +1284,15 @@ parse_internet(struct ld *L, const yaml_node_t *n)
 	return 0;
 }
 
+static int get_opt_name(struct ld *L, const yaml_node_t *it,
+    const char *key, const char *what, char **out);
+
 static int
 parse_apps(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "kind", "from", "to",
-		"rate", "packet-size", "start", "stop", "via", NULL };
+		"rate", "packet-size", "start", "stop", "via", "app-id",
+		"category", "domain", NULL };
 	static const char *const kinds[] = { "udp-cbr", "udp-poisson", NULL };
 	static const char *const vias[] = { "backbone", "internet", NULL };
 	struct scenario *sc = L->sc;
@@ -1216,6 +1377,127 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 				return -1;
 			a->via = (enum sc_via)w;
 		}
+		a->protocol = 17;
+		if (get_opt_name(L, it, "app-id", what, &a->app_id) < 0 ||
+		    get_opt_name(L, it, "category", what, &a->category) < 0 ||
+		    get_opt_name(L, it, "domain", what, &a->domain) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A port or an inclusive range "lo-hi". */
+static int
+get_ports(struct ld *L, const yaml_node_t *n, const char *what,
+    unsigned *lo, unsigned *hi)
+{
+	const char *s;
+	char *end;
+	unsigned long a, b;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	a = strtoul(s, &end, 10);
+	b = a;
+	if (end != s && *end == '-')
+		b = strtoul(end + 1, &end, 10);
+	if (end == s || *end != '\0' || a == 0 || a > 65535 || b < a ||
+	    b > 65535)
+		return ydoc_err(L->d, n, "%s: '%s' is not a port (1-65535) "
+		    "or a range 'lo-hi'", what, s);
+	*lo = (unsigned)a;
+	*hi = (unsigned)b;
+	return 0;
+}
+
+static int
+get_opt_name(struct ld *L, const yaml_node_t *it, const char *key,
+    const char *what, char **out)
+{
+	yaml_node_t *v = ydoc_get(L->d, it, key);
+	char lbl[256];
+
+	return v == NULL ? 0 : get_name(L, v, KEY(key), out);
+}
+
+static int
+parse_rule(struct ld *L, const yaml_node_t *it, struct sc_rule *r)
+{
+	static const char *const trs[] = { "backbone", "internet",
+		"off-cloud", "alt-wan", "none", "cloud", NULL };
+	static const char *const secs[] = { "automatic", "none", "cloud",
+		NULL };
+	static const char *const opts[] = { "none", "latency", "loss", NULL };
+	static const char *const protos[] = { "any", "tcp", "udp", NULL };
+	static const int proto_nums[] = { 0, 6, 17 };
+	struct scenario *sc = L->sc;
+	yaml_node_t *v;
+	char what[128], lbl[256];
+	const char *s;
+	int w;
+
+	snprintf(what, sizeof(what), "rule '%s'", r->name);
+	if ((v = ydoc_get(L->d, it, "application")) != NULL &&
+	    ref_app(L, v, what, &r->app) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "from")) != NULL &&
+	    ref_site(L, v, "from", &r->src) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "to")) != NULL) {
+		if (v->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)v->data.scalar.value, "internet") == 0)
+			r->internet = 1;
+		else if (ref_site(L, v, "to", &r->dst) < 0)
+			return -1;
+	}
+	if ((v = ydoc_get(L->d, it, "protocol")) != NULL) {
+		if (get_word(L, v, KEY("protocol"), protos, &w) < 0)
+			return -1;
+		r->protocol = proto_nums[w];
+	}
+	if ((v = ydoc_get(L->d, it, "port")) != NULL &&
+	    get_ports(L, v, KEY("port"), &r->port_lo, &r->port_hi) < 0)
+		return -1;
+	if (get_opt_name(L, it, "app-id", what, &r->app_id) < 0 ||
+	    get_opt_name(L, it, "category", what, &r->category) < 0 ||
+	    get_opt_name(L, it, "domain", what, &r->domain) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "transport")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'transport' is required", what);
+	if (get_word(L, v, "transport", trs, &w) < 0)
+		return -1;
+	r->transport = w == 5 ? SC_TR_BACKBONE : (enum sc_transport)w;
+	if ((v = ydoc_get(L->d, it, "secondary")) != NULL &&
+	    get_word(L, v, KEY("secondary"), secs, &r->secondary) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "link")) != NULL) {
+		if (r->src < 0)
+			return ydoc_err(L->d, v, "%s: 'link' needs 'from' (the "
+			    "site it belongs to)", what);
+		if (ydoc_want_str(L->d, v, "link", &s) < 0 ||
+		    ref_link_of(L, v, what, &sc->sites[r->src], s,
+		    &r->preferred_link) < 0)
+			return -1;
+	}
+	if ((v = ydoc_get(L->d, it, "precedence")) != NULL &&
+	    get_whole(L, v, KEY("precedence"), 1, 3, &r->precedence) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "priority")) != NULL &&
+	    get_whole(L, v, KEY("priority"), 2, 255, &r->priority) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "optimize")) != NULL &&
+	    get_word(L, v, KEY("optimize"), opts, &r->optimize) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "loss-mitigation")) != NULL &&
+	    get_bool(L, v, KEY("loss-mitigation"), &r->loss_mitigation) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "tcp-acceleration")) != NULL) {
+		if (get_bool(L, v, KEY("tcp-acceleration"),
+		    &r->tcp_acceleration) < 0)
+			return -1;
+		if (r->tcp_acceleration && r->transport == SC_TR_OFF_CLOUD)
+			return ydoc_err(L->d, v, "%s: TCP acceleration must be "
+			    "off when the transport is off-cloud", what);
 	}
 	return 0;
 }
@@ -1224,9 +1506,9 @@ static int
 parse_rules(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "application", "from",
-		"to", "transport", "link", NULL };
-	static const char *const trs[] = { "backbone", "internet", "off-cloud",
-		NULL };
+		"to", "protocol", "port", "app-id", "category", "domain",
+		"transport", "secondary", "link", "precedence", "priority",
+		"optimize", "loss-mitigation", "tcp-acceleration", NULL };
 	struct scenario *sc = L->sc;
 
 	if (ydoc_want_seq(L->d, n, "rules") < 0)
@@ -1237,9 +1519,6 @@ parse_rules(struct ld *L, const yaml_node_t *n)
 	for (size_t i = 0; i < ydoc_len(n); i++) {
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
 		struct sc_rule *r = &sc->rules[i];
-		char what[128];
-		const char *s;
-		int w;
 
 		r->loc.line = (unsigned)it->start_mark.line + 1;
 		r->loc.col = (unsigned)it->start_mark.column + 1;
@@ -1255,34 +1534,8 @@ parse_rules(struct ld *L, const yaml_node_t *n)
 		if (FIND(sc->rules, i, r->name) >= 0)
 			return ydoc_err(L->d, v, "rule '%s' is defined twice",
 			    r->name);
-		snprintf(what, sizeof(what), "rule '%s'", r->name);
-		if ((v = ydoc_get(L->d, it, "application")) != NULL &&
-		    ref_app(L, v, what, &r->app) < 0)
+		if (parse_rule(L, it, r) < 0)
 			return -1;
-		if ((v = ydoc_get(L->d, it, "from")) != NULL &&
-		    ref_site(L, v, "from", &r->src) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "to")) != NULL &&
-		    ref_site(L, v, "to", &r->dst) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "transport")) == NULL)
-			return ydoc_err(L->d, it, "rule '%s': 'transport' is "
-			    "required", r->name);
-		if (get_word(L, v, "transport", trs, &w) < 0)
-			return -1;
-		r->transport = (enum sc_transport)w;
-		if ((v = ydoc_get(L->d, it, "link")) != NULL) {
-			const struct sc_site *st;
-			if (r->src < 0)
-				return ydoc_err(L->d, v, "rule '%s': 'link' "
-				    "needs 'from' (the site it belongs to)",
-				    r->name);
-			st = &sc->sites[r->src];
-			if (ydoc_want_str(L->d, v, "link", &s) < 0 ||
-			    ref_link_of(L, v, what, st, s,
-			    &r->preferred_link) < 0)
-				return -1;
-		}
 	}
 	return 0;
 }
@@ -1827,7 +2080,7 @@ parse_top(struct ld *L)
 {
 	static const char *const keys[] = { "name", "description", "seed",
 		"duration", "start", "sample-interval", "geography", "profiles",
-		"pops", "backbone", "sites", "tunnels", "internet",
+		"pops", "backbone", "sites", "tunnels", "socket", "internet",
 		"applications", "rules", "timeline", "expect", NULL };
 	static const char *const gkeys[] = { "route-inflation", "fibre-speed",
 		NULL };
@@ -1921,6 +2174,9 @@ parse_top(struct ld *L)
 	}
 	if ((v = ydoc_get(L->d, root, "tunnels")) != NULL &&
 	    parse_tunnels(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "socket")) != NULL &&
+	    parse_socket(L, v) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, root, "sites")) == NULL)
 		return ydoc_err(L->d, root, "scenario: 'sites' is required");
@@ -2066,11 +2322,21 @@ scenario_free(struct scenario *sc)
 		linkp_clear(&sc->inet[i].p);
 	free(sc->inet);
 	for (size_t i = 0; i < sc->napps; i++)
+	{
 		free(sc->apps[i].name);
+		free(sc->apps[i].app_id);
+		free(sc->apps[i].category);
+		free(sc->apps[i].domain);
+	}
 	free(sc->apps);
-	for (size_t i = 0; i < sc->nrules; i++)
+	for (size_t i = 0; i < sc->nrules; i++) {
 		free(sc->rules[i].name);
+		free(sc->rules[i].app_id);
+		free(sc->rules[i].category);
+		free(sc->rules[i].domain);
+	}
 	free(sc->rules);
+	free(sc->socket.classes);
 	for (size_t i = 0; i < sc->ntimeline; i++) {
 		jitter_spec_clear(&sc->timeline[i].jitter);
 		loss_spec_clear(&sc->timeline[i].loss);

@@ -96,18 +96,31 @@ struct sc_app {
 	uint32_t packet_bytes;
 	sb_time start, stop;    /* stop: SB_TIME_NEVER for the whole run */
 	enum sc_via via;
+	int protocol;           /* 17 (udp) unless it says tcp */
+	char *app_id, *category, *domain; /* what inspection at a PoP finds */
 	struct sc_loc loc;
 };
 
-/* Network rules are parsed and kept; steering comes with the Socket issue. */
-enum sc_transport { SC_TR_BACKBONE = 0, SC_TR_INTERNET, SC_TR_OFF_CLOUD };
+/* Network rules, first match wins (wan/rules.h has the semantics).
+ * "cloud" is read as backbone; "internet" is the site's own breakout. */
+enum sc_transport { SC_TR_BACKBONE = 0, SC_TR_INTERNET, SC_TR_OFF_CLOUD,
+	SC_TR_ALT_WAN, SC_TR_NONE };
 
 struct sc_rule {
 	char *name;
 	int app;                /* application index, or -1 */
 	int src, dst;           /* site indices, or -1 for any */
+	int internet;           /* to: internet */
 	enum sc_transport transport;
+	int secondary;          /* enum rule_secondary */
 	int preferred_link;     /* link index in the src site, or -1 */
+	int precedence;         /* 0: any */
+	int priority;           /* 0: default (255) */
+	int optimize;           /* enum rule_optimize */
+	int loss_mitigation, tcp_acceleration;
+	int protocol;           /* 0 any, 6 tcp, 17 udp */
+	unsigned port_lo, port_hi;
+	char *app_id, *category, *domain; /* complex: evaluated at the PoP */
 	struct sc_loc loc;
 };
 
@@ -185,6 +198,28 @@ struct sc_tunnels {
 	sb_time rekey;            /* 0: never */
 };
 
+/* A bandwidth priority's limit (socket: qos). */
+enum sc_qos_limit { SC_QOS_NONE = 0, SC_QOS_ALWAYS, SC_QOS_WHEN_CONGESTED };
+
+struct sc_qos_class {
+	int priority;             /* 2-255 */
+	int limit;                /* enum sc_qos_limit */
+	uint64_t rate_bps;        /* the limit's rate */
+};
+
+/* The Sockets' settings (0: wan/socket.h's and wan/health.h's defaults). */
+struct sc_socket {
+	sb_time eval, hold, probe, drain;
+	double loss_max;
+	sb_time jitter_max, latency_max, window;
+	unsigned pop_candidates;  /* 0: 3 */
+	sb_time sla_latency;      /* PoP SLA; 0: none */
+	double sla_loss;
+	int qos;                  /* shape each link at its bandwidth */
+	struct sc_qos_class *classes; /* limits by priority, with qos */
+	size_t nclasses;
+};
+
 struct scenario {
 	char *path;               /* the file it came from */
 	char *name;
@@ -203,6 +238,7 @@ struct scenario {
 	struct sc_backbone_pair *bb_pairs;  size_t nbb_pairs;
 	struct sc_site *sites;              size_t nsites;
 	struct sc_tunnels tunnels;
+	struct sc_socket socket;
 	struct sc_linkp internet_default;
 	struct sc_internet_path *inet;      size_t ninet;
 	struct sc_app *apps;                size_t napps;

@@ -146,6 +146,8 @@ build_sites(struct world *w, char *err, size_t errlen)
 		struct link *links[sc->sites[i].nlinks];
 		int pop;
 
+		s->w = w;
+		s->idx = (int)i;
 		s->sc = &sc->sites[i];
 		city = s->sc->city;
 		s->links = calloc(s->sc->nlinks, sizeof(*s->links));
@@ -157,7 +159,6 @@ build_sites(struct world *w, char *err, size_t errlen)
 			s->pop_km[j] = geo_distance_km(city->lat, city->lon,
 			    sc->pops[j].city->lat, sc->pops[j].city->lon);
 		pop = site_pop(w, s);
-		s->cur_pop = pop;
 		if (w->rec != NULL) {
 			struct rec_node rn = { (int)(sc->npops + i),
 			    s->sc->name, "site", city->name, city->lat,
@@ -241,6 +242,19 @@ build_flows(struct world *w, char *err, size_t errlen)
 		f->id = (int)i;
 		f->cur = NONE_ROUTE;
 		f->topo = UINT64_MAX;
+		for (size_t j = 0; j < SOCKET_MAX_LINKS; j++) {
+			f->lroute[j] = NONE_ROUTE;
+			f->ltopo[j] = UINT64_MAX;
+		}
+		f->rf = (struct rule_flow){
+			.src_site = sc->sites[f->sc->src].name,
+			.dst_site = sc->sites[f->sc->dst].name,
+			.src_addr = lan_addr(f->sc->src),
+			.dst_addr = lan_addr(f->sc->dst),
+			.proto = (uint8_t)f->sc->protocol,
+			.sport = (uint16_t)app_sport((int)i),
+			.dport = (uint16_t)app_port((int)i),
+		};
 		f->fault_at = SB_TIME_NEVER;
 		f->interval = meter_new();
 		f->total = meter_new();
@@ -286,6 +300,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 	if (build_pops(w, err, errlen) < 0 ||
 	    build_sites(w, err, errlen) < 0 ||
 	    build_credentials(w, err, errlen) < 0 ||
+	    build_sockets(w, err, errlen) < 0 ||
 	    build_flows(w, err, errlen) < 0 ||
 	    build_expectations(w, err, errlen) < 0)
 		goto fail;
@@ -322,6 +337,7 @@ world_free(struct world *w)
 			gsl_rng_free(f->rng);
 	}
 	free(w->flows);
+	free_sockets(w);
 	for (size_t i = 0; i < w->ntuns; i++)
 		wtun_free(w->tuns[i]);
 	free(w->tuns);
@@ -436,8 +452,8 @@ timeline_fire(void *a, void *b)
 		 * find out from their keepalives. */
 		for (size_t i = 0; i < w->ntuns; i++) {
 			struct wtun *wt = w->tuns[i];
-			if (wt->pop != act->target.i)
-				continue;
+			if (wt->pop != act->target.i || wt->t[1] == NULL)
+				continue;  /* another PoP's, or only pinged */
 			if (p->up)
 				tunnel_start(wt->t[1]);
 			else
@@ -496,8 +512,7 @@ world_start(struct world *w)
 			return -1;
 	}
 	for (size_t i = 0; i < sc->nsites; i++)
-		if (w->sites[i].cur_pop >= 0)
-			site_tunnels(w, (int)i);
+		socket_start(w->sites[i].sock);
 	if (w->failed)
 		return -1;
 	for (size_t i = 0; i < sc->ntimeline; i++)

@@ -19,8 +19,11 @@
 #include "sim/world.h"
 #include "wan/packet.h"
 #include "wan/platform.h"
+#include "wan/rules.h"
+#include "wan/socket.h"
 
 struct capture;
+struct socket;
 struct keylog;
 struct meter;
 struct pki;
@@ -28,6 +31,7 @@ struct psim;
 struct tunnel;
 
 #define MAX_HOPS 6
+#define DUP_WINDOW 256
 #define NONE_ROUTE UINT32_MAX
 
 struct world;
@@ -105,8 +109,15 @@ struct flow {
 	size_t nwins;
 	struct route *routes;
 	size_t nroutes, caproutes;
-	uint32_t cur;              /* current route, or NONE_ROUTE */
-	uint64_t topo;             /* topology version cur was made for */
+	uint32_t cur;              /* route of the last packet, or NONE_ROUTE */
+	uint32_t lroute[SOCKET_MAX_LINKS]; /* route per source link */
+	uint64_t ltopo[SOCKET_MAX_LINKS];  /* topology it was made for */
+	uint64_t topo;             /* the same for Internet flows */
+	struct rule_flow rf;       /* its 5-tuple, for the Socket's rules */
+	/* Loss mitigation: a pair is lost only when both copies are; the
+	 * second copy to arrive is dropped (seq + 1 per slot, 0: none). */
+	uint64_t dseen[DUP_WINDOW], dhalf[DUP_WINDOW];
+	uint64_t dup_discarded;
 	int no_route;              /* last attempt found none (event once) */
 	/* A fault on the timeline arms a failover watch; the first packet
 	 * sent since then that is delivered ends it, and is a failover if it
@@ -125,12 +136,15 @@ struct failover {
 struct site_link {
 	struct chan *up, *down;
 	struct wtun **tun;         /* per PoP, made when first needed */
+	struct wtun *cur;          /* the one the Socket uses now */
 	struct capture *cap;
 	uint32_t addr;
 	uint16_t port;
 };
 
 struct site {
+	struct world *w;
+	int idx;
 	const struct sc_site *sc;
 	struct site_link *links;
 	double *pop_km;            /* distance to each PoP */
@@ -139,7 +153,11 @@ struct site {
 	size_t nwins;
 	gsl_rng *rng;
 	struct psim *ps;
-	int cur_pop;               /* the PoP its tunnels go to now */
+	struct socket *sock;       /* the Socket's real logic */
+	struct psim *sps;          /* its platform */
+	gsl_rng *srng;
+	int cand[POPSEL_MAX];      /* candidate PoPs, nearest first */
+	unsigned ncand;
 	int auth;                  /* SC_AUTH_* */
 	uint8_t psk[32];
 	char *cert_pem, *key_pem;  /* certificate sites */
@@ -186,6 +204,7 @@ struct world {
 
 	struct wtun **tuns;
 	size_t ntuns, captuns;
+	struct rules *rules;       /* the scenario's, for the Sockets */
 	struct keylog *keylog;
 	struct pki *pki;           /* when a site uses certificates */
 	gsl_rng *pki_rng;
@@ -196,6 +215,26 @@ struct world {
 	sb_time last_tick;
 	uint64_t sent, delivered, hops;
 };
+
+/* A site's LAN address (10.x.y.10, x.y the site's number) and an
+ * application's ports: what the inner packets and the rules see. */
+static inline uint32_t
+lan_addr(int site)
+{
+	return 0x0a00000au | (uint32_t)(site + 1) << 8;
+}
+
+static inline unsigned
+app_sport(int app)
+{
+	return 20000 + (unsigned)app % 40000;
+}
+
+static inline unsigned
+app_port(int app)
+{
+	return 30000 + (unsigned)app % 10000;
+}
 
 /* world.c */
 void rec_check(struct world *w, int rc);
@@ -218,6 +257,8 @@ struct inet *inet_make(struct world *w, const struct geo_city *a,
 struct chan *inet_chan(struct world *w, const struct geo_city *a,
     const struct geo_city *b);
 int site_pop(const struct world *w, const struct site *s);
+int sock_send(void *ctx, unsigned link, struct sb_packet *p);
+void flow_lost(struct world *w, struct flow *f, struct sb_packet *p);
 void route_continue(struct world *w, struct sb_packet *p);
 void flow_send(void *ctx, struct sb_packet *p);
 void flows_fault(struct world *w);
@@ -225,8 +266,9 @@ void flows_fault(struct world *w);
 /* world_tunnels.c */
 void wtun_arrive(struct wtun *wt, struct sb_packet *p);
 void wtun_free(struct wtun *wt);
-void site_tunnels(struct world *w, int si);
-int site_tunnel_link(const struct site *s, int pop);
+int build_sockets(struct world *w, char *err, size_t errlen);
+void free_sockets(struct world *w);
+int site_link_tunnel_up(const struct site *s, int link, int pop);
 int build_credentials(struct world *w, char *err, size_t errlen);
 
 /* world_measure.c */

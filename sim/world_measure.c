@@ -382,6 +382,95 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	return stats_metric(s, e->metric, to - from);
 }
 
+/* A shaped link's queues, per bandwidth priority that saw traffic; the
+ * subject is "SITE/LINK/PRIORITY". */
+static void
+record_qos_metrics(struct world *w, const struct socket *k, unsigned j,
+    const char *link)
+{
+	for (unsigned prio = 1; prio <= 255; prio++) {
+		const struct qos_stats *q = socket_qos_stats(k, j,
+		    (uint8_t)prio);
+		char name[320];
+
+		if (q == NULL)
+			return;
+		if (q->enq_pkts == 0)
+			continue;
+		snprintf(name, sizeof(name), "%s/%u", link, prio);
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "queued-packets", (double)q->enq_pkts, "packets"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "sent-packets", (double)q->sent_pkts, "packets"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "queue-drops", (double)q->drop_pkts, "packets"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "sent-bytes", (double)q->sent_bytes, "bytes"));
+		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
+		    "queue-wait-max", (double)q->wait_max, "ns"));
+	}
+}
+
+/* What each Socket did: per site, per WAN link and per rule. */
+static void
+record_socket_metrics(struct world *w)
+{
+	const struct scenario *sc = w->sc;
+
+	for (size_t i = 0; i < sc->nsites; i++) {
+		const struct socket *k = w->sites[i].sock;
+		const struct socket_stats *st = socket_stats(k);
+		const struct { const char *name; uint64_t v; } m[] = {
+			{ "failovers", st->failovers },
+			{ "fallbacks", st->fallbacks },
+			{ "dropped-no-link", st->no_link },
+			{ "dropped-by-rule", st->dropped_none },
+			{ "flows-at-pop", st->at_pop },
+		};
+
+		for (size_t x = 0; x < sizeof(m) / sizeof(m[0]); x++)
+			rec_check(w, recorder_metric(w->rec, "socket",
+			    sc->sites[i].name, m[x].name, (double)m[x].v,
+			    "count"));
+		for (size_t j = 0; j < sc->sites[i].nlinks; j++) {
+			const struct socket_link_stats *ls =
+			    socket_link_stats(k, (unsigned)j);
+			const struct { const char *name; uint64_t v; } n[] = {
+				{ "flows-placed", ls->flows_placed },
+				{ "flows-moved-off", ls->flows_moved_off },
+				{ "packets", ls->pkts },
+				{ "bytes", ls->bytes },
+				{ "duplicated-packets", ls->dup_pkts },
+				{ "duplicated-bytes", ls->dup_bytes },
+				{ "health-changes", ls->health_changes },
+				{ "pop-moves", ls->pop_moves },
+			};
+			char name[300];
+
+			snprintf(name, sizeof(name), "%s/%s", sc->sites[i].name,
+			    sc->sites[i].links[j].name);
+			for (size_t x = 0; x < sizeof(n) / sizeof(n[0]); x++)
+				rec_check(w, recorder_metric(w->rec,
+				    "socket-link", name, n[x].name,
+				    (double)n[x].v, "count"));
+			record_qos_metrics(w, k, (unsigned)j, name);
+		}
+	}
+	for (size_t r = 0; r < sc->nrules; r++) {
+		uint64_t hits = 0;
+
+		for (size_t i = 0; i < sc->nsites; i++)
+			hits += socket_rule_hits(w->sites[i].sock, r);
+		rec_check(w, recorder_metric(w->rec, "rule", sc->rules[r].name,
+		    "hits", (double)hits, "count"));
+	}
+	for (size_t i = 0; i < sc->napps; i++)
+		if (w->flows[i].dup_discarded > 0)
+			rec_check(w, recorder_metric(w->rec, "flow",
+			    sc->apps[i].name, "duplicates-discarded",
+			    (double)w->flows[i].dup_discarded, "count"));
+}
+
 static void
 record_final_metrics(struct world *w, sb_time end)
 {
@@ -437,7 +526,7 @@ record_final_metrics(struct world *w, sb_time end)
 		}
 	for (size_t i = 0; i < w->ntuns; i++) {
 		struct wtun *wt = w->tuns[i];
-		for (int e = 0; e < 2; e++) {
+		for (int e = 0; e < 2 && wt->t[0] != NULL; e++) {
 			const struct tunnel_stats *st = tunnel_stats(wt->t[e]);
 			char scope[32];
 			const struct { const char *name; uint64_t v; } m[] = {
@@ -467,6 +556,7 @@ record_final_metrics(struct world *w, sb_time end)
 				    "count"));
 		}
 	}
+	record_socket_metrics(w);
 	for (size_t i = 0; i < w->nchans; i++) {
 		struct link_stats s[2];
 		s[0] = w->chans[i]->total;

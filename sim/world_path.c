@@ -306,18 +306,18 @@ bb_hops(struct world *w, int a, int b, struct route *r)
  * destination site; Internet flows take the wires only.
  */
 static int
-route_compute(struct world *w, const struct flow *f, struct route *r)
+route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 {
 	struct site *s = &w->sites[f->sc->src], *d = &w->sites[f->sc->dst];
 	struct chan *c;
 
 	memset(r, 0, sizeof(*r));
 	if (f->sc->via == SC_VIA_INTERNET) {
-		int ls = site_best_link(s), ld = site_best_link(d);
+		int li = site_best_link(s), ld = site_best_link(d);
 
-		if (ls < 0 || ld < 0)
+		if (li < 0 || ld < 0)
 			return -1;
-		r->hop[r->n++].c = s->links[ls].up;
+		r->hop[r->n++].c = s->links[li].up;
 		if (s->sc->city != d->sc->city) {
 			c = inet_chan(w, s->sc->city, d->sc->city);
 			if (c == NULL)
@@ -326,10 +326,11 @@ route_compute(struct world *w, const struct flow *f, struct route *r)
 		}
 		r->hop[r->n++].c = d->links[ld].down;
 	} else {
-		int pa = s->cur_pop, pb = d->cur_pop;
-		int ls = site_tunnel_link(s, pa), ld = site_tunnel_link(d, pb);
+		int pa = socket_link_pop(s->sock, (unsigned)ls), pb = -1;
+		int ld = socket_rx_link(d->sock, &pb);
 
-		if (ls < 0 || ld < 0)
+		if (!site_link_tunnel_up(s, ls, pa) ||
+		    !site_link_tunnel_up(d, ld, pb))
 			return -1;
 		r->hop[r->n].t = s->links[ls].tun[pa];
 		r->hop[r->n++].dir = 0;
@@ -356,41 +357,62 @@ route_event(struct world *w, const struct flow *f, const struct route *r)
 	    (double)r->n);
 }
 
-/* Bring the flow's route up to date with the topology.  Returns the route
- * index to use, or NONE_ROUTE when there is none. */
+/* The index of route r in the flow's routes, added if new (a flow that
+ * goes back to an earlier route finds it again). */
 static uint32_t
-flow_route(struct world *w, struct flow *f)
+route_index(struct world *w, struct flow *f, const struct route *r)
 {
+	for (size_t i = 0; i < f->nroutes; i++)
+		if (f->routes[i].n == r->n && memcmp(f->routes[i].hop, r->hop,
+		    r->n * sizeof(r->hop[0])) == 0)
+			return (uint32_t)i;
+	if (f->nroutes == f->caproutes) {
+		size_t cap = f->caproutes ? 2 * f->caproutes : 2;
+		struct route *v = realloc(f->routes, cap * sizeof(*v));
+		if (v == NULL) {
+			w->failed = 1;
+			return NONE_ROUTE;
+		}
+		f->routes = v;
+		f->caproutes = cap;
+	}
+	f->routes[f->nroutes] = *r;
+	return (uint32_t)f->nroutes++;
+}
+
+/* The flow's route from its source link `ls` (-1: an Internet flow),
+ * brought up to date with the topology; NONE_ROUTE when there is none. */
+static uint32_t
+flow_route(struct world *w, struct flow *f, int ls)
+{
+	uint64_t *topo = ls < 0 ? &f->topo : &f->ltopo[ls];
+	uint32_t *cur = ls < 0 ? &f->cur : &f->lroute[ls];
 	struct route r;
 
-	if (f->topo == w->topo)
-		return f->cur;
-	f->topo = w->topo;
-	if (route_compute(w, f, &r) < 0) {
+	if (*topo == w->topo)
+		return *cur;
+	*topo = w->topo;
+	if (route_compute(w, f, ls, &r) < 0) {
 		if (!f->no_route)
 			emit(w, "no-route", w->sites[f->sc->src].sc->name,
 			    f->sc->name, "no up link or PoP on the way", 0);
 		f->no_route = 1;
-		f->cur = NONE_ROUTE;
+		*cur = NONE_ROUTE;
 		return NONE_ROUTE;
 	}
 	f->no_route = 0;
-	if (f->cur != NONE_ROUTE &&
-	    f->routes[f->cur].n == r.n &&
-	    memcmp(f->routes[f->cur].hop, r.hop, r.n * sizeof(r.hop[0])) == 0)
-		return f->cur;
-	if (f->nroutes == f->caproutes) {
-		size_t cap = f->caproutes ? 2 * f->caproutes : 2;
-		struct route *v = realloc(f->routes, cap * sizeof(*v));
-		if (v == NULL)
-			return f->cur;  /* keep the old one rather than lose it */
-		f->routes = v;
-		f->caproutes = cap;
-	}
-	f->routes[f->nroutes] = r;
-	f->cur = (uint32_t)f->nroutes++;
-	route_event(w, f, &r);
-	return f->cur;
+	*cur = route_index(w, f, &r);
+	return *cur;
+}
+
+/* The flow now uses route r: say so when it changed. */
+static void
+flow_uses(struct world *w, struct flow *f, uint32_t r)
+{
+	if (r == f->cur)
+		return;
+	f->cur = r;
+	route_event(w, f, &f->routes[r]);
 }
 
 /* ---- the packet path ---- */
@@ -421,12 +443,6 @@ meters_feed_drop(struct world *w, struct flow *f)
  * destination's, of the flow's packet size, ports from the flow's number.
  * Modelled packets become such a packet at their first tunnel.
  */
-static uint32_t
-lan_addr(int site)
-{
-	return 0x0a00000au | (uint32_t)(site + 1) << 8;
-}
-
 static struct sb_packet *
 inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 {
@@ -449,8 +465,8 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	memset(q->data + INET_IPV4_HDR + INET_UDP_HDR, 0,
 	    n - INET_IPV4_HDR - INET_UDP_HDR);
 	q->len = (uint32_t)inet_udp_build(q->data, q->cap,
-	    lan_addr(f->sc->src), (uint16_t)(20000 + f->id % 40000),
-	    lan_addr(f->sc->dst), (uint16_t)(30000 + f->id % 10000),
+	    lan_addr(f->sc->src), (uint16_t)app_sport(f->id),
+	    lan_addr(f->sc->dst), (uint16_t)app_port(f->id),
 	    n - INET_IPV4_HDR - INET_UDP_HDR, (uint16_t)q->seq, 64);
 	q->size = q->len;
 	return q;
@@ -468,13 +484,19 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 		return;
 	}
 	t = h->t->t[h->dir];
-	if (tunnel_state(t) != TUNNEL_UP ||
-	    (p = inner_bytes(w, f, p)) == NULL) {
+	if (tunnel_state(t) != TUNNEL_UP) {
 		/* the tunnel went down since the route was made */
-		meters_feed_drop(w, f);
-		if (p != NULL)
-			pool_put(w->pool, p);
+		flow_lost(w, f, p);
 		return;
+	}
+	{
+		uint8_t dup = p->dup;
+
+		if ((p = inner_bytes(w, f, p)) == NULL) {
+			meters_feed_drop(w, f);
+			return;
+		}
+		p->dup = dup;
 	}
 	if (tunnel_send(t, p) < 0)
 		meters_feed_drop(w, f);
@@ -511,15 +533,70 @@ flow_send(void *ctx, struct sb_packet *p)
 	for (size_t i = 0; i < s->nwins; i++)
 		if (now >= s->wins[i].from && now < s->wins[i].to)
 			meter_sent(s->wins[i].m);
-	r = flow_route(w, f);
+	p->dup = 0;
+	if (f->sc->via == SC_VIA_BACKBONE) {
+		/* the Socket picks the link; sock_send() goes on */
+		if (socket_output(s->sock, &f->rf, p) < 0)
+			meters_feed_drop(w, f);
+		return;
+	}
+	r = flow_route(w, f, -1);
 	if (r == NONE_ROUTE) {
 		meters_feed_drop(w, f);
 		pool_put(w->pool, p);
 		return;
 	}
+	flow_uses(w, f, r);
 	p->path = r;
 	p->hop = 0;
 	hop_send(w, f, p);
+}
+
+/* The Socket's send(): into the tunnel of `link`, on the flow's route
+ * from that link. */
+int
+sock_send(void *ctx, unsigned link, struct sb_packet *p)
+{
+	struct site *s = ctx;
+	struct world *w = s->w;
+	struct flow *f = &w->flows[p->flow];
+	uint32_t r = flow_route(w, f, (int)link);
+
+	if (r == NONE_ROUTE) {
+		flow_lost(w, f, p);
+		return -1;
+	}
+	if (p->dup != 2)
+		flow_uses(w, f, r);
+	p->path = r;
+	p->hop = 0;
+	hop_send(w, f, p);
+	return 0;
+}
+
+/*
+ * A packet of f is gone.  A copy of a pair counts only when the other
+ * copy is gone too, or it is the second to go: the application lost the
+ * packet only then.
+ */
+void
+flow_lost(struct world *w, struct flow *f, struct sb_packet *p)
+{
+	if (p->dup != 0) {
+		size_t k = p->seq % DUP_WINDOW;
+
+		if (f->dseen[k] == p->seq + 1) {
+			pool_put(w->pool, p);
+			return;       /* the other copy arrived */
+		}
+		if (f->dhalf[k] != p->seq + 1) {
+			f->dhalf[k] = p->seq + 1;
+			pool_put(w->pool, p);
+			return;       /* the other copy may yet arrive */
+		}
+	}
+	meters_feed_drop(w, f);
+	pool_put(w->pool, p);
 }
 
 /*
@@ -589,6 +666,16 @@ flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
 	struct site *s = &w->sites[f->sc->src];
 	sb_time now = kernel_now(w->k);
 
+	if (p->dup != 0) {
+		size_t k = p->seq % DUP_WINDOW;
+
+		if (f->dseen[k] == p->seq + 1) {
+			f->dup_discarded++;
+			pool_put(w->pool, p);
+			return;
+		}
+		f->dseen[k] = p->seq + 1;
+	}
 	if (p->created >= f->fault_at)
 		failover_end(w, f, p);
 
@@ -616,8 +703,8 @@ chan_recv(void *ctx, struct link *l, struct sb_packet *p)
 	if (p->tun != 0) {
 		struct wtun *wt = w->tuns[p->tun - 1];
 
-		if (++p->thop < wt->npath[p->tdir]) {
-			link_send(wt->path[p->tdir][p->thop]->l, p);
+		if (++p->thop < wt->npath[p->tdir & 1]) {
+			link_send(wt->path[p->tdir & 1][p->thop]->l, p);
 			return;
 		}
 		wtun_arrive(wt, p);
@@ -630,8 +717,7 @@ chan_recv(void *ctx, struct link *l, struct sb_packet *p)
 	f = &w->flows[p->flow];
 	if (c->dst_pop >= 0 && !w->pops[c->dst_pop].up) {
 		/* arrived at a PoP that has gone down meanwhile */
-		meters_feed_drop(w, f);
-		pool_put(w->pool, p);
+		flow_lost(w, f, p);
 		return;
 	}
 	route_continue(w, p);
@@ -643,7 +729,9 @@ chan_drop(void *ctx, struct link *l, struct sb_packet *p, enum link_drop why)
 	struct chan *c = ctx;
 	struct world *w = c->w;
 
-	if (p->flow != SB_FLOW_NONE)
-		meters_feed_drop(w, &w->flows[p->flow]);
-	pool_put(w->pool, p);
+	if (p->flow == SB_FLOW_NONE) {
+		pool_put(w->pool, p);
+		return;
+	}
+	flow_lost(w, &w->flows[p->flow], p);
 }

@@ -5,6 +5,7 @@
  * authenticate with and the captures of what the WAN links carry.  Glue
  * only: the protocol is wan/tunnel.c's, the routes world_path.c's.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,8 @@
 
 /* ---- tunnels ---- */
 
-static void site_check_pop(struct world *w, int si);
+/* An echo request or reply on the wire: IPv4, ICMP, 36 bytes of data. */
+#define PING_BYTES 64
 
 static void
 wtun_capture(struct wtun *wt, unsigned dir, const struct sb_packet *p)
@@ -67,6 +69,21 @@ wtun_arrive(struct wtun *wt, struct sb_packet *p)
 {
 	unsigned to = p->tdir == 0 ? 1 : 0;
 
+	if (p->tdir == 2 && wt->w->pops[wt->pop].up) {
+		/* an echo at the PoP: back the way replies go */
+		p->tdir = 3;
+		p->thop = 0;
+		link_send(wt->path[1][0]->l, p);
+		return;
+	}
+	if (p->tdir >= 2) {
+		if (p->tdir == 3)
+			socket_ping_reply(wt->w->sites[wt->site].sock,
+			    (unsigned)wt->link, wt->pop, (uint32_t)p->seq);
+		pool_put(wt->w->pool, p);
+		return;
+	}
+
 	if (to == 0)
 		wtun_capture(wt, 1, p);
 	p->tun = 0;
@@ -92,8 +109,19 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	struct wtun *wt = ctx;
 
 	wt->w->topo++;
-	if (!up && t == wt->t[0])
-		site_check_pop(wt->w, wt->site);
+	if (t == wt->t[0])
+		socket_tunnel(wt->w->sites[wt->site].sock, (unsigned)wt->link,
+		    wt->pop, up);
+}
+
+static void
+wtun_probe(void *ctx, struct tunnel *t, uint32_t seq, uint32_t rx,
+    uint32_t tx)
+{
+	struct wtun *wt = ctx;
+
+	socket_probe_reply(wt->w->sites[wt->site].sock, (unsigned)wt->link,
+	    seq, rx, tx);
 }
 
 static void
@@ -131,6 +159,11 @@ pop_addr(int pop)
 	return 0xc6120000u + (uint32_t)pop + 1;
 }
 
+/*
+ * The underlay between site si's link j and PoP pop: its path both ways
+ * and addresses.  Its tunnel ends come later, at the first connection
+ * (wtun_connect); until then the Socket only pings the PoP along it.
+ */
 static struct wtun *
 wtun_make(struct world *w, int si, int j, int pop)
 {
@@ -138,10 +171,8 @@ wtun_make(struct world *w, int si, int j, int pop)
 	const struct sc_site_link *sl = &s->sc->links[j];
 	const struct geo_city *sc_city = s->sc->city;
 	const struct geo_city *pc = w->pops[pop].sc->city;
-	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
 	struct wtun *wt = calloc(1, sizeof(*wt));
-	const struct sc_tunnels *tc = &w->sc->tunnels;
-	char name[512], rn[600], err[256], peer[64], a[INET_ADDR_STR];
+	char name[512];
 	struct chan *c;
 
 	if (wt == NULL)
@@ -178,9 +209,34 @@ wtun_make(struct world *w, int si, int j, int pop)
 	wt->addr[1] = pop_addr(pop);
 	wt->port[1] = TUN_PORT_POP;
 	wt->cap = s->links[j].cap;
+	w->tuns[w->ntuns++] = wt;
+	s->links[j].tun[pop] = wt;
+	return wt;
+fail:
+	wtun_free(wt);
+	w->failed = 1;
+	return NULL;
+}
+
+/* The tunnel's two ends, made at the first connection, then started. */
+static int
+wtun_connect(struct wtun *wt)
+{
+	struct world *w = wt->w;
+	struct site *s = &w->sites[wt->site];
+	int pop = wt->pop;
+	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
+	const struct sc_tunnels *tc = &w->sc->tunnels;
+	const char *name = wt->name;
+	char rn[600], err[256], peer[64], a[INET_ADDR_STR];
+
+	if (wt->t[0] != NULL) {
+		if (tunnel_state(wt->t[0]) != TUNNEL_UP)
+			tunnel_start(wt->t[0]);
+		return 0;
+	}
 	inet_addr_fmt(wt->addr[0], a);
 	snprintf(peer, sizeof(peer), "%s:%u", a, wt->port[0]);
-
 	for (int e = 0; e < 2; e++) {
 		struct tunnel_cfg cfg = { 0 };
 		uint8_t wrong[sizeof(s->psk)];
@@ -222,6 +278,7 @@ wtun_make(struct world *w, int si, int j, int pop)
 		cfg.keepalive_misses = tc->misses;
 		cfg.rekey = e == 0 ? tc->rekey : 0;
 		cfg.on_state = wtun_state;
+		cfg.on_probe = e == 0 ? wtun_probe : NULL;
 		cfg.keylog = w->keylog != NULL ? wtun_keylog : NULL;
 		cfg.ctx = wt;
 		wt->t[e] = tunnel_new(psim_platform(wt->ps[e]), &cfg, err,
@@ -229,95 +286,330 @@ wtun_make(struct world *w, int si, int j, int pop)
 		if (wt->t[e] == NULL)
 			goto fail;
 	}
-	w->tuns[w->ntuns++] = wt;
-	s->links[j].tun[pop] = wt;
 	if (w->pops[pop].up)
 		tunnel_start(wt->t[1]);
 	tunnel_start(wt->t[0]);
-	return wt;
+	return 0;
 fail:
-	wtun_free(wt);
 	w->failed = 1;
-	return NULL;
+	return -1;
 }
 
-/* The site's tunnels to its current PoP, one per WAN link, made now if
- * they are not there yet. */
-void
-site_tunnels(struct world *w, int si)
+int
+site_link_tunnel_up(const struct site *s, int link, int pop)
 {
-	struct site *s = &w->sites[si];
+	struct wtun *wt;
 
-	for (size_t j = 0; j < s->sc->nlinks; j++)
-		if (s->links[j].tun[s->cur_pop] == NULL)
-			wtun_make(w, si, (int)j, s->cur_pop);
+	if (link < 0 || pop < 0 || (wt = s->links[link].tun[pop]) == NULL ||
+	    wt->t[0] == NULL)
+		return 0;
+	return tunnel_state(wt->t[0]) == TUNNEL_UP;
 }
+
+/* ---- the Socket's hands: wan/socket.c decides, this carries out ---- */
 
 static int
-wtun_up(const struct site *s, size_t j, int pop)
+sock_probe(void *ctx, unsigned link, uint32_t seq)
 {
-	struct wtun *wt = s->links[j].tun[pop];
+	struct site *s = ctx;
+	struct wtun *wt = s->links[link].cur;
 
-	return wt != NULL && tunnel_state(wt->t[0]) == TUNNEL_UP;
+	return wt == NULL ? -1 : tunnel_probe(wt->t[0], seq);
 }
 
-/*
- * A tunnel of the site went down.  If none to its current PoP is up any
- * more, the Socket moves to the next PoP by distance: it learned from its
- * own tunnels, not from the world, that the PoP is gone.  (Choosing PoPs
- * well is the Socket's work, still to come; this keeps sites reachable.)
- */
-static void
-site_check_pop(struct world *w, int si)
+/* An echo to a candidate PoP along the underlay its tunnel would take;
+ * the PoP turns it round (wtun_arrive) if it is up. */
+static int
+sock_ping(void *ctx, unsigned link, int pop, uint32_t seq)
 {
-	struct site *s = &w->sites[si];
-	size_t np = w->sc->npops;
-	int next = -1;
+	struct site *s = ctx;
+	struct wtun *wt = s->links[link].tun[pop];
+	struct sb_packet *p;
 
-	for (size_t j = 0; j < s->sc->nlinks; j++)
-		if (wtun_up(s, j, s->cur_pop))
-			return;
-	if (s->sc->pop >= 0 || np < 2)
+	if (wt == NULL && (wt = wtun_make(s->w, s->idx, (int)link, pop)) ==
+	    NULL)
+		return -1;
+	if ((p = pool_get(s->w->pool)) == NULL)
+		return -1;
+	p->size = PING_BYTES;
+	p->seq = seq;
+	p->flow = SB_FLOW_NONE;
+	p->tun = (uint32_t)wt->id + 1;
+	p->tdir = 2;
+	p->thop = 0;
+	link_send(wt->path[0][0]->l, p);
+	return 0;
+}
+
+/* Point the link's tunnel at another PoP: the old one is closed (it
+ * would otherwise go on retrying a PoP the Socket has left). */
+static void
+sock_connect(void *ctx, unsigned link, int pop)
+{
+	struct site *s = ctx;
+	struct world *w = s->w;
+	struct site_link *sl = &s->links[link];
+	struct wtun *old = sl->cur, *wt = sl->tun[pop];
+
+	if (old != NULL && old != wt)
+		tunnel_stop(old->t[0], "pop-change");
+	sl->cur = NULL;
+	if (wt == NULL && (wt = wtun_make(w, s->idx, (int)link, pop)) == NULL)
 		return;
-	for (size_t p = 0; p < np; p++) {
-		if ((int)p == s->cur_pop)
-			continue;
-		if (s->pop_km[p] < s->pop_km[s->cur_pop] ||
-		    (s->pop_km[p] == s->pop_km[s->cur_pop] &&
-		    (int)p < s->cur_pop))
-			continue;
-		if (next < 0 || s->pop_km[p] < s->pop_km[next])
-			next = (int)p;
-	}
-	if (next < 0) {
-		/* past the farthest: back to the nearest */
-		for (size_t p = 0; p < np; p++)
-			if (next < 0 || s->pop_km[p] < s->pop_km[next])
-				next = (int)p;
-	}
-	if (next == s->cur_pop)
+	if (wtun_connect(wt) < 0)
 		return;
-	emit(w, "pop-change", s->sc->name, w->pops[next].sc->name,
-	    w->pops[s->cur_pop].sc->name, 0);
-	s->cur_pop = next;
-	site_tunnels(w, si);
+	sl->cur = wt;
 	w->topo++;
 }
 
-/* The site's best link whose tunnel to `pop` is up. */
-int
-site_tunnel_link(const struct site *s, int pop)
+/* A copy for loss mitigation; both are marked so that the pair is lost
+ * only when both copies are, and only the first to arrive counts. */
+static struct sb_packet *
+sock_copy(void *ctx, const struct sb_packet *p)
 {
-	int best = -1;
+	struct site *s = ctx;
+	struct sb_packet *q = pool_get(s->w->pool);
 
-	for (size_t i = 0; i < s->sc->nlinks; i++) {
-		if (!wtun_up(s, i, pop))
-			continue;
-		if (best < 0 || s->sc->links[i].precedence <
-		    s->sc->links[best].precedence)
-			best = (int)i;
+	if (q == NULL || p->data != NULL) {
+		if (q != NULL)
+			pool_put(s->w->pool, q);
+		return NULL;
 	}
-	return best;
+	q->created = p->created;
+	q->seq = p->seq;
+	q->size = p->size;
+	q->flow = p->flow;
+	q->dup = 2;
+	((struct sb_packet *)p)->dup = 1;
+	return q;
+}
+
+static void
+sock_steer(void *ctx)
+{
+	struct site *s = ctx;
+
+	s->w->topo++;
+}
+
+static const char *
+sock_pop_name(void *ctx, int pop)
+{
+	struct site *s = ctx;
+
+	return s->w->pops[pop].sc->name;
+}
+
+/* Each evaluation's figures, to the results' link_health table. */
+static void
+sock_health(void *ctx, unsigned link, int pop, const struct health_stats *hs,
+    unsigned bad, const char *state)
+{
+	struct site *s = ctx;
+	struct world *w = s->w;
+	char why[64];
+	struct rec_link_health h = {
+		.t = kernel_now(w->k),
+		.site = s->sc->name,
+		.link = s->sc->links[link].name,
+		.pop = pop >= 0 ? w->pops[pop].sc->name : NULL,
+		.probes = hs->sent,
+		.answered = hs->answered,
+		.loss = hs->sent > 0 ? hs->loss : NAN,
+		.loss_up = hs->loss_up >= 0 ? hs->loss_up : NAN,
+		.loss_down = hs->loss_down >= 0 ? hs->loss_down : NAN,
+		.latency = hs->latency,
+		.jitter = hs->jitter,
+		.verdict = health_why(bad, why, sizeof(why)),
+		.state = state,
+	};
+
+	if (w->rec != NULL)
+		rec_check(w, recorder_link_health(w->rec, &h));
+}
+
+static const struct socket_ops sock_ops = {
+	.send = sock_send,
+	.probe = sock_probe,
+	.ping = sock_ping,
+	.connect = sock_connect,
+	.copy = sock_copy,
+	.steer = sock_steer,
+	.pop_name = sock_pop_name,
+	.health = sock_health,
+};
+
+/* Candidate PoPs: the pinned one alone, else the nearest few. */
+static void
+site_candidates(struct world *w, struct site *s)
+{
+	unsigned want = w->sc->socket.pop_candidates ?
+	    w->sc->socket.pop_candidates : 3;
+	size_t np = w->sc->npops;
+
+	s->ncand = 0;
+	if (s->sc->pop >= 0) {
+		s->cand[s->ncand++] = s->sc->pop;
+		return;
+	}
+	while (s->ncand < want && s->ncand < np && s->ncand < POPSEL_MAX) {
+		int best = -1;
+
+		for (size_t p = 0; p < np; p++) {
+			int taken = 0;
+
+			for (unsigned k = 0; k < s->ncand; k++)
+				taken |= s->cand[k] == (int)p;
+			if (!taken && (best < 0 || s->pop_km[p] <
+			    s->pop_km[best]))
+				best = (int)p;
+		}
+		s->cand[s->ncand++] = best;
+	}
+}
+
+static int
+build_rules(struct world *w, char *err, size_t errlen)
+{
+	const struct scenario *sc = w->sc;
+	static const int tr[] = { RULE_TR_CLOUD, RULE_TR_ALT_WAN,
+		RULE_TR_OFF_CLOUD, RULE_TR_ALT_WAN, RULE_TR_NONE };
+
+	if ((w->rules = rules_new()) == NULL)
+		goto oom;
+	for (size_t i = 0; i < sc->nrules; i++) {
+		const struct sc_rule *r = &sc->rules[i];
+		struct rule_spec rs;
+
+		memset(&rs, 0, sizeof(rs));
+		rs.name = r->name;
+		rules_default_action(&rs.act);
+		if (r->src >= 0)
+			rs.src = (struct rule_ep){ RULE_SITE,
+			    sc->sites[r->src].name, 0, 0 };
+		if (r->dst >= 0)
+			rs.dst = (struct rule_ep){ RULE_SITE,
+			    sc->sites[r->dst].name, 0, 0 };
+		else if (r->internet)
+			rs.dst.kind = RULE_INTERNET;
+		if (r->domain != NULL)
+			rs.dst = (struct rule_ep){ RULE_DOMAIN, r->domain, 0,
+			    0 };
+		if (r->app >= 0) {
+			/* a scenario application: its source and port */
+			const struct sc_app *a = &sc->apps[r->app];
+			rs.src = (struct rule_ep){ RULE_SITE,
+			    sc->sites[a->src].name, 0, 0 };
+			rs.port_lo = rs.port_hi = (uint16_t)app_port(r->app);
+		} else if (r->port_lo) {
+			rs.port_lo = (uint16_t)r->port_lo;
+			rs.port_hi = (uint16_t)r->port_hi;
+		}
+		rs.proto = (uint8_t)r->protocol;
+		rs.app = r->app_id;
+		rs.category = r->category;
+		rs.act.primary = (enum rule_transport)tr[r->transport];
+		rs.act.secondary = (enum rule_secondary)r->secondary;
+		rs.act.link = r->preferred_link;
+		rs.act.precedence = r->precedence;
+		rs.act.priority = r->priority ? r->priority : 255;
+		rs.act.optimize = (enum rule_optimize)r->optimize;
+		rs.act.mitigate_loss = r->loss_mitigation;
+		rs.act.tcp_accel = r->tcp_acceleration;
+		if (rules_add(w->rules, &rs, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory building the rules");
+	return -1;
+}
+
+/* Every site's Socket, on a platform of its own. */
+int
+build_sockets(struct world *w, char *err, size_t errlen)
+{
+	const struct scenario *sc = w->sc;
+	const struct sc_socket *k = &sc->socket;
+	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
+	static const enum qos_limit limit[] = { [SC_QOS_NONE] = QOS_NO_LIMIT,
+		[SC_QOS_ALWAYS] = QOS_ALWAYS_LIMIT,
+		[SC_QOS_WHEN_CONGESTED] = QOS_LIMIT_WHEN_CONGESTED };
+	struct socket_qos_class qc[254];
+	char name[300];
+
+	if (build_rules(w, err, errlen) < 0)
+		return -1;
+	for (size_t c = 0; c < k->nclasses; c++)  /* 2-255, each once */
+		qc[c] = (struct socket_qos_class){
+			(uint8_t)k->classes[c].priority,
+			limit[k->classes[c].limit], k->classes[c].rate_bps };
+	for (size_t i = 0; i < sc->nsites; i++) {
+		struct site *s = &w->sites[i];
+		struct socket_link_cfg lc[SOCKET_MAX_LINKS];
+		struct socket_cfg cfg = {
+			.name = s->sc->name,
+			.nlinks = (unsigned)s->sc->nlinks,
+			.links = lc,
+			.health = { .loss_max = k->loss_max,
+			    .jitter_max = k->jitter_max,
+			    .latency_max = k->latency_max,
+			    .window = k->window },
+			.popsel = { .rtt_max = k->sla_latency,
+			    .loss_max = k->sla_loss },
+			.eval = k->eval, .hold = k->hold, .probe = k->probe,
+			.drain = k->drain,
+			.qos = qc,
+			.nqos = (unsigned)k->nclasses,
+			.rules = w->rules,
+			.ops = &sock_ops,
+			.ctx = s,
+		};
+
+		if (s->sc->nlinks > SOCKET_MAX_LINKS) {
+			snprintf(err, errlen, "site '%s': at most %d links",
+			    s->sc->name, SOCKET_MAX_LINKS);
+			return -1;
+		}
+		site_candidates(w, s);
+		for (size_t j = 0; j < s->sc->nlinks; j++)
+			lc[j] = (struct socket_link_cfg){
+				.name = s->sc->links[j].name,
+				.precedence = s->sc->links[j].precedence,
+				.up_bps = s->sc->links[j].p.bandwidth_bps,
+				.shape = k->qos,
+				.overhead = tunnel_mode_overhead(
+				    w->sc->tunnels.null_cipher ? TUNNEL_NULL :
+				    TUNNEL_DTLS),
+				.pops = s->cand,
+				.npops = s->ncand,
+			};
+		snprintf(name, sizeof(name), "socket:%s", s->sc->name);
+		if ((s->srng = rng_new(w->seed, name)) == NULL ||
+		    (s->sps = psim_new(&env, s->sc->name, s->srng, NULL, 0,
+		    NULL, NULL)) == NULL) {
+			snprintf(err, errlen, "out of memory building sites");
+			return -1;
+		}
+		if ((s->sock = socket_new(psim_platform(s->sps), &cfg, err,
+		    errlen)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+void
+free_sockets(struct world *w)
+{
+	for (size_t i = 0; w->sites != NULL && i < w->sc->nsites; i++) {
+		struct site *s = &w->sites[i];
+
+		socket_free(s->sock);
+		psim_free(s->sps);
+		if (s->srng != NULL)
+			gsl_rng_free(s->srng);
+	}
+	rules_free(w->rules);
 }
 
 /* ---- credentials ---- */

@@ -33,6 +33,13 @@
 #define CTL_KEEPALIVE 0x01
 #define CTL_KEEPALIVE_REPLY 0x02
 #define CTL_LEN 9
+/* Link probes: type, then the probe's number and, in a reply, the
+ * answerer's counts of probes received and replies sent this session
+ * (all big-endian 32 bits), from which the prober tells loss on the way
+ * out from loss on the way back. */
+#define CTL_PROBE 0x03
+#define CTL_PROBE_REPLY 0x04
+#define CTL_PROBE_LEN 13
 
 /* Record expansion of the suites we offer (AES-128-GCM): header, explicit
  * nonce, tag. */
@@ -94,6 +101,7 @@ struct tunnel {
 	unsigned misses;
 	int heard;                 /* anything from the peer this interval */
 	uint64_t ka_id;
+	uint32_t probe_rx, probe_tx; /* this session's probes, answerer side */
 
 	struct sb_packet *rx;      /* the datagram mbedTLS reads next */
 	struct sb_packet *tx;      /* the packet the next record goes out in */
@@ -400,6 +408,7 @@ reset(struct tunnel *t)
 	t->renegotiating = 0;
 	t->win_valid = 0;
 	t->null_seq = 0;
+	t->probe_rx = t->probe_tx = 0;
 	if (t->cfg.role == TUNNEL_CLIENT && t->running)
 		arm(t, &t->retry_timer, now(t) + retry_delay(t), retry_fire);
 }
@@ -681,6 +690,67 @@ send_control(struct tunnel *t, uint8_t type, uint64_t id, struct sb_packet *p)
 	return record_write(t, p);
 }
 
+static void
+put32(uint8_t *d, uint32_t v)
+{
+	d[0] = (uint8_t)(v >> 24);
+	d[1] = (uint8_t)(v >> 16);
+	d[2] = (uint8_t)(v >> 8);
+	d[3] = (uint8_t)v;
+}
+
+static uint32_t
+get32(const uint8_t *d)
+{
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
+	    (uint32_t)d[2] << 8 | d[3];
+}
+
+static int
+send_probe(struct tunnel *t, uint8_t type, uint32_t seq, struct sb_packet *p)
+{
+	if (p == NULL && (p = t->pf->ops->packet_new(t->pf->ctx)) == NULL)
+		return -1;
+	p->data[0] = type;
+	put32(p->data + 1, seq);
+	put32(p->data + 5, t->probe_rx);
+	put32(p->data + 9, t->probe_tx);
+	p->len = CTL_PROBE_LEN;
+	return record_write(t, p);
+}
+
+int
+tunnel_probe(struct tunnel *t, uint32_t seq)
+{
+	if (t->state != TUNNEL_UP || t->cfg.role != TUNNEL_CLIENT)
+		return -1;
+	if (send_probe(t, CTL_PROBE, seq, NULL) < 0)
+		return -1;
+	t->st.probes_sent++;
+	return (int)(CTL_PROBE_LEN + tunnel_overhead(t));
+}
+
+/* A probe or its reply: answer at once, in the same packet; hand a reply
+ * to the owner with the answerer's counts. */
+static void
+probe_input(struct tunnel *t, struct sb_packet *p)
+{
+	uint32_t seq = get32(p->data + 1);
+
+	if (p->data[0] == CTL_PROBE) {
+		t->probe_rx++;
+		t->probe_tx++;
+		if (send_probe(t, CTL_PROBE_REPLY, seq, p) == 0)
+			t->st.probes_answered++;
+		return;
+	}
+	t->st.probe_replies++;
+	if (t->cfg.on_probe != NULL)
+		t->cfg.on_probe(t->cfg.ctx, t, seq, get32(p->data + 5),
+		    get32(p->data + 9));
+	put(t, &p);
+}
+
 int
 tunnel_send(struct tunnel *t, struct sb_packet *p)
 {
@@ -841,6 +911,11 @@ inner(struct tunnel *t, struct sb_packet *p)
 		t->st.delivered++;
 		p->size = p->len;  /* it weighs what it is, again */
 		t->pf->ops->deliver(t->pf->ctx, p);
+		return;
+	}
+	if (p->len == CTL_PROBE_LEN && (p->data[0] == CTL_PROBE ||
+	    p->data[0] == CTL_PROBE_REPLY)) {
+		probe_input(t, p);
 		return;
 	}
 	if (p->len != CTL_LEN) {
@@ -1236,10 +1311,16 @@ tunnel_mode_name(enum tunnel_mode m)
 }
 
 uint32_t
+tunnel_mode_overhead(enum tunnel_mode m)
+{
+	return (m == TUNNEL_NULL ? TUNNEL_RECORD_HDR : AEAD_EXPANSION) +
+	    TUNNEL_UDP_IP_HDR;
+}
+
+uint32_t
 tunnel_overhead(const struct tunnel *t)
 {
-	return (t->cfg.mode == TUNNEL_NULL ? TUNNEL_RECORD_HDR :
-	    AEAD_EXPANSION) + TUNNEL_UDP_IP_HDR;
+	return tunnel_mode_overhead(t->cfg.mode);
 }
 
 uint32_t

@@ -92,6 +92,10 @@ struct tunnel_cfg {
 
 	/* Called on every change between up and not up: the failover signal. */
 	void (*on_state)(void *ctx, struct tunnel *t, int up);
+	/* The reply to a tunnel_probe(): its number and the peer's counts of
+	 * probes received and replies sent this session.  May be NULL. */
+	void (*on_probe)(void *ctx, struct tunnel *t, uint32_t seq,
+	    uint32_t peer_rx, uint32_t peer_tx);
 	/* The secrets of each handshake and rekey, for an NSS key log
 	 * (CLIENT_RANDOM line), so captures can be decrypted.  May be NULL. */
 	void (*keylog)(void *ctx, const uint8_t client_random[32],
@@ -110,6 +114,8 @@ struct tunnel_stats {
 	uint64_t handshakes, handshakes_ok, auth_failures;
 	uint64_t hs_retransmits;           /* handshake flights resent on timer */
 	uint64_t keepalives_sent, keepalives_answered;
+	uint64_t probes_sent, probe_replies;   /* client */
+	uint64_t probes_answered;              /* server */
 	uint64_t rekeys;
 	uint64_t downs;
 };
@@ -138,6 +144,15 @@ void tunnel_crash(struct tunnel *t);
  */
 int tunnel_send(struct tunnel *t, struct sb_packet *p);
 
+/*
+ * Client: send link probe number seq; the server answers it at once with
+ * its counts of probes received and replies sent since the session began,
+ * and the reply comes back through cfg.on_probe.  The caller keeps the
+ * send times: the tunnel stamps nothing.  Returns the bytes the probe
+ * takes on the wire (record, UDP and IP headers included), -1 when not up.
+ */
+int tunnel_probe(struct tunnel *t, uint32_t seq);
+
 /* A datagram arrived from the peer.  Takes ownership: an inner packet is
  * delivered through the platform, in p itself; anything else is freed. */
 void tunnel_input(struct tunnel *t, struct sb_packet *p);
@@ -148,8 +163,10 @@ const char *tunnel_name(const struct tunnel *t);
 const char *tunnel_mode_name(enum tunnel_mode m);
 
 /* Bytes a record adds to an inner packet, and the largest inner packet
- * the path MTU lets through (both: record + UDP + IPv4 headers). */
+ * the path MTU lets through (both: record + UDP + IPv4 headers); the
+ * first also for a mode, before any tunnel exists. */
 uint32_t tunnel_overhead(const struct tunnel *t);
+uint32_t tunnel_mode_overhead(enum tunnel_mode m);
 uint32_t tunnel_inner_mtu(const struct tunnel *t);
 
 /* When it last came up (SB_TIME_NEVER if never) and the last handshake's

@@ -39,10 +39,16 @@ echo "client hellos $hello, hello verify requests $hvr, application records $app
 plain=$(ts -X lua_script:"$lua" -Y 'ip.src == 10.0.1.10' | wc -l)
 [ "$plain" -eq 0 ] && pass || fail "$plain inner packets visible without keys"
 # with it: every data record shows the branch's inner packet, and the
-# keepalives show as such
+# keepalives and link probes show as such
 inner=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'ip.src == 10.0.1.10 && ip.dst == 10.0.2.10 && udp' | wc -l)
 ka=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'sasebed.control' | wc -l)
-echo "decrypted: $inner inner packets, $ka keepalives and replies"
+echo "decrypted: $inner inner packets, $ka keepalives, probes and replies"
 [ "$inner" -gt 1000 ] && pass || fail "only $inner inner packets decrypted"
-[ $((inner + ka)) -eq "$app" ] && pass || fail "$app records but $inner packets + $ka keepalives decrypted"
+[ $((inner + ka)) -eq "$app" ] && pass || fail "$app records but $inner packets + $ka control messages decrypted"
+# the link probes read as such: requests with their sequence numbers, and
+# an answer carrying the peer's counts for nearly every one
+probes=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'sasebed.control == 3 && sasebed.probe.seq' | wc -l)
+answers=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'sasebed.control == 4 && sasebed.probe.rx > 0' | wc -l)
+echo "probes $probes, answers $answers"
+[ "$probes" -gt 100 ] && [ "$answers" -gt $((probes * 9 / 10)) ] && [ "$answers" -le "$probes" ] && pass || fail "probes $probes, answers $answers"
 finish

@@ -29,7 +29,7 @@ case "$row" in
 *"flow voice failover-time"*9.0*s*18.0*s*REGRESSION) pass ;;
 *) fail "first row: '$row'" ;;
 esac
-grep -q 'expect 37:5 flow voice failover-time below 12s  *pass  *fail.*REGRESSION' out \
+grep -q 'expect 41:5 flow voice failover-time below 12s  *pass  *fail.*REGRESSION' out \
 	&& pass || fail "the expectation's outcome: $(grep expect out)"
 
 # a tolerance wide enough lets the failover time through

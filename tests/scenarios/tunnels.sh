@@ -16,7 +16,9 @@ for s in sin-psk sin-cert tyo-dc; do
 done
 # the metrics agree with the events
 m=$(sql "$db" "SELECT value FROM metrics WHERE scope = 'tunnel-socket' AND subject = 'sin-misconfigured/fibre>sin' AND metric = 'auth-failures'")
-[ "$m" = "$(ev tunnel-auth-failure sin-misconfigured/ sin-misconfigured).0" ] && pass || fail "auth-failures metric $m"
+[ "$m" = "$(ev tunnel-auth-failure 'sin-misconfigured/fibre>sin' sin-misconfigured).0" ] && pass || fail "auth-failures metric $m"
+# a link that cannot connect tries its next candidate PoP, and back
+[ "$(ev tunnel-auth-failure 'sin-misconfigured/fibre>tyo' sin-misconfigured)" -ge 5 ] && pass || fail "the Socket did not try its next PoP"
 
 db="$TMP/fra.db"
 "$SASEBED" run "$SRCDIR/scenarios/frankfurt-isp-outage.yaml" --quiet --db "$db" || fail "frankfurt run"

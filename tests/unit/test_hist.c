@@ -11,18 +11,7 @@
 
 #include "reports/hist.h"
 #include "tests/unit/check_main.h"
-
-/* A small seeded generator of our own, so the data is the same everywhere. */
-static uint64_t
-xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
+#include "tests/unit/xorshift.h"
 
 static double
 uniform(uint64_t *s)

@@ -13,19 +13,9 @@
 
 #include "wan/inet.h"
 #include "tests/unit/check_main.h"
+#include "tests/unit/xorshift.h"
 
 #define HDRS	(INET_IPV4_HDR + INET_UDP_HDR)
-
-static uint64_t
-xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 /* The definition, one byte pair at a time with the end-around carry taken
  * at every step: slow and plain, to hold the real one against. */

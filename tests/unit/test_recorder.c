@@ -301,7 +301,7 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(q_text(db, "SELECT time(local_time) FROM v_events",
 	    buf, sizeof(buf)), "19:00:00");
 	ck_assert(q_real(db, "SELECT t_s FROM v_events") == 5400.0);
-	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(q_int(db, "PRAGMA user_version"), 2);
 	sqlite3_close(db);
 	tmp_remove(&t);
 }

@@ -634,8 +634,8 @@ START_TEST(test_fields)
 	    "x.yaml:7:", "needs 'from'");
 	text_error(MINIMAL "rules: [{name: r, from: a, transport: backbone, "
 	    "link: ww}]\n", "x.yaml:7:", "did you mean 'w'");
-	text_error(MINIMAL "rules: [{name: r, transport: cloud}]\n",
-	    "x.yaml:7:", "unknown value 'cloud'");
+	text_error(MINIMAL "rules: [{name: r, transport: clod}]\n",
+	    "x.yaml:7:", "unknown value 'clod'");
 	text_error(MINIMAL "backbone: {pairs: [{between: [fra, fra]}]}\n",
 	    "x.yaml:7:", "two different PoPs");
 	text_error(MINIMAL "backbone: {pairs: [{between: [fra, lon]}, "

@@ -1,0 +1,187 @@
+/*
+ * The Socket: an edge device's steering and failover logic.  It knows its
+ * WAN links (precedence 1 active, 2 passive, 3 last resort), watches each
+ * link's tunnel (up or down, from the tunnel's own dead-peer detection)
+ * and its health (probes through the tunnel, judged every evaluation
+ * interval against loss, jitter and latency thresholds), places each new
+ * flow on a link, moves flows when links fail or degrade, holds back
+ * before falling back, duplicates packets where a rule asks for loss
+ * mitigation, shapes each link by priority and picks each link's PoP.
+ *
+ * It is real protocol code under the platform interface: time, timers,
+ * randomness and events are the platform's.  It does not own the tunnels:
+ * whoever does (the simulator's world, the emulator's daemon) tells it of
+ * their state and probe replies and carries out its decisions through the
+ * ops below: send a packet into link j's tunnel, probe it, ping a
+ * candidate PoP, connect link j to another PoP.
+ *
+ * Flows are told apart by their 5-tuple (struct rule_flow); a flow keeps
+ * its link for its life unless that link fails.  The flow table is sized
+ * at creation and never grows: a full table recycles its longest-idle
+ * entry (that flow is simply placed again).
+ */
+#ifndef SASEBED_WAN_SOCKET_H
+#define SASEBED_WAN_SOCKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wan/health.h"
+#include "wan/packet.h"
+#include "wan/platform.h"
+#include "wan/popsel.h"
+#include "wan/qos.h"
+#include "wan/rules.h"
+
+#define SOCKET_MAX_LINKS 8
+
+/* Defaults from the product documentation: links judged every 10 s, at
+ * least 10 s before falling back; loss mitigation's single-link copy 5 ms
+ * behind.  The probe interval is ours: 10 ms gives a 10-s window a
+ * thousand samples, enough to tell 1% one-way loss from 4% (health.h). */
+#define SOCKET_EVAL_DEFAULT (10 * SB_S)
+#define SOCKET_HOLD_DEFAULT (10 * SB_S)
+#define SOCKET_PROBE_DEFAULT (10 * SB_MS)
+#define SOCKET_DRAIN_DEFAULT (5 * SB_S)
+#define SOCKET_DUP_GAP (5 * SB_MS)
+#define SOCKET_FLOWS_DEFAULT 4096
+/* At the start each link pings its candidate PoPs and connects to the
+ * fastest as soon as all have answered, or when this wait is over. */
+#define SOCKET_PING_WAIT (1 * SB_S)
+
+struct socket_link_cfg {
+	const char *name;
+	int precedence;            /* 1 active, 2 passive, 3 last resort */
+	uint64_t up_bps;           /* placement weight and shaping rate; 0:
+	                              unknown (weight 1, no shaping) */
+	int shape;                 /* shape at up_bps (QoS) */
+	uint32_t overhead;         /* bytes a packet gains on the wire (the
+	                              tunnel's headers), for the shaper */
+	const int *pops;           /* candidate PoPs, preference order */
+	unsigned npops;
+};
+
+struct socket_ops {
+	/* Put p into link j's tunnel; takes ownership. */
+	int (*send)(void *ctx, unsigned link, struct sb_packet *p);
+	/* Probe link j's tunnel (tunnel_probe): the bytes it took on the
+	 * wire, or -1 when the tunnel is not up. */
+	int (*probe)(void *ctx, unsigned link, uint32_t seq);
+	/* Send an echo (ICMP-style) over link j to candidate PoP pop; its
+	 * answer comes back through socket_ping_reply().  -1: not sent.  May
+	 * be NULL: the first connection then goes to the nearest candidate
+	 * unmeasured, and later moves know only the PoPs used before. */
+	int (*ping)(void *ctx, unsigned link, int pop, uint32_t seq);
+	/* Point link j's tunnel at PoP pop (its handshake starts). */
+	void (*connect)(void *ctx, unsigned link, int pop);
+	/* A copy of p with the same tags, for duplication; NULL: none. */
+	struct sb_packet *(*copy)(void *ctx, const struct sb_packet *p);
+	/* The placement set changed (flows towards this site may now arrive
+	 * on another link); may be NULL. */
+	void (*steer)(void *ctx);
+	/* PoP names for events; may be NULL. */
+	const char *(*pop_name)(void *ctx, int pop);
+	/* Link j was evaluated against PoP pop: what its probes measured,
+	 * the thresholds missed (HEALTH_* bits) and its state after; may be
+	 * NULL. */
+	void (*health)(void *ctx, unsigned link, int pop,
+	    const struct health_stats *hs, unsigned bad, const char *state);
+};
+
+/* A bandwidth priority's limit on every shaped link (wan/qos.h). */
+struct socket_qos_class {
+	uint8_t prio;
+	enum qos_limit mode;
+	uint64_t rate_bps;
+};
+
+struct socket_cfg {
+	const char *name;
+	const struct socket_link_cfg *links;
+	unsigned nlinks;
+	struct health_cfg health;
+	struct popsel_cfg popsel;
+	sb_time eval;              /* 0: defaults, as for the rest */
+	sb_time hold;
+	sb_time probe;
+	sb_time drain;             /* existing flows leave a degraded link
+	                              spread over this long */
+	unsigned flows;
+	const struct socket_qos_class *qos; /* limits, applied by
+	                              socket_new(); may be NULL */
+	unsigned nqos;
+	const struct rules *rules; /* NULL: the default action for all */
+	const struct socket_ops *ops;
+	void *ctx;
+};
+
+/* Per link, for results. */
+struct socket_link_stats {
+	uint64_t flows_placed;     /* new flows put on it */
+	uint64_t flows_moved_off;  /* flows that left it for another */
+	uint64_t pkts, bytes;      /* sent on it, copies included */
+	uint64_t dup_pkts, dup_bytes; /* of those, loss-mitigation copies */
+	uint64_t health_changes;
+	uint64_t pop_moves;
+};
+
+struct socket_stats {
+	uint64_t failovers, fallbacks;
+	uint64_t no_link;          /* packets with no link to go on */
+	uint64_t dropped_none;     /* a rule's transport 'none', or
+	                              off-cloud with no secondary */
+	uint64_t at_pop;           /* flows whose rule the PoP decides */
+	uint64_t flows_recycled;
+};
+
+struct socket;
+
+struct socket *socket_new(const struct sb_platform *pf,
+    const struct socket_cfg *cfg, char *err, size_t errlen);
+void socket_free(struct socket *s);
+
+/* Connect every link to its first PoP and begin probing and judging. */
+void socket_start(struct socket *s);
+
+/* The owner's news: link j's tunnel went up or down (pop: which PoP it
+ * is connected to), and a probe reply came through it. */
+void socket_tunnel(struct socket *s, unsigned link, int pop, int up);
+void socket_probe_reply(struct socket *s, unsigned link, uint32_t seq,
+    uint32_t peer_rx, uint32_t peer_tx);
+
+/* Candidate PoP pop answered link j's echo number seq (ops->ping).  Each
+ * evaluation pings the candidates again, so a move picks by recent RTTs. */
+void socket_ping_reply(struct socket *s, unsigned link, int pop,
+    uint32_t seq);
+
+/*
+ * A packet of flow f from the LAN: choose its link (and a copy's), queue
+ * it by priority and send it into the tunnel.  Takes ownership.  Returns
+ * the link it went on, or -1 when it was dropped (no link up, or the
+ * rule's transport is none).
+ */
+int socket_output(struct socket *s, const struct rule_flow *f,
+    struct sb_packet *p);
+
+/* The link a packet towards this site should arrive on: the first link
+ * this Socket would place a flow on now (-1: none up), and its PoP. */
+int socket_rx_link(const struct socket *s, int *pop);
+int socket_link_pop(const struct socket *s, unsigned link);
+int socket_link_usable(const struct socket *s, unsigned link);
+
+/* Which rule a flow hit: an index, RULES_DEFAULT or RULES_AT_POP; hits
+ * per rule (counted once per flow), i < rules_count. */
+int socket_flow_rule(struct socket *s, const struct rule_flow *f);
+uint64_t socket_rule_hits(const struct socket *s, size_t i);
+
+const struct socket_stats *socket_stats(const struct socket *s);
+const struct socket_link_stats *socket_link_stats(const struct socket *s,
+    unsigned link);
+const struct health *socket_health(const struct socket *s, unsigned link);
+/* Link j's shaper counters for priority prio; NULL when it is not shaped. */
+const struct qos_stats *socket_qos_stats(const struct socket *s,
+    unsigned link, uint8_t prio);
+/* "down", "healthy", "unhealthy" */
+const char *socket_link_state_name(const struct socket *s, unsigned link);
+
+#endif
