@@ -628,6 +628,31 @@ chart_utilisation(struct run *r)
 }
 
 /*
+ * What the Sockets' probes measured on each WAN link, every evaluation:
+ * the round trip to the PoP, where a degraded last mile shows first.
+ * Results written before the Sockets probed (no link_health table) and
+ * runs with no answered probe have no such chart.
+ */
+static int
+chart_last_mile(struct run *r)
+{
+	double n;
+
+	if (query_double(r, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'link_health'", &n) < 0)
+		return -1;
+	if (n == 0 || query_double(r, "SELECT count(latency_ns) FROM "
+	    "link_health", &n) < 0 || n == 0)
+		return n == 0 ? 0 : -1;
+	return time_chart(r, "last-mile", "Last mile: round trip to the PoP "
+	    "(Socket probes, per evaluation)", "mean round trip (ms)",
+	    "SELECT max(latency_ns) FROM link_health",
+	    "SELECT dense_rank() OVER (ORDER BY site, link), site || '/' || "
+	    "link, t_ns / ?1, latency_ns / ?2 FROM link_health WHERE "
+	    "latency_ns IS NOT NULL ORDER BY site, link, t_ns", 1e6, NULL);
+}
+
+/*
  * The name a route's colour goes by: the way out of the site and the PoPs
  * on the way ("fibre > fra > lon"), or an Internet route's first wire
  * ("wan1 > internet").  The PoPs are in it because a detour over the
@@ -860,7 +885,7 @@ charts_draw(sqlite3 *db, const char *dir, const char *gnuplot,
 {
 	static int (*const draw[])(struct run *) = {
 		chart_latency, chart_loss, chart_throughput, chart_paths,
-		chart_cdf, chart_utilisation,
+		chart_cdf, chart_utilisation, chart_last_mile,
 	};
 	struct run r = { .db = db, .dir = dir, .gnuplot = gnuplot,
 	    .err = err, .errlen = errlen, .out = out };

@@ -23,7 +23,8 @@ for f in "$d"/*.png; do
 done
 grep -q '5 of 5 expectations held' "$d/index.html" && pass || fail "summary"
 n=$(grep -o 'src="data:image/svg+xml;base64,' "$d/index.html" | wc -l)
-[ "$n" -ge 7 ] && pass || fail "$n pictures embedded, expected the topology and 6 charts"
+[ "$n" -ge 8 ] && pass || fail "$n pictures embedded, expected the topology and 7 charts"
+[ -s "$d/last-mile.png" ] && grep -q "Last mile" "$d/index.html" && pass || fail "no last-mile chart"
 grep -q 'class=err' "$d/index.html" && fail "the page reports an error: $(grep 'class=err' "$d/index.html")" || pass
 grep -q '<script' "$d/index.html" && fail "the page has a script" || pass
 grep -q 'href="mumbai-us-peak-seed42/index.html"' r/index.html && pass || fail "the index does not link the run"
