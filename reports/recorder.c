@@ -234,6 +234,46 @@ static const char VIEWS[] =
 	"FROM events e\n"
 	"JOIN runs r ON r.id = e.run_id;\n";
 
+/*
+ * Each Socket failover with what led to it and what a flow saw: the
+ * timeline's fault before it (a link of that site set or taken down, or a
+ * PoP down), the link verdict that detected it, the switch, and the first
+ * packet that a flow of the site got through afterwards (the `failover`
+ * events).  Detection and switch are one instant when a tunnel dies or an
+ * evaluation judges; degraded links then empty over the drain time.
+ */
+static const char FAILOVER_VIEW[] =
+	"CREATE VIEW v_failovers AS SELECT\n"
+	"  f.run_id, f.node AS site, f.detail AS left_links,\n"
+	"  f.subject AS to_links,\n"
+	"  (SELECT e.kind || ' ' || e.subject FROM events e\n"
+	"    WHERE e.run_id = f.run_id AND e.t_ns <= f.t_ns AND\n"
+	"    (e.kind = 'pop-down' OR (e.kind IN ('link-down', 'link-set')\n"
+	"    AND substr(e.subject, 1, length(f.node) + 1) = f.node || '/'))\n"
+	"    ORDER BY e.t_ns DESC, e.rowid DESC LIMIT 1) AS fault,\n"
+	"  (SELECT max(e.t_ns) FROM events e\n"
+	"    WHERE e.run_id = f.run_id AND e.t_ns <= f.t_ns AND\n"
+	"    (e.kind = 'pop-down' OR (e.kind IN ('link-down', 'link-set')\n"
+	"    AND substr(e.subject, 1, length(f.node) + 1) = f.node || '/')))\n"
+	"    AS fault_ns,\n"
+	"  (SELECT h.subject || ' ' || h.detail FROM events h\n"
+	"    WHERE h.run_id = f.run_id AND h.kind = 'link-health' AND\n"
+	"    h.node = f.node AND h.t_ns <= f.t_ns\n"
+	"    ORDER BY h.t_ns DESC, h.rowid DESC LIMIT 1) AS cause,\n"
+	"  (SELECT max(h.t_ns) FROM events h\n"
+	"    WHERE h.run_id = f.run_id AND h.kind = 'link-health' AND\n"
+	"    h.node = f.node AND h.t_ns <= f.t_ns) AS detected_ns,\n"
+	"  f.t_ns AS switch_ns,\n"
+	"  (SELECT min(p.t_ns) FROM events p WHERE p.run_id = f.run_id AND\n"
+	"    p.kind = 'failover' AND p.node = f.node AND p.t_ns >= f.t_ns)\n"
+	"    AS first_packet_ns,\n"
+	"  (SELECT max(p.value) FROM events p WHERE p.run_id = f.run_id AND\n"
+	"    p.kind = 'failover' AND p.node = f.node AND p.t_ns >= f.t_ns\n"
+	"    AND p.t_ns < coalesce((SELECT min(n.t_ns) FROM events n WHERE\n"
+	"    n.run_id = f.run_id AND n.kind = 'link-failover' AND\n"
+	"    n.node = f.node AND n.t_ns > f.t_ns), 9e18)) AS gap_s\n"
+	"FROM events f WHERE f.kind = 'link-failover';\n";
+
 enum {
 	S_BEGIN,
 	S_COMMIT,
@@ -490,7 +530,9 @@ recorder_open(const char *path, const struct rec_run *run, char *err,
 		goto fail_db;
 	}
 	if (sqlite3_exec(r->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(r->db, VIEWS, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(r->db, VIEWS, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(r->db, FAILOVER_VIEW, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
 		fail(r, "creating the schema");
 		goto fail_tx;
 	}

@@ -42,6 +42,14 @@ ft=$(sql fra.db "SELECT value / 1e9 FROM metrics WHERE subject = 'voice-like' AN
 within $((ka * misses)) $((ka * (misses + 1))) "$ft" && pass || fail "failover-time $ft s"
 [ "$(sql fra.db "SELECT detail FROM events WHERE kind = 'link-failover'")" = fibre ] \
 	&& pass || fail "the failover did not leave the fibre"
+# the failover's record: the fault from the timeline, its detection and
+# the gap the flow saw, each within what dead-peer detection allows
+row=$(sql fra.db "SELECT fault || '|' || fault_ns || '|' || cause FROM v_failovers")
+[ "$row" = "link-down fra-branch/fibre|$cut|fra-branch/fibre down: tunnel down" ] \
+	&& pass || fail "v_failovers: '$row'"
+within $((ka * misses)) $((ka * (misses + 1))) "$(sql fra.db "SELECT (detected_ns - fault_ns) / 1e9 FROM v_failovers")" \
+	&& within $((ka * misses)) $((ka * (misses + 1))) "$(sql fra.db "SELECT gap_s FROM v_failovers")" \
+	&& pass || fail "v_failovers: detection or gap out of bounds"
 rec=$(sql fra.db "SELECT t_ns FROM events WHERE kind = 'link-health' AND subject = 'fra-branch/fibre' AND detail = 'healthy' AND t_ns > $cut")
 fb=$(sql fra.db "SELECT t_ns FROM events WHERE kind = 'link-fallback'")
 within 10 11 "$(awk -v a="$fb" -v b="$rec" 'BEGIN { print (a - b) / 1e9 }')" \
