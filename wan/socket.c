@@ -42,6 +42,8 @@ struct slink {
 	char *name;
 	enum lstate state;
 	int silent;                /* last window: no probe answered */
+	sb_time last_rtt;          /* last window's mean round trip, -1 none */
+	double last_loss;          /* and its loss */
 	int ever_up;
 	sb_time eligible_at;       /* fallback hold: not placed on before */
 	struct health *h;
@@ -359,6 +361,8 @@ eval_fire(void *arg)
 			continue;
 		bad = health_eval(l->h, t, &hs);
 		l->silent = (bad & HEALTH_SILENT) != 0;
+		l->last_rtt = hs.latency;
+		l->last_loss = hs.loss;
 		if (hs.latency >= 0)
 			popsel_rtt(l->ps, l->pop, hs.latency);
 		if (bad == HEALTH_OK) {
@@ -630,6 +634,29 @@ weighted(struct socket *s, unsigned m)
 	return last;
 }
 
+/*
+ * A rule that optimises for latency (or loss) puts its flows on the link
+ * of the set with the least round trip (loss) at the last evaluation,
+ * the first of equals; before any evaluation, the weighted draw.
+ */
+static int
+optimized(struct socket *s, unsigned m, enum rule_optimize o)
+{
+	int best = -1;
+
+	for (unsigned j = 0; j < s->nlinks; j++) {
+		const struct slink *l = &s->link[j], *b;
+
+		if (!(m & 1u << j) || l->last_rtt < 0)
+			continue;
+		b = best >= 0 ? &s->link[best] : NULL;
+		if (b == NULL || (o == RULE_OPT_LATENCY ?
+		    l->last_rtt < b->last_rtt : l->last_loss < b->last_loss))
+			best = (int)j;
+	}
+	return best >= 0 ? best : weighted(s, m);
+}
+
 /* The links a flow may use under its rule: a preferred link or
  * precedence narrows the placement set when it can. */
 static unsigned
@@ -800,7 +827,8 @@ socket_output(struct socket *s, const struct rule_flow *f,
 			e->link = -1;
 			return -1;
 		}
-		j = weighted(s, m);
+		j = a->optimize != RULE_OPT_NONE && e->rule != RULES_AT_POP ?
+		    optimized(s, m, a->optimize) : weighted(s, m);
 		s->link[j].st.flows_placed++;
 		e->link = (int16_t)j;
 	}
@@ -935,6 +963,7 @@ socket_new(const struct sb_platform *pf, const struct socket_cfg *cfg,
 		l->idx = j;
 		l->cfg = cfg->links[j];
 		l->pop = -1;
+		l->last_rtt = -1;
 		l->move_at = SB_TIME_NEVER;
 		if ((l->name = malloc(n)) == NULL)
 			goto oom;

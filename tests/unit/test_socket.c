@@ -3,7 +3,8 @@
  * plays the tunnels (up, down, probe answers) and reads the decisions
  * from what the agent sends, probes, connects and emits.  Failover at a
  * tunnel's death and the fallback hold, failover on a loss threshold at
- * the next evaluation and not before, a silent link emptied at once, weighted placement, loss
+ * the next evaluation and not before, a silent link emptied at once,
+ * placement by measured loss for a rule that asks, weighted placement, loss
  * mitigation's copies, a PoP move and rule priorities.
  */
 #include <check.h>
@@ -271,6 +272,35 @@ mitigate_rules(void)
 	return rb;
 }
 
+/* A rule optimised for loss: after the first evaluation every new flow
+ * goes on the link that lost fewer probes (wan2, where wan1 loses 1 in
+ * 50), though wan1 would take two in three by bandwidth. */
+START_TEST(test_optimize_loss)
+{
+	struct rules *rb = rules_new();
+	struct rule_spec rs;
+	char err[128];
+	struct rig *r;
+	unsigned n[2] = { 0, 0 };
+
+	memset(&rs, 0, sizeof(rs));
+	rs.name = "low-loss";
+	rules_default_action(&rs.act);
+	rs.act.optimize = RULE_OPT_LOSS;
+	ck_assert_int_eq(rules_add(rb, &rs, err, sizeof(err)), 0);
+	r = rig_new(1, 1, 100000000, 50000000, rb);
+	r->lose_every[0] = 50;
+	fake_advance(r->f, 10 * SB_S + SB_MS);
+	for (unsigned i = 0; i < 100; i++) {
+		struct rule_flow fl = flow(i, 17);
+		n[one(r, &fl)]++;
+	}
+	ck_assert_uint_eq(n[1], 100);
+	rig_free(r);
+	rules_free(rb);
+}
+END_TEST
+
 START_TEST(test_mitigation_one_link)
 {
 	struct rules *rb = mitigate_rules();
@@ -345,6 +375,7 @@ make_suite(void)
 	tcase_add_test(tc, test_loss_threshold_next_evaluation);
 	tcase_add_test(tc, test_silent_moves_at_once);
 	tcase_add_test(tc, test_weighted_placement);
+	tcase_add_test(tc, test_optimize_loss);
 	tcase_add_test(tc, test_mitigation_one_link);
 	tcase_add_test(tc, test_mitigation_two_links);
 	tcase_add_test(tc, test_pop_move);
