@@ -126,6 +126,19 @@ query_double(struct run *r, const char *sql, double *v)
 }
 
 /* A gnuplot string: '...' takes all literally but '' for a quote. */
+/* 1 if the results have table `name` (a constant of ours), 0 if not
+ * (files written before it existed), -1 on error. */
+static int
+has_table(struct run *r, const char *name)
+{
+	char sql[128];
+	double n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = '%s'", name);
+	return query_double(r, sql, &n) < 0 ? -1 : n > 0;
+}
+
 static void
 put_quoted(FILE *f, const char *s)
 {
@@ -637,13 +650,15 @@ static int
 chart_last_mile(struct run *r)
 {
 	double n;
+	int has = has_table(r, "link_health");
 
-	if (query_double(r, "SELECT count(*) FROM sqlite_master WHERE "
-	    "type = 'table' AND name = 'link_health'", &n) < 0)
+	if (has <= 0)
+		return has;
+	if (query_double(r, "SELECT count(latency_ns) FROM link_health",
+	    &n) < 0)
 		return -1;
-	if (n == 0 || query_double(r, "SELECT count(latency_ns) FROM "
-	    "link_health", &n) < 0 || n == 0)
-		return n == 0 ? 0 : -1;
+	if (n == 0)
+		return 0;
 	return time_chart(r, "last-mile", "Last mile: round trip to the PoP "
 	    "(Socket probes, per evaluation)", "mean round trip (ms)",
 	    "SELECT max(latency_ns) FROM link_health",
@@ -816,14 +831,11 @@ static int
 chart_cdf(struct run *r)
 {
 	struct chart c;
-	double has, top;
+	double top;
+	int has = has_table(r, "flow_latency_cdf");
 
-	/* Results files written before the table existed lack it. */
-	if (query_double(r, "SELECT count(*) FROM sqlite_master"
-	    " WHERE name = 'flow_latency_cdf'", &has) < 0)
-		return -1;
-	if (has == 0)
-		return 0;
+	if (has <= 0)
+		return has;
 	if (query_double(r, "SELECT max(latency_ns) / 1e6"
 	    " FROM flow_latency_cdf WHERE q = 0.999", &top) < 0 ||
 	    chart_open(r, &c, "latency-cdf", "Latency distribution per flow",

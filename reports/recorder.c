@@ -236,43 +236,43 @@ static const char VIEWS[] =
 
 /*
  * Each Socket failover with what led to it and what a flow saw: the
- * timeline's fault before it (a link of that site set or taken down, or a
- * PoP down), the link verdict that detected it, the switch, and the first
- * packet that a flow of the site got through afterwards (the `failover`
- * events).  Detection and switch are one instant when a tunnel dies or an
- * evaluation judges; degraded links then empty over the drain time.
+ * timeline's fault since the site last switched (a link of that site set
+ * or taken down, or a PoP down), the last link verdict before the switch,
+ * the switch, and the first packet a flow of the site got through
+ * afterwards, until its next failover (the `failover` events).  Events
+ * are stored in the order they happened, so rowid orders them within an
+ * instant too.  Detection and switch are one instant when a tunnel dies
+ * or an evaluation judges; degraded links then empty over the drain time.
  */
 static const char FAILOVER_VIEW[] =
-	"CREATE VIEW v_failovers AS SELECT\n"
-	"  f.run_id, f.node AS site, f.detail AS left_links,\n"
-	"  f.subject AS to_links,\n"
-	"  (SELECT e.kind || ' ' || e.subject FROM events e\n"
-	"    WHERE e.run_id = f.run_id AND e.t_ns <= f.t_ns AND\n"
-	"    (e.kind = 'pop-down' OR (e.kind IN ('link-down', 'link-set')\n"
-	"    AND substr(e.subject, 1, length(f.node) + 1) = f.node || '/'))\n"
-	"    ORDER BY e.t_ns DESC, e.rowid DESC LIMIT 1) AS fault,\n"
-	"  (SELECT max(e.t_ns) FROM events e\n"
-	"    WHERE e.run_id = f.run_id AND e.t_ns <= f.t_ns AND\n"
-	"    (e.kind = 'pop-down' OR (e.kind IN ('link-down', 'link-set')\n"
-	"    AND substr(e.subject, 1, length(f.node) + 1) = f.node || '/')))\n"
-	"    AS fault_ns,\n"
-	"  (SELECT h.subject || ' ' || h.detail FROM events h\n"
-	"    WHERE h.run_id = f.run_id AND h.kind = 'link-health' AND\n"
-	"    h.node = f.node AND h.t_ns <= f.t_ns\n"
-	"    ORDER BY h.t_ns DESC, h.rowid DESC LIMIT 1) AS cause,\n"
-	"  (SELECT max(h.t_ns) FROM events h\n"
-	"    WHERE h.run_id = f.run_id AND h.kind = 'link-health' AND\n"
-	"    h.node = f.node AND h.t_ns <= f.t_ns) AS detected_ns,\n"
-	"  f.t_ns AS switch_ns,\n"
-	"  (SELECT min(p.t_ns) FROM events p WHERE p.run_id = f.run_id AND\n"
-	"    p.kind = 'failover' AND p.node = f.node AND p.t_ns >= f.t_ns)\n"
-	"    AS first_packet_ns,\n"
-	"  (SELECT max(p.value) FROM events p WHERE p.run_id = f.run_id AND\n"
-	"    p.kind = 'failover' AND p.node = f.node AND p.t_ns >= f.t_ns\n"
-	"    AND p.t_ns < coalesce((SELECT min(n.t_ns) FROM events n WHERE\n"
+	"CREATE VIEW v_failovers AS WITH fo AS (SELECT f.rowid AS id,\n"
+	"  f.run_id, f.t_ns, f.node, f.subject, f.detail,\n"
+	"  (SELECT e.rowid FROM events e WHERE e.run_id = f.run_id AND\n"
+	"    e.rowid < f.rowid AND e.rowid > coalesce((SELECT max(q.rowid)\n"
+	"    FROM events q WHERE q.run_id = f.run_id AND q.node = f.node\n"
+	"    AND q.kind IN ('link-failover', 'link-fallback') AND\n"
+	"    q.rowid < f.rowid), 0) AND (e.kind = 'pop-down' OR\n"
+	"    (e.kind IN ('link-down', 'link-set') AND\n"
+	"    substr(e.subject, 1, length(f.node) + 1) = f.node || '/'))\n"
+	"    ORDER BY e.rowid DESC LIMIT 1) AS fault_id,\n"
+	"  (SELECT h.rowid FROM events h WHERE h.run_id = f.run_id AND\n"
+	"    h.kind = 'link-health' AND h.node = f.node AND\n"
+	"    h.rowid < f.rowid ORDER BY h.rowid DESC LIMIT 1) AS cause_id,\n"
+	"  coalesce((SELECT min(n.t_ns) FROM events n WHERE\n"
 	"    n.run_id = f.run_id AND n.kind = 'link-failover' AND\n"
-	"    n.node = f.node AND n.t_ns > f.t_ns), 9e18)) AS gap_s\n"
-	"FROM events f WHERE f.kind = 'link-failover';\n";
+	"    n.node = f.node AND n.rowid > f.rowid), 9e18) AS until_ns\n"
+	"  FROM events f WHERE f.kind = 'link-failover')\n"
+	"SELECT fo.run_id, fo.node AS site, fo.detail AS left_links,\n"
+	"  fo.subject AS to_links, x.kind || ' ' || x.subject AS fault,\n"
+	"  x.t_ns AS fault_ns, c.subject || ' ' || c.detail AS cause,\n"
+	"  c.t_ns AS detected_ns, fo.t_ns AS switch_ns,\n"
+	"  min(p.t_ns) AS first_packet_ns, max(p.value) AS gap_s\n"
+	"FROM fo LEFT JOIN events x ON x.rowid = fo.fault_id\n"
+	"LEFT JOIN events c ON c.rowid = fo.cause_id\n"
+	"LEFT JOIN events p ON p.run_id = fo.run_id AND\n"
+	"  p.kind = 'failover' AND p.node = fo.node AND\n"
+	"  p.t_ns >= fo.t_ns AND p.t_ns < fo.until_ns\n"
+	"GROUP BY fo.id ORDER BY fo.id;\n";
 
 enum {
 	S_BEGIN,

@@ -382,32 +382,48 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	return stats_metric(s, e->metric, to - from);
 }
 
+/* A counter to record: its metric name, value and unit (NULL: "count"). */
+struct count {
+	const char *name;
+	uint64_t v;
+	const char *unit;
+};
+
+static void
+record_counts(struct world *w, const char *scope, const char *subject,
+    const struct count *m, size_t n)
+{
+	for (size_t x = 0; x < n; x++)
+		rec_check(w, recorder_metric(w->rec, scope, subject,
+		    m[x].name, (double)m[x].v,
+		    m[x].unit != NULL ? m[x].unit : "count"));
+}
+
+#define NCOUNTS(m) (sizeof(m) / sizeof((m)[0]))
+
 /* A shaped link's queues, per bandwidth priority that saw traffic; the
  * subject is "SITE/LINK/PRIORITY". */
 static void
 record_qos_metrics(struct world *w, const struct socket *k, unsigned j,
     const char *link)
 {
-	for (unsigned prio = 1; prio <= 255; prio++) {
-		const struct qos_stats *q = socket_qos_stats(k, j,
-		    (uint8_t)prio);
+	const struct qos_stats *q;
+
+	for (unsigned prio = 1; prio <= 255 &&
+	    (q = socket_qos_stats(k, j, (uint8_t)prio)) != NULL; prio++) {
+		const struct count m[] = {
+			{ "queued-packets", q->enq_pkts, "packets" },
+			{ "sent-packets", q->sent_pkts, "packets" },
+			{ "queue-drops", q->drop_pkts, "packets" },
+			{ "sent-bytes", q->sent_bytes, "bytes" },
+			{ "queue-wait-max", (uint64_t)q->wait_max, "ns" },
+		};
 		char name[320];
 
-		if (q == NULL)
-			return;
 		if (q->enq_pkts == 0)
 			continue;
 		snprintf(name, sizeof(name), "%s/%u", link, prio);
-		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
-		    "queued-packets", (double)q->enq_pkts, "packets"));
-		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
-		    "sent-packets", (double)q->sent_pkts, "packets"));
-		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
-		    "queue-drops", (double)q->drop_pkts, "packets"));
-		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
-		    "sent-bytes", (double)q->sent_bytes, "bytes"));
-		rec_check(w, recorder_metric(w->rec, "socket-qos", name,
-		    "queue-wait-max", (double)q->wait_max, "ns"));
+		record_counts(w, "socket-qos", name, m, NCOUNTS(m));
 	}
 }
 
@@ -420,39 +436,33 @@ record_socket_metrics(struct world *w)
 	for (size_t i = 0; i < sc->nsites; i++) {
 		const struct socket *k = w->sites[i].sock;
 		const struct socket_stats *st = socket_stats(k);
-		const struct { const char *name; uint64_t v; } m[] = {
-			{ "failovers", st->failovers },
-			{ "fallbacks", st->fallbacks },
-			{ "dropped-no-link", st->no_link },
-			{ "dropped-by-rule", st->dropped_none },
-			{ "flows-at-pop", st->at_pop },
+		const struct count m[] = {
+			{ "failovers", st->failovers, NULL },
+			{ "fallbacks", st->fallbacks, NULL },
+			{ "dropped-no-link", st->no_link, NULL },
+			{ "dropped-by-rule", st->dropped_none, NULL },
+			{ "flows-at-pop", st->at_pop, NULL },
 		};
 
-		for (size_t x = 0; x < sizeof(m) / sizeof(m[0]); x++)
-			rec_check(w, recorder_metric(w->rec, "socket",
-			    sc->sites[i].name, m[x].name, (double)m[x].v,
-			    "count"));
+		record_counts(w, "socket", sc->sites[i].name, m, NCOUNTS(m));
 		for (size_t j = 0; j < sc->sites[i].nlinks; j++) {
 			const struct socket_link_stats *ls =
 			    socket_link_stats(k, (unsigned)j);
-			const struct { const char *name; uint64_t v; } n[] = {
-				{ "flows-placed", ls->flows_placed },
-				{ "flows-moved-off", ls->flows_moved_off },
-				{ "packets", ls->pkts },
-				{ "bytes", ls->bytes },
-				{ "duplicated-packets", ls->dup_pkts },
-				{ "duplicated-bytes", ls->dup_bytes },
-				{ "health-changes", ls->health_changes },
-				{ "pop-moves", ls->pop_moves },
+			const struct count n[] = {
+				{ "flows-placed", ls->flows_placed, NULL },
+				{ "flows-moved-off", ls->flows_moved_off, NULL },
+				{ "packets", ls->pkts, NULL },
+				{ "bytes", ls->bytes, NULL },
+				{ "duplicated-packets", ls->dup_pkts, NULL },
+				{ "duplicated-bytes", ls->dup_bytes, NULL },
+				{ "health-changes", ls->health_changes, NULL },
+				{ "pop-moves", ls->pop_moves, NULL },
 			};
 			char name[300];
 
 			snprintf(name, sizeof(name), "%s/%s", sc->sites[i].name,
 			    sc->sites[i].links[j].name);
-			for (size_t x = 0; x < sizeof(n) / sizeof(n[0]); x++)
-				rec_check(w, recorder_metric(w->rec,
-				    "socket-link", name, n[x].name,
-				    (double)n[x].v, "count"));
+			record_counts(w, "socket-link", name, n, NCOUNTS(n));
 			record_qos_metrics(w, k, (unsigned)j, name);
 		}
 	}
@@ -529,31 +539,31 @@ record_final_metrics(struct world *w, sb_time end)
 		for (int e = 0; e < 2 && wt->t[0] != NULL; e++) {
 			const struct tunnel_stats *st = tunnel_stats(wt->t[e]);
 			char scope[32];
-			const struct { const char *name; uint64_t v; } m[] = {
-				{ "handshakes", st->handshakes },
-				{ "handshakes-ok", st->handshakes_ok },
-				{ "auth-failures", st->auth_failures },
-				{ "handshake-retransmits", st->hs_retransmits },
-				{ "downs", st->downs },
-				{ "records-sent", st->tx_records },
-				{ "records-received", st->rx_records },
-				{ "dropped-replayed", st->drop_replayed },
-				{ "dropped-forged", st->drop_forged },
-				{ "dropped-malformed", st->drop_malformed },
-				{ "dropped-not-up", st->drop_not_up },
-				{ "dropped-too-big", st->drop_too_big },
-				{ "dropped-rekeying", st->drop_rekeying },
-				{ "keepalives-sent", st->keepalives_sent },
+			const struct count m[] = {
+				{ "handshakes", st->handshakes, NULL },
+				{ "handshakes-ok", st->handshakes_ok, NULL },
+				{ "auth-failures", st->auth_failures, NULL },
+				{ "handshake-retransmits", st->hs_retransmits,
+				    NULL },
+				{ "downs", st->downs, NULL },
+				{ "records-sent", st->tx_records, NULL },
+				{ "records-received", st->rx_records, NULL },
+				{ "dropped-replayed", st->drop_replayed, NULL },
+				{ "dropped-forged", st->drop_forged, NULL },
+				{ "dropped-malformed", st->drop_malformed,
+				    NULL },
+				{ "dropped-not-up", st->drop_not_up, NULL },
+				{ "dropped-too-big", st->drop_too_big, NULL },
+				{ "dropped-rekeying", st->drop_rekeying, NULL },
+				{ "keepalives-sent", st->keepalives_sent,
+				    NULL },
 				{ "keepalives-answered",
-				    st->keepalives_answered },
-				{ "rekeys", st->rekeys },
+				    st->keepalives_answered, NULL },
+				{ "rekeys", st->rekeys, NULL },
 			};
 			snprintf(scope, sizeof(scope), "tunnel-%s",
 			    e == 0 ? "socket" : "pop");
-			for (size_t x = 0; x < sizeof(m) / sizeof(m[0]); x++)
-				rec_check(w, recorder_metric(w->rec, scope,
-				    wt->name, m[x].name, (double)m[x].v,
-				    "count"));
+			record_counts(w, scope, wt->name, m, NCOUNTS(m));
 		}
 	}
 	record_socket_metrics(w);

@@ -461,6 +461,7 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	q->flow = p->flow;
 	q->path = p->path;
 	q->hop = p->hop;
+	q->dup = p->dup;
 	pool_put(w->pool, p);
 	memset(q->data + INET_IPV4_HDR + INET_UDP_HDR, 0,
 	    n - INET_IPV4_HDR - INET_UDP_HDR);
@@ -489,14 +490,9 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 		flow_lost(w, f, p);
 		return;
 	}
-	{
-		uint8_t dup = p->dup;
-
-		if ((p = inner_bytes(w, f, p)) == NULL) {
-			meters_feed_drop(w, f);
-			return;
-		}
-		p->dup = dup;
+	if ((p = inner_bytes(w, f, p)) == NULL) {
+		meters_feed_drop(w, f);
+		return;
 	}
 	if (tunnel_send(t, p) < 0)
 		meters_feed_drop(w, f);
@@ -703,8 +699,8 @@ chan_recv(void *ctx, struct link *l, struct sb_packet *p)
 	if (p->tun != 0) {
 		struct wtun *wt = w->tuns[p->tun - 1];
 
-		if (++p->thop < wt->npath[p->tdir & 1]) {
-			link_send(wt->path[p->tdir & 1][p->thop]->l, p);
+		if (++p->thop < wt->npath[p->tdir]) {
+			link_send(wt->path[p->tdir][p->thop]->l, p);
 			return;
 		}
 		wtun_arrive(wt, p);

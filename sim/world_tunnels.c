@@ -69,15 +69,15 @@ wtun_arrive(struct wtun *wt, struct sb_packet *p)
 {
 	unsigned to = p->tdir == 0 ? 1 : 0;
 
-	if (p->tdir == 2 && wt->w->pops[wt->pop].up) {
+	if (p->echo && p->tdir == 0 && wt->w->pops[wt->pop].up) {
 		/* an echo at the PoP: back the way replies go */
-		p->tdir = 3;
+		p->tdir = 1;
 		p->thop = 0;
 		link_send(wt->path[1][0]->l, p);
 		return;
 	}
-	if (p->tdir >= 2) {
-		if (p->tdir == 3)
+	if (p->echo) {
+		if (p->tdir == 1)
 			socket_ping_reply(wt->w->sites[wt->site].sock,
 			    (unsigned)wt->link, wt->pop, (uint32_t)p->seq);
 		pool_put(wt->w->pool, p);
@@ -335,8 +335,9 @@ sock_ping(void *ctx, unsigned link, int pop, uint32_t seq)
 	p->seq = seq;
 	p->flow = SB_FLOW_NONE;
 	p->tun = (uint32_t)wt->id + 1;
-	p->tdir = 2;
+	p->tdir = 0;
 	p->thop = 0;
+	p->echo = 1;
 	link_send(wt->path[0][0]->l, p);
 	return 0;
 }
@@ -365,7 +366,7 @@ sock_connect(void *ctx, unsigned link, int pop)
 /* A copy for loss mitigation; both are marked so that the pair is lost
  * only when both copies are, and only the first to arrive counts. */
 static struct sb_packet *
-sock_copy(void *ctx, const struct sb_packet *p)
+sock_copy(void *ctx, struct sb_packet *p)
 {
 	struct site *s = ctx;
 	struct sb_packet *q = pool_get(s->w->pool);
@@ -380,7 +381,7 @@ sock_copy(void *ctx, const struct sb_packet *p)
 	q->size = p->size;
 	q->flow = p->flow;
 	q->dup = 2;
-	((struct sb_packet *)p)->dup = 1;
+	p->dup = 1;
 	return q;
 }
 

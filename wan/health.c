@@ -159,7 +159,7 @@ void
 health_measure(const struct health *h, sb_time now, struct health_stats *out)
 {
 	const struct sample *s, *a = NULL, *b = NULL;
-	sb_time lo = now - h->cfg.window, hi = now - h->cfg.timeout;
+	sb_time hi = now - h->cfg.timeout, lo = hi - h->cfg.window;
 	sb_time sum = 0, dsum = 0;
 	uint32_t span, txd;
 	unsigned i;

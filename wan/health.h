@@ -16,9 +16,11 @@
  * does it decide failover: it says which thresholds are missed now, and
  * the link's state machine decides what that means.
  *
- * Which probes are judged at `now`: those sent in [now - window,
- * now - timeout].  Younger ones may still be answered, so they are neither
- * lost nor counted yet; older ones are forgotten.
+ * Which probes are judged at `now`: those sent in the window that ends a
+ * timeout ago, [now - timeout - window, now - timeout].  Younger ones may
+ * still be answered, so they are neither lost nor counted yet; older ones
+ * are forgotten.  Evaluations a window apart thus judge every probe once:
+ * none falls between them.
  */
 #ifndef SASEBED_WAN_HEALTH_H
 #define SASEBED_WAN_HEALTH_H
@@ -43,13 +45,14 @@ struct health_cfg {
 	double loss_max;     /* fraction, per direction; 0: default */
 	sb_time jitter_max;  /* 0: default */
 	sb_time latency_max; /* round trip; 0: default */
-	sb_time window;      /* samples sent before now - window are
-	                      * forgotten; 0: default */
+	sb_time window;      /* samples sent before now - timeout -
+	                      * window are forgotten; 0: default */
 	sb_time timeout;     /* a probe unanswered this long after sending
 	                      * is lost; 0: default */
 	unsigned capacity;   /* samples kept, a ring; 0: default.  Size it
-	                      * window / probe interval + a margin: when it is
-	                      * full the oldest is overwritten. */
+	                      * (window + timeout) / probe interval + a
+	                      * margin: when full, the oldest is
+	                      * overwritten. */
 };
 
 /* Thresholds missed, as bits. */
@@ -63,7 +66,7 @@ enum {
 
 struct health_stats {
 	unsigned sent;       /* probes counted: sent in
-	                      * [now - window, now - timeout] */
+	                      * [now - timeout - window, now - timeout] */
 	unsigned answered;   /* of those, answered */
 	double loss;         /* max(loss_up, loss_down) when both are known,
 	                      * else round trip, (sent - answered) / sent;

@@ -1,7 +1,8 @@
 /*
  * IPv4 and UDP headers, byte by byte.  Every multi-byte field is read and
- * written through get16/put16 and get32/put32, so the code neither depends
- * on the host's byte order nor makes unaligned loads.
+ * written through get16/put16 and get32/put32 (wan/byteorder.h), so the
+ * code neither depends on the host's byte order nor makes unaligned
+ * loads.
  *
  * The checksum sums 16-bit words into a 64-bit accumulator and folds once
  * at the end: the accumulator cannot overflow for any buffer smaller than
@@ -10,41 +11,13 @@
  */
 #include <stdio.h>
 
+#include "wan/byteorder.h"
 #include "wan/inet.h"
 
 #define IP_DF		0x4000
 #define IP_MF		0x2000
 #define IP_OFFMASK	0x1fff
 #define PROTO_UDP	17
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static uint32_t
 fold(uint64_t s)

@@ -8,7 +8,7 @@
  * the platform's packet_new(), which always come with a buffer; `len` then
  * says how much of it is used.
  *
- * The fields from `created` to `dup` are the simulator's tags: they ride
+ * The fields from `created` to `echo` are the simulator's tags: they ride
  * along with a packet, through a tunnel too, but are not on the wire, and
  * protocol code neither reads nor writes them.
  */
@@ -36,10 +36,11 @@ struct sb_packet {
 	uint32_t epoch;         /* link epoch at enqueue: see models/link.c */
 	uint32_t tun;           /* tunnel it is crossing, + 1; 0: none */
 	uint16_t thop;          /* position on the tunnel's underlay path */
-	uint8_t tdir;           /* 0 towards the tunnel's server, 1 back;
-	                           2 and 3 the same for an echo (a Socket
-	                           pinging a candidate PoP) */
+	uint8_t tdir;           /* 0 towards the tunnel's server, 1 back */
 	uint8_t dup;            /* 0; 1 or 2: original or copy of a pair */
+	uint8_t echo;           /* 1: an echo on a tunnel's underlay (a
+	                           Socket pinging a candidate PoP), not a
+	                           datagram of the tunnel */
 	uint8_t *data;          /* real bytes, or NULL for modelled traffic */
 	uint32_t len;           /* bytes used in data */
 	uint32_t cap;           /* bytes available in data */

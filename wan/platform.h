@@ -80,6 +80,14 @@ sb_now(const struct sb_platform *pf)
 	return pf->ops->now(pf->ctx);
 }
 
+/* A uniform draw in [0, 1) from the platform's stream: its top 53 bits,
+ * all a double holds. */
+static inline double
+sb_rand_unit(const struct sb_platform *pf)
+{
+	return (double)(pf->ops->rand(pf->ctx) >> 11) * 0x1p-53;
+}
+
 /* Signed difference, the one comparison helper: a before b iff < 0. */
 static inline sb_time
 sb_time_diff(sb_time a, sb_time b)

@@ -221,7 +221,9 @@ static void
 release(struct qos *q, unsigned prio, sb_time now)
 {
 	struct cls *c = &q->c[prio];
-	int busy = congested(q, c, now);
+	/* limited only when congested, and alone now: the cap runs afresh */
+	int restart = c->mode == QOS_LIMIT_WHEN_CONGESTED &&
+	    !congested(q, c, now);
 	struct sb_packet *p;
 	sb_time at;
 	uint64_t w;
@@ -235,12 +237,9 @@ release(struct qos *q, unsigned prio, sb_time now)
 	 * priority that was idle starts again from the packet's arrival, not
 	 * from now: the time it then waited for the wire (behind another
 	 * priority's packet) is not lost from its rate. */
-	if (c->mode != QOS_NO_LIMIT) {
-		int restart = c->mode == QOS_LIMIT_WHEN_CONGESTED && !busy;
-
+	if (c->mode != QOS_NO_LIMIT)
 		bucket_charge(&c->b, restart ? now : at, w, c->limit,
 		    restart);
-	}
 	c->st.sent_pkts++;
 	c->st.sent_bytes += w;
 	if (sb_time_diff(now, at) > c->st.wait_max)

@@ -121,7 +121,8 @@ check(const struct rule_spec *r, size_t idx, char *err, size_t errlen)
 		    "priority %d is outside 2-255", a->priority);
 	if (a->precedence < 0 || a->precedence > 3)
 		return fail(err, errlen, r, idx,
-		    "precedence %d is outside 1-3", a->precedence);
+		    "precedence %d is neither 1-3 nor 0 (any)",
+		    a->precedence);
 	if (a->link < -1)
 		return fail(err, errlen, r, idx,
 		    "link %d is neither a link index nor -1", a->link);

@@ -15,7 +15,8 @@
  *    rule asks for loss mitigation, queue it by priority and send it.
  *
  * Timers: probes every `probe`; evaluations every `eval`; per link the
- * end of a fallback hold and a connect deadline; one for delayed copies.
+ * end of a fallback hold, a connect deadline and the wait for the first
+ * pings' answers; one for delayed copies.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,7 @@ struct socket {
 	struct sflow *flows;
 	unsigned nflows;
 	uint64_t *hits;
+	struct rule_action def;    /* for flows no rule names */
 	struct dup ring[DUP_RING];
 	unsigned dhead, dn;
 	sb_timer probe_timer, eval_timer, dup_timer;
@@ -132,12 +134,6 @@ cancel(struct socket *s, sb_timer *t)
 	if (*t != 0)
 		s->pf->ops->timer_cancel(s->pf->ctx, *t);
 	*t = 0;
-}
-
-static double
-uniform(struct socket *s)
-{
-	return (double)(s->pf->ops->rand(s->pf->ctx) >> 11) * 0x1p-53;
 }
 
 /* ---- the placement set ---- */
@@ -297,6 +293,8 @@ link_fsm(struct slink *l, enum lev ev, const char *why)
 		l->ever_up = 1;
 	if (to != L_UNHEALTHY)
 		l->silent = 0;
+	if (to == L_DOWN)
+		l->last_rtt = -1;  /* what it measured is of a path gone */
 	snprintf(d, sizeof(d), "%s%s%s", state_names[to], why ? ": " : "",
 	    why ? why : "");
 	l->state = to;
@@ -425,6 +423,9 @@ pop_move(struct slink *l, const char *why)
 		l->move_from = l->pop;
 	}
 	l->st.pop_moves++;
+	/* the tunnel to the old PoP is closed: until the new one is up the
+	 * link carries nothing (after a dead peer it is down already) */
+	link_fsm(l, EV_DOWN, "pop-change");
 	connect_to(l, next);
 }
 
@@ -619,7 +620,7 @@ weighted(struct socket *s, unsigned m)
 		if (m & 1u << j)
 			tot += s->link[j].cfg.up_bps ?
 			    (double)s->link[j].cfg.up_bps : 1;
-	u = uniform(s) * tot;
+	u = sb_rand_unit(s->pf) * tot;
 	for (unsigned j = 0; j < s->nlinks; j++) {
 		double wgt;
 
@@ -676,12 +677,10 @@ rule_mask(const struct socket *s, const struct rule_action *a)
 }
 
 static const struct rule_action *
-flow_action(const struct socket *s, int rule, struct rule_action *def)
+flow_action(const struct socket *s, int rule)
 {
-	if (rule >= 0)
-		return &rules_get(s->cfg.rules, (size_t)rule)->act;
-	rules_default_action(def);
-	return def;
+	return rule >= 0 ? &rules_get(s->cfg.rules, (size_t)rule)->act :
+	    &s->def;
 }
 
 static int
@@ -697,28 +696,26 @@ classify(struct socket *s, const struct rule_flow *f)
 	return r;
 }
 
-int
-socket_flow_rule(struct socket *s, const struct rule_flow *f)
-{
-	return s->cfg.rules ? rules_match(s->cfg.rules, f, 0) : RULES_DEFAULT;
-}
-
 /* Queue or send p on link j; -1 when the link's queue dropped it. */
 static int
 link_out(struct socket *s, unsigned j, struct sb_packet *p, uint8_t prio,
     int copy)
 {
 	struct slink *l = &s->link[j];
+	uint32_t size = p->size;   /* p is gone once queued or sent */
 
+	if (l->q != NULL) {
+		if (qos_enqueue(l->q, p, prio) < 0)
+			return -1;  /* counted in the shaper's drops */
+	} else {
+		s->cfg.ops->send(s->cfg.ctx, j, p);
+	}
 	l->st.pkts++;
-	l->st.bytes += p->size;
+	l->st.bytes += size;
 	if (copy) {
 		l->st.dup_pkts++;
-		l->st.dup_bytes += p->size;
+		l->st.dup_bytes += size;
 	}
-	if (l->q != NULL)
-		return qos_enqueue(l->q, p, prio);
-	s->cfg.ops->send(s->cfg.ctx, j, p);
 	return 0;
 }
 
@@ -754,6 +751,7 @@ duplicate(struct socket *s, const struct rule_flow *f, struct sb_packet *p,
 {
 	struct sb_packet *c;
 	unsigned other = j;
+	sb_time due;
 
 	for (unsigned k = 0; k < s->nlinks && other == j; k++)
 		if ((m & 1u << k) && k != j)
@@ -770,10 +768,11 @@ duplicate(struct socket *s, const struct rule_flow *f, struct sb_packet *p,
 		s->pf->ops->packet_free(s->pf->ctx, c);
 		return;
 	}
+	due = now(s) + SOCKET_DUP_GAP;
 	s->ring[(s->dhead + s->dn) % DUP_RING] = (struct dup){
-		c, now(s) + SOCKET_DUP_GAP, (uint8_t)j, prio };
+		c, due, (uint8_t)j, prio };
 	if (s->dn++ == 0)
-		s->dup_timer = arm(s, now(s) + SOCKET_DUP_GAP, dup_fire, s);
+		s->dup_timer = arm(s, due, dup_fire, s);
 }
 
 int
@@ -783,7 +782,6 @@ socket_output(struct socket *s, const struct rule_flow *f,
 	sb_time t = now(s);
 	int fresh;
 	struct sflow *e = flow_find(s, flow_key(f), &fresh);
-	struct rule_action def;
 	const struct rule_action *a;
 	unsigned m;
 	uint8_t prio;
@@ -795,7 +793,7 @@ socket_output(struct socket *s, const struct rule_flow *f,
 		e->salt = (uint32_t)(s->pf->ops->rand(s->pf->ctx) >> 32);
 	}
 	e->last = t;
-	a = flow_action(s, e->rule, &def);
+	a = flow_action(s, e->rule);
 	if (e->rule != RULES_AT_POP && (a->primary == RULE_TR_NONE ||
 	    (a->primary == RULE_TR_OFF_CLOUD &&
 	    a->secondary == RULE_SEC_NONE))) {
@@ -859,12 +857,6 @@ socket_link_pop(const struct socket *s, unsigned link)
 	return link < s->nlinks ? s->link[link].pop : -1;
 }
 
-int
-socket_link_usable(const struct socket *s, unsigned link)
-{
-	return link < s->nlinks && (s->mask & 1u << link) != 0;
-}
-
 uint64_t
 socket_rule_hits(const struct socket *s, size_t i)
 {
@@ -889,12 +881,6 @@ socket_qos_stats(const struct socket *s, unsigned link, uint8_t prio)
 	if (link >= s->nlinks || s->link[link].q == NULL)
 		return NULL;
 	return qos_stats(s->link[link].q, prio);
-}
-
-const struct health *
-socket_health(const struct socket *s, unsigned link)
-{
-	return link < s->nlinks ? s->link[link].h : NULL;
 }
 
 const char *
@@ -930,6 +916,7 @@ socket_new(const struct sb_platform *pf, const struct socket_cfg *cfg,
 		goto oom;
 	s->pf = pf;
 	s->cfg = *cfg;
+	rules_default_action(&s->def);
 	if (s->cfg.eval <= 0)
 		s->cfg.eval = SOCKET_EVAL_DEFAULT;
 	if (s->cfg.hold <= 0)
@@ -969,10 +956,18 @@ socket_new(const struct sb_platform *pf, const struct socket_cfg *cfg,
 			goto oom;
 		snprintf(l->name, n, "%s/%s", cfg->name, cfg->links[j].name);
 		l->cfg.name = l->name + strlen(cfg->name) + 1;
-		if ((l->h = health_new(&hc)) == NULL ||
-		    (l->ps = popsel_new(&cfg->popsel, l->cfg.pops,
-		    l->cfg.npops)) == NULL)
+		if ((l->h = health_new(&hc)) == NULL)
 			goto oom;
+		if ((l->ps = popsel_new(&cfg->popsel, l->cfg.pops,
+		    l->cfg.npops)) == NULL) {
+			/* out of memory, or candidates it refuses */
+			snprintf(err, errlen, "socket '%s': link %s: %u "
+			    "candidate PoPs (at most %d, each once) or a PoP "
+			    "SLA it cannot use, or out of memory", cfg->name,
+			    l->cfg.name, l->cfg.npops, POPSEL_MAX);
+			socket_free(s);
+			return NULL;
+		}
 		if (l->cfg.shape && l->cfg.up_bps > 0) {
 			struct qos_cfg qc = { .rate_bps = l->cfg.up_bps -
 			    l->cfg.up_bps / SOCKET_SHAPE_HEADROOM,

@@ -17,8 +17,9 @@
  *
  * Flows are told apart by their 5-tuple (struct rule_flow); a flow keeps
  * its link for its life unless that link fails.  The flow table is sized
- * at creation and never grows: a full table recycles its longest-idle
- * entry (that flow is simply placed again).
+ * at creation and never grows: a new flow that finds the 16 slots it may
+ * take all in use recycles the longest idle of them (that flow is simply
+ * placed again when it next sends).
  */
 #ifndef SASEBED_WAN_SOCKET_H
 #define SASEBED_WAN_SOCKET_H
@@ -74,8 +75,9 @@ struct socket_ops {
 	int (*ping)(void *ctx, unsigned link, int pop, uint32_t seq);
 	/* Point link j's tunnel at PoP pop (its handshake starts). */
 	void (*connect)(void *ctx, unsigned link, int pop);
-	/* A copy of p with the same tags, for duplication; NULL: none. */
-	struct sb_packet *(*copy)(void *ctx, const struct sb_packet *p);
+	/* A copy of p with the same tags, for duplication; NULL: none.  It
+	 * may tag p too (the simulator marks the pair). */
+	struct sb_packet *(*copy)(void *ctx, struct sb_packet *p);
 	/* The placement set changed (flows towards this site may now arrive
 	 * on another link); may be NULL. */
 	void (*steer)(void *ctx);
@@ -119,7 +121,8 @@ struct socket_cfg {
 struct socket_link_stats {
 	uint64_t flows_placed;     /* new flows put on it */
 	uint64_t flows_moved_off;  /* flows that left it for another */
-	uint64_t pkts, bytes;      /* sent on it, copies included */
+	uint64_t pkts, bytes;      /* sent or queued on it (not those its
+	                              queue dropped), copies included */
 	uint64_t dup_pkts, dup_bytes; /* of those, loss-mitigation copies */
 	uint64_t health_changes;
 	uint64_t pop_moves;
@@ -167,17 +170,13 @@ int socket_output(struct socket *s, const struct rule_flow *f,
  * this Socket would place a flow on now (-1: none up), and its PoP. */
 int socket_rx_link(const struct socket *s, int *pop);
 int socket_link_pop(const struct socket *s, unsigned link);
-int socket_link_usable(const struct socket *s, unsigned link);
 
-/* Which rule a flow hit: an index, RULES_DEFAULT or RULES_AT_POP; hits
- * per rule (counted once per flow), i < rules_count. */
-int socket_flow_rule(struct socket *s, const struct rule_flow *f);
+/* Flows that hit rule i (each counted once), i < rules_count. */
 uint64_t socket_rule_hits(const struct socket *s, size_t i);
 
 const struct socket_stats *socket_stats(const struct socket *s);
 const struct socket_link_stats *socket_link_stats(const struct socket *s,
     unsigned link);
-const struct health *socket_health(const struct socket *s, unsigned link);
 /* Link j's shaper counters for priority prio; NULL when it is not shaped. */
 const struct qos_stats *socket_qos_stats(const struct socket *s,
     unsigned link, uint8_t prio);

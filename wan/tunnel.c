@@ -28,6 +28,7 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "wan/byteorder.h"
 #include "wan/tunnel.h"
 
 #define CTL_KEEPALIVE 0x01
@@ -377,10 +378,9 @@ static sb_time
 retry_delay(struct tunnel *t)
 {
 	sb_time d = t->retry_wait;
-	uint64_t r = t->pf->ops->rand(t->pf->ctx);
 
 	/* Up to a quarter more, uniformly. */
-	d += (sb_time)((double)(r >> 11) * 0x1p-53 * (double)(d / 4));
+	d += (sb_time)(sb_rand_unit(t->pf) * (double)(d / 4));
 	t->retry_wait *= 2;
 	if (t->retry_wait > t->cfg.retry_max)
 		t->retry_wait = t->cfg.retry_max;
@@ -690,22 +690,6 @@ send_control(struct tunnel *t, uint8_t type, uint64_t id, struct sb_packet *p)
 	return record_write(t, p);
 }
 
-static void
-put32(uint8_t *d, uint32_t v)
-{
-	d[0] = (uint8_t)(v >> 24);
-	d[1] = (uint8_t)(v >> 16);
-	d[2] = (uint8_t)(v >> 8);
-	d[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *d)
-{
-	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
-	    (uint32_t)d[2] << 8 | d[3];
-}
-
 static int
 send_probe(struct tunnel *t, uint8_t type, uint32_t seq, struct sb_packet *p)
 {
@@ -738,10 +722,14 @@ probe_input(struct tunnel *t, struct sb_packet *p)
 	uint32_t seq = get32(p->data + 1);
 
 	if (p->data[0] == CTL_PROBE) {
+		/* the reply carries its own count: tx counts it before it
+		 * goes, and takes it back if it could not */
 		t->probe_rx++;
 		t->probe_tx++;
 		if (send_probe(t, CTL_PROBE_REPLY, seq, p) == 0)
 			t->st.probes_answered++;
+		else
+			t->probe_tx--;
 		return;
 	}
 	t->st.probe_replies++;

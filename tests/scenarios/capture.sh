@@ -25,6 +25,8 @@ if [ -z "$TSHARK" ]; then
 	finish; exit $?
 fi
 ts() { "$TSHARK" -r "$d/mumbai-branch-wan1.pcap" -d udp.port==443,dtls "$@" 2>/dev/null; }
+# tsk FILTER: the same with the Lua reader and the key log, records counted
+tsk() { ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y "$1" | wc -l; }
 lua="$SRCDIR/pcap/sasebed.lua"
 
 hello=$(ts -Y 'dtls.handshake.type == 1' | wc -l)
@@ -40,15 +42,15 @@ plain=$(ts -X lua_script:"$lua" -Y 'ip.src == 10.0.1.10' | wc -l)
 [ "$plain" -eq 0 ] && pass || fail "$plain inner packets visible without keys"
 # with it: every data record shows the branch's inner packet, and the
 # keepalives and link probes show as such
-inner=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'ip.src == 10.0.1.10 && ip.dst == 10.0.2.10 && udp' | wc -l)
-ka=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'sasebed.control' | wc -l)
+inner=$(tsk 'ip.src == 10.0.1.10 && ip.dst == 10.0.2.10 && udp')
+ka=$(tsk 'sasebed.control')
 echo "decrypted: $inner inner packets, $ka keepalives, probes and replies"
 [ "$inner" -gt 1000 ] && pass || fail "only $inner inner packets decrypted"
 [ $((inner + ka)) -eq "$app" ] && pass || fail "$app records but $inner packets + $ka control messages decrypted"
 # the link probes read as such: requests with their sequence numbers, and
 # an answer carrying the peer's counts for nearly every one
-probes=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'sasebed.control == 3 && sasebed.probe.seq' | wc -l)
-answers=$(ts -X lua_script:"$lua" -o tls.keylog_file:"$d/keys.log" -Y 'sasebed.control == 4 && sasebed.probe.rx > 0' | wc -l)
+probes=$(tsk 'sasebed.control == 3 && sasebed.probe.seq')
+answers=$(tsk 'sasebed.control == 4 && sasebed.probe.rx > 0')
 echo "probes $probes, answers $answers"
 [ "$probes" -gt 100 ] && [ "$answers" -gt $((probes * 9 / 10)) ] && [ "$answers" -le "$probes" ] && pass || fail "probes $probes, answers $answers"
 finish

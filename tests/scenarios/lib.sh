@@ -13,6 +13,14 @@ pass() { passes=$((passes + 1)); }
 # sql DB QUERY: one value
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
+# metric DB SCOPE SUBJECT NAME: a final metric's value
+metric() { sql "$1" "SELECT value FROM metrics WHERE scope = '$2' AND subject = '$3' AND metric = '$4'"; }
+
+# within LO HI VALUE: LO <= VALUE <= HI, decimals too; empty is not
+within() {
+	awk -v lo="$1" -v hi="$2" -v v="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'
+}
+
 finish() {
 	echo "$passes passed, $failures failed"
 	[ "$failures" -eq 0 ]

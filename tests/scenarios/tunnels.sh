@@ -15,7 +15,7 @@ for s in sin-psk sin-cert tyo-dc; do
 	[ "$(ev tunnel-auth-failure $s/)" = 0 ] && pass || fail "$s: auth failures"
 done
 # the metrics agree with the events
-m=$(sql "$db" "SELECT value FROM metrics WHERE scope = 'tunnel-socket' AND subject = 'sin-misconfigured/fibre>sin' AND metric = 'auth-failures'")
+m=$(metric "$db" tunnel-socket 'sin-misconfigured/fibre>sin' auth-failures)
 [ "$m" = "$(ev tunnel-auth-failure 'sin-misconfigured/fibre>sin' sin-misconfigured).0" ] && pass || fail "auth-failures metric $m"
 # a link that cannot connect tries its next candidate PoP, and back
 [ "$(ev tunnel-auth-failure 'sin-misconfigured/fibre>tyo' sin-misconfigured)" -ge 5 ] && pass || fail "the Socket did not try its next PoP"

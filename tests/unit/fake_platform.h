@@ -433,4 +433,14 @@ fake_event_count(const struct fake *f, const char *kind, const char *subject)
 	return n;
 }
 
+/* The last recorded event of this kind, or NULL. */
+static inline const struct fake_event *
+fake_event_last(const struct fake *f, const char *kind)
+{
+	for (size_t i = f->nevents; i-- > 0;)
+		if (strcmp(f->events[i].kind, kind) == 0)
+			return &f->events[i];
+	return NULL;
+}
+
 #endif

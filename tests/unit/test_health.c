@@ -46,7 +46,7 @@ probe(struct health *h, struct peer *pr, uint32_t seq, sb_time at,
 }
 
 /* Probes every 9 ms: 1000 of them, the last at 8.991 s, all fit in the
- * 9 s a default window judges at EVAL_1000. */
+ * 10 s of sending times a default window judges at EVAL_1000. */
 #define IV	(9 * SB_MS)
 #define EVAL_1000 (999 * IV + HEALTH_TIMEOUT_DEFAULT)
 
@@ -232,20 +232,22 @@ START_TEST(test_counted)
 	ck_assert_uint_eq(st.sent, 1);
 	ck_assert(st.loss == 1);
 
-	/* one answered 5 s later: both counted up to 10 s, then the first
-	 * is forgotten */
+	/* one answered 5 s later: both counted up to 11 s (a window of
+	 * sending times, a timeout ago), then the first is forgotten */
 	health_sent(h, 1, 5 * SB_S);
 	health_reply(h, 1, 5 * SB_S + 20 * SB_MS, 1, 1);
-	ck_assert_uint_eq(health_eval(h, 10 * SB_S, &st), HEALTH_LOSS);
+	ck_assert_uint_eq(health_eval(h, 11 * SB_S, &st), HEALTH_LOSS);
 	ck_assert_uint_eq(st.sent, 2);
 	ck_assert(approx(st.loss, 0.5));
-	ck_assert_uint_eq(health_eval(h, 10 * SB_S + 1, &st), HEALTH_OK);
+	ck_assert_uint_eq(health_eval(h, 11 * SB_S + 1, &st), HEALTH_OK);
 	ck_assert_uint_eq(st.sent, 1);
 	ck_assert_uint_eq(st.answered, 1);
 	ck_assert(st.loss == 0);
 	ck_assert_int_eq(st.latency, 20 * SB_MS);
-	/* and both gone once the second is a window old */
-	ck_assert_uint_eq(health_eval(h, 15 * SB_S + 1, &st), HEALTH_OK);
+	/* and both gone once the second is a window and a timeout old */
+	ck_assert_uint_eq(health_eval(h, 16 * SB_S, &st), HEALTH_OK);
+	ck_assert_uint_eq(st.sent, 1);
+	ck_assert_uint_eq(health_eval(h, 16 * SB_S + 1, &st), HEALTH_OK);
 	ck_assert_uint_eq(st.sent, 0);
 	health_free(h);
 
@@ -492,7 +494,7 @@ END_TEST
 
 /*
  * A continuous session of probes, `per` of them judged in each of
- * `windows` back-to-back windows (probes every 9 s / per, evaluated when
+ * `windows` back-to-back windows (probes every 10 s / per, evaluated when
  * the window's last is a timeout old), with independent loss up and down.
  * Returns the windows flagged for loss; anything else flagged fails.
  * The mean one-way losses come back so a caller can see the losses it
@@ -506,14 +508,14 @@ windows_flagged(double p_up, double p_down, unsigned per, unsigned windows,
 	struct health *h = health_new(&c);
 	struct health_stats st;
 	struct peer pr = { 0, 0 };
-	sb_time iv = 9 * SB_S / per, now;
+	sb_time iv = 10 * SB_S / per, now;
 	unsigned w, bits, flagged = 0;
 	uint32_t k = 0;
 
 	ck_assert_ptr_nonnull(h);
 	*mean_up = *mean_down = 0;
 	for (w = 0; w < windows; w++) {
-		/* counted: [now - 10 s, now - 1 s], half a gap either side
+		/* counted: [now - 11 s, now - 1 s], half a gap either side
 		 * of probes per * w .. per * (w + 1) - 1 */
 		now = (sb_time)per * (w + 1) * iv - iv / 2 + SB_S;
 		for (; (sb_time)k * iv <= now; k++) {
@@ -559,7 +561,7 @@ END_TEST
  * 4% lost one way, 1% the other.  At 1000 probes a window this cannot be
  * told from 3% reliably: a window stays under the threshold when at most
  * 29 of 999 are lost, P = 0.041 for Binomial(999, 0.04), some 8 windows in
- * 200.  So 10000 a window (one every 0.9 ms): it stays under only if at
+ * 200.  So 10000 a window (one every 1 ms): it stays under only if at
  * most 299 of ~9999 are lost up, P = 4.4e-8, or 299 of the ~9900 replies
  * down, P = 1.3e-7; over 200 windows, each way, under 3e-5.
  */

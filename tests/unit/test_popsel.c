@@ -14,6 +14,7 @@
 
 #include "wan/popsel.h"
 #include "tests/unit/check_main.h"
+#include "tests/unit/xorshift.h"
 
 /* Preference order: 30 nearest, then 10, 20, 40. */
 static const int ids[] = { 30, 10, 20, 40 };
@@ -90,9 +91,7 @@ START_TEST(test_no_flapping)
 	ck_assert_int_eq(popsel_choose(s, 30, T0), 30);
 	/* and keeps staying through an hour of noisy probes */
 	for (int i = 0; i < 3600; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		xorshift(&x);
 		popsel_rtt(s, ids[x % NIDS], (sb_time)(x % (200 * SB_MS)));
 		ck_assert_int_eq(popsel_choose(s, 30, T0 + i * SB_S), 30);
 	}

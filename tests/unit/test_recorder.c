@@ -205,6 +205,27 @@ START_TEST(test_roundtrip)
 		ck_assert_int_eq(recorder_link_sample(r, &s), 0);
 	}
 	{
+		/* a window whose probes were all lost: no latency, no
+		 * jitter, one-way loss unknown; then one that measured */
+		struct rec_link_health h = {
+			.t = 10 * SB_S, .site = "mumbai-branch",
+			.link = "wan1", .pop = "mum", .probes = 900,
+			.answered = 0, .loss = 1, .loss_up = NAN,
+			.loss_down = NAN, .latency = -1, .jitter = -1,
+			.verdict = "loss+silent", .state = "unhealthy",
+		};
+		ck_assert_int_eq(recorder_link_health(r, &h), 0);
+		h.t = 20 * SB_S;
+		h.answered = 891;
+		h.loss = h.loss_up = 0.01;
+		h.loss_down = 0;
+		h.latency = 4 * SB_MS;
+		h.jitter = 0;
+		h.verdict = "ok";
+		h.state = "healthy";
+		ck_assert_int_eq(recorder_link_health(r, &h), 0);
+	}
+	{
 		struct sb_event ev = { "link-down", "mumbai-branch",
 		    "mumbai-branch/wan1", NULL, 1.5 };
 		ck_assert_int_eq(recorder_event(r, 90 * SB_MIN, &ev), 0);
@@ -281,6 +302,22 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(q_text(db, "SELECT unit FROM metrics", buf,
 	    sizeof(buf)), "ns");
 	ck_assert(q_null(db, "SELECT measured FROM expectations"));
+	/* unknown is NULL, never -1 or NaN; a measured 0 stays 0 */
+	ck_assert(q_null(db, "SELECT latency_ns FROM link_health "
+	    "WHERE t_ns = 10e9"));
+	ck_assert(q_null(db, "SELECT jitter_ns FROM link_health "
+	    "WHERE t_ns = 10e9"));
+	ck_assert(q_null(db, "SELECT loss_up FROM link_health "
+	    "WHERE t_ns = 10e9"));
+	ck_assert(q_real(db, "SELECT loss FROM link_health "
+	    "WHERE t_ns = 10e9") == 1);
+	ck_assert_int_eq(q_int(db, "SELECT latency_ns FROM link_health "
+	    "WHERE t_ns = 20e9"), 4000000);
+	ck_assert_int_eq(q_int(db, "SELECT jitter_ns IS 0 FROM link_health "
+	    "WHERE t_ns = 20e9"), 1);
+	ck_assert_str_eq(q_text(db, "SELECT verdict || ' ' || state FROM "
+	    "link_health WHERE t_ns = 10e9", buf, sizeof(buf)),
+	    "loss+silent unhealthy");
 	ck_assert_int_eq(q_int(db, "SELECT line FROM expectations"), 91);
 	ck_assert_str_eq(q_text(db, "SELECT status FROM expectations", buf,
 	    sizeof(buf)), "no-data");

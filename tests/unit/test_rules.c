@@ -511,9 +511,9 @@ START_TEST(test_validation)
 
 	s = spec("prec");
 	s.act.precedence = 4;
-	refused(rb, &s, "rule 'prec': precedence 4 is outside 1-3");
+	refused(rb, &s, "rule 'prec': precedence 4 is neither 1-3 nor 0 (any)");
 	s.act.precedence = -1;
-	refused(rb, &s, "rule 'prec': precedence -1 is outside 1-3");
+	refused(rb, &s, "rule 'prec': precedence -1 is neither 1-3 nor 0 (any)");
 	s.act.precedence = 3;
 	s.act.link = -2;
 	refused(rb, &s, "rule 'prec': link -2 is neither a link index nor -1");

@@ -5,7 +5,9 @@
  * tunnel's death and the fallback hold, failover on a loss threshold at
  * the next evaluation and not before, a silent link emptied at once,
  * placement by measured loss for a rule that asks, weighted placement, loss
- * mitigation's copies, a PoP move and rule priorities.
+ * mitigation's copies, a PoP move on a dead peer and on a missed SLA.
+ * (Rule priorities act in the shaper: tests/unit/test_qos.c, and QoS in
+ * tests/scenarios/socket.sh.)
  */
 #include <check.h>
 #include <math.h>
@@ -64,7 +66,7 @@ r_connect(void *ctx, unsigned link, int pop)
 }
 
 static struct sb_packet *
-r_copy(void *ctx, const struct sb_packet *p)
+r_copy(void *ctx, struct sb_packet *p)
 {
 	struct rig *r = ctx;
 	struct sb_packet *q = fake_platform(r->f)->ops->packet_new(r->f);
@@ -81,9 +83,11 @@ static const struct socket_ops r_ops = {
 
 static const int pops[] = { 7, 9 };
 
+/* Two links to PoP 7 (candidates 7 then 9), both up; sla: the PoP SLA,
+ * or NULL for none. */
 static struct rig *
-rig_new(int prec0, int prec1, uint64_t bps0, uint64_t bps1,
-    const struct rules *rb)
+rig_new_sla(int prec0, int prec1, uint64_t bps0, uint64_t bps1,
+    const struct rules *rb, const struct popsel_cfg *sla)
 {
 	struct rig *r = calloc(1, sizeof(*r));
 	struct socket_link_cfg lc[2] = {
@@ -97,6 +101,8 @@ rig_new(int prec0, int prec1, uint64_t bps0, uint64_t bps1,
 	char err[128];
 
 	ck_assert_ptr_nonnull(r);
+	if (sla != NULL)
+		cfg.popsel = *sla;
 	r->f = fake_new(42);
 	r->answer = 1;
 	r->s = socket_new(fake_platform(r->f), &cfg, err, sizeof(err));
@@ -107,6 +113,13 @@ rig_new(int prec0, int prec1, uint64_t bps0, uint64_t bps1,
 	socket_tunnel(r->s, 0, 7, 1);
 	socket_tunnel(r->s, 1, 7, 1);
 	return r;
+}
+
+static struct rig *
+rig_new(int prec0, int prec1, uint64_t bps0, uint64_t bps1,
+    const struct rules *rb)
+{
+	return rig_new_sla(prec0, prec1, bps0, bps1, rb, NULL);
 }
 
 static void
@@ -156,7 +169,7 @@ START_TEST(test_failover_and_hold)
 	sb_time back;
 
 	stream(r, &fl, 5 * SB_S);
-	ck_assert_uint_gt(r->sent[0], 400);
+	ck_assert_uint_eq(r->sent[0], 500);   /* one every 10 ms */
 	ck_assert_uint_eq(r->sent[1], 0);
 	/* the tunnel's dead-peer detection: the flow moves at once */
 	socket_tunnel(r->s, 0, 7, 0);
@@ -185,7 +198,6 @@ START_TEST(test_loss_threshold_next_evaluation)
 {
 	struct rig *r = rig_new(1, 2, 100000000, 20000000, NULL);
 	struct rule_flow fl = flow(2, 17);
-	sb_time failed_at = -1;
 
 	r->lose_every[0] = 100;
 	stream(r, &fl, 30 * SB_S);
@@ -195,17 +207,16 @@ START_TEST(test_loss_threshold_next_evaluation)
 	ck_assert_int_eq(fake_event_count(r->f, "link-failover", NULL), 0);
 	stream(r, &fl, 50 * SB_S);
 	ck_assert_int_eq(fake_event_count(r->f, "link-failover", NULL), 1);
-	for (size_t i = 0; i < r->f->nevents; i++)
-		if (strcmp(r->f->events[i].kind, "link-failover") == 0)
-			failed_at = r->f->events[i].at;
-	ck_assert_int_eq(failed_at, 40 * SB_S);
+	ck_assert_int_eq(fake_event_last(r->f, "link-failover")->at,
+	    40 * SB_S);
 	ck_assert_str_eq(socket_link_state_name(r->s, 0), "unhealthy");
 	rig_free(r);
 }
 END_TEST
 
 /* Where 20 flows on wan1 are 10 ms after the evaluation at 40 s that
- * fails wan1 for probe loss of 1 in `every` from 30 s on. */
+ * fails wan1 for probe loss of 1 in `every` from 29 s on (the probes it
+ * judges: those sent from 29 to 39 s, a window ending a timeout ago). */
 static unsigned
 moved_at_once(unsigned every)
 {
@@ -217,7 +228,7 @@ moved_at_once(unsigned every)
 		fl[i] = flow(100 + i, 17);
 		ck_assert_int_eq(one(r, &fl[i]), 0);
 	}
-	fake_advance(r->f, 30 * SB_S - 1);   /* the window's first probe too */
+	fake_advance(r->f, 29 * SB_S - 1);   /* the window's first probe too */
 	r->lose_every[0] = every;
 	fake_advance(r->f, 40 * SB_S + 10 * SB_MS);
 	ck_assert_int_eq(fake_event_count(r->f, "link-failover", NULL), 1);
@@ -256,20 +267,30 @@ START_TEST(test_weighted_placement)
 }
 END_TEST
 
+/* A rule base of one rule that matches everything, with action a. */
 static struct rules *
-mitigate_rules(void)
+one_rule(const char *name, const struct rule_action *a)
 {
 	struct rules *rb = rules_new();
 	struct rule_spec rs;
 	char err[128];
 
+	ck_assert_ptr_nonnull(rb);
 	memset(&rs, 0, sizeof(rs));
-	rs.name = "protect";
-	rules_default_action(&rs.act);
-	rs.act.mitigate_loss = 1;
-	rs.act.priority = 10;
+	rs.name = name;
+	rs.act = *a;
 	ck_assert_int_eq(rules_add(rb, &rs, err, sizeof(err)), 0);
 	return rb;
+}
+
+static struct rules *
+mitigate_rules(void)
+{
+	struct rule_action a;
+
+	rules_default_action(&a);
+	a.mitigate_loss = 1;
+	return one_rule("protect", &a);
 }
 
 /* A rule optimised for loss: after the first evaluation every new flow
@@ -277,17 +298,14 @@ mitigate_rules(void)
  * 50), though wan1 would take two in three by bandwidth. */
 START_TEST(test_optimize_loss)
 {
-	struct rules *rb = rules_new();
-	struct rule_spec rs;
-	char err[128];
+	struct rule_action a;
+	struct rules *rb;
 	struct rig *r;
 	unsigned n[2] = { 0, 0 };
 
-	memset(&rs, 0, sizeof(rs));
-	rs.name = "low-loss";
-	rules_default_action(&rs.act);
-	rs.act.optimize = RULE_OPT_LOSS;
-	ck_assert_int_eq(rules_add(rb, &rs, err, sizeof(err)), 0);
+	rules_default_action(&a);
+	a.optimize = RULE_OPT_LOSS;
+	rb = one_rule("low-loss", &a);
 	r = rig_new(1, 1, 100000000, 50000000, rb);
 	r->lose_every[0] = 50;
 	fake_advance(r->f, 10 * SB_S + SB_MS);
@@ -343,10 +361,32 @@ END_TEST
 
 /* The only link's tunnel dies: its PoP is avoided and the link connects
  * to the next candidate; the move's duration is reported when it is up. */
+/* wan1's PoP misses the SLA (loss over 5%) three evaluations running: the
+ * link leaves it for PoP 9 and carries nothing until that tunnel is up,
+ * then comes back after the fallback hold. */
+START_TEST(test_sla_move)
+{
+	struct popsel_cfg sla = { .loss_max = 0.05 };
+	struct rig *r = rig_new_sla(1, 1, 100000000, 100000000, NULL, &sla);
+	struct rule_flow fl = flow(5, 17);
+
+	r->lose_every[0] = 10;
+	fake_advance(r->f, 30 * SB_S);
+	ck_assert_int_eq(r->pop[0], 9);
+	ck_assert_int_eq(fake_event_count(r->f, "pop-change", NULL), 1);
+	ck_assert_str_eq(socket_link_state_name(r->s, 0), "down");
+	ck_assert_int_eq(one(r, &fl), 1);
+	r->lose_every[0] = 0;
+	socket_tunnel(r->s, 0, 9, 1);
+	ck_assert_str_eq(socket_link_state_name(r->s, 0), "healthy");
+	ck_assert_int_eq(fake_event_count(r->f, "pop-move", NULL), 1);
+	rig_free(r);
+}
+END_TEST
+
 START_TEST(test_pop_move)
 {
 	struct rig *r = rig_new(1, 2, 100000000, 20000000, NULL);
-	size_t i;
 
 	fake_advance(r->f, SB_S);
 	socket_tunnel(r->s, 0, 7, 0);
@@ -356,10 +396,8 @@ START_TEST(test_pop_move)
 	fake_advance(r->f, SB_S + 300 * SB_MS);
 	socket_tunnel(r->s, 1, 9, 1);
 	ck_assert_int_eq(fake_event_count(r->f, "pop-move", NULL), 1);
-	for (i = 0; i < r->f->nevents; i++)
-		if (strcmp(r->f->events[i].kind, "pop-move") == 0)
-			break;
-	ck_assert(fabs(r->f->events[i].value - 0.3) < 1e-9);
+	ck_assert(fabs(fake_event_last(r->f, "pop-move")->value - 0.3) <
+	    1e-9);
 	ck_assert_int_eq(socket_link_pop(r->s, 1), 9);
 	rig_free(r);
 }
@@ -379,6 +417,7 @@ make_suite(void)
 	tcase_add_test(tc, test_mitigation_one_link);
 	tcase_add_test(tc, test_mitigation_two_links);
 	tcase_add_test(tc, test_pop_move);
+	tcase_add_test(tc, test_sla_move);
 	suite_add_tcase(s, tc);
 	return s;
 }
