@@ -303,6 +303,8 @@ load_run(sqlite3 *db, struct topo *t, char *err, size_t errlen)
  * Figures per physical link.  Over the whole run, the run's own metrics,
  * or for a killed run (which has none) the samples'; at an instant, the
  * sample of the interval it falls in (the first ending at or after it).
+ * An access link ends at the PoP its Socket chose first (its pop-select
+ * event, "LINK: ..."), else at the site's first candidate (nodes.pop).
  */
 static int
 load(sqlite3 *db, struct topo *t, char *err, size_t errlen)
@@ -316,8 +318,12 @@ load(sqlite3 *db, struct topo *t, char *err, size_t errlen)
 	    "FROM (SELECT l.id, l.kind, " LINK_KEY " AS key, CASE WHEN "
 	    "l.kind <> 'access' THEN min(l.src, l.dst) WHEN l.name LIKE '%:up' "
 	    "THEN l.src ELSE l.dst END AS src, CASE WHEN l.kind <> 'access' "
-	    "THEN max(l.src, l.dst) ELSE (SELECT pop FROM nodes WHERE run_id = "
-	    "?1 AND name IN (l.src, l.dst)) END AS dst, "
+	    "THEN max(l.src, l.dst) ELSE coalesce((SELECT e.subject FROM "
+	    "events e WHERE e.run_id = ?1 AND e.kind = 'pop-select' AND "
+	    "substr(l.name, 1, length(e.node) + instr(e.detail, ':') + 1) = "
+	    "e.node || '/' || substr(e.detail, 1, instr(e.detail, ':')) "
+	    "ORDER BY e.t_ns LIMIT 1), (SELECT pop FROM nodes WHERE "
+	    "run_id = ?1 AND name IN (l.src, l.dst))) END AS dst, "
 	    "(SELECT value FROM metrics WHERE ?2 < 0 AND run_id = ?1 AND "
 	    "scope = 'link' AND subject = l.name AND metric = 'utilisation') "
 	    "AS mu, (SELECT value FROM metrics WHERE ?2 < 0 AND run_id = ?1 "

@@ -112,6 +112,10 @@ within $lo $((hi + 1)) "$ft" && pass || fail "the flow recovered after $ft s"
 # the choice says why: London 2 x (5 + 60) ms, Frankfurt well under
 why=$(sql choice.db "SELECT detail FROM events WHERE kind = 'pop-select' AND node = 'branch'")
 case "$why" in "wan1: lon 130."*" ms, fra "*" ms") pass ;; *) fail "pop-select: '$why'" ;; esac
+# and the report's map draws the link to the PoP it went to
+# (the map is Graphviz's, built in; the charts' gnuplot may be missing)
+"$SASEBED" report choice.db --out choice >/dev/null 2>&1
+grep -q '"label:branch/wan1" -- fra' choice/topology.dot && pass || fail "the map ties wan1 to another PoP than fra"
 sed 's/delay: 60ms/delay: 1ms/' "$good/pop-choice.yaml" >near.yaml
 "$SASEBED" run near.yaml --quiet --db near.db || fail "near does not run"
 [ "$(sql near.db "SELECT subject FROM events WHERE kind = 'tunnel-up' AND node = 'branch'")" = "branch/wan1>lon" ] \
