@@ -201,11 +201,73 @@ expectations(FILE *f, sqlite3 *h)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* How a flow's packets went: all one way, or the share off-cloud. */
+static void
+transport_cell(FILE *f, double cloud, double oc)
+{
+	char b[64] = "";
+	double share;
+	int prec = 0;
+
+	if (!isnan(cloud) && !isnan(oc) && cloud + oc > 0) {
+		/* enough decimals that a mix never reads 0% or 100% */
+		share = 100 * oc / (cloud + oc);
+		while (prec < 6 && (share < 0.5 * pow(10, -prec) ||
+		    share > 100 - 0.5 * pow(10, -prec)))
+			prec++;
+		snprintf(b, sizeof(b), oc == 0 ? "cloud" : cloud == 0 ?
+		    "off-cloud" : "off-cloud %.*f%%", prec, share);
+	}
+	cell(f, b);
+}
+
+/* Off-cloud per site pair, when the run had a mesh. */
+static int
+offcloud(FILE *f, sqlite3 *h)
+{
+	static const char *const m[] = { "packets", "bytes", "flows",
+	    "connects", "disconnects" };
+	sqlite3_stmt *st = NULL;
+	int rc, n = 0;
+
+	rc = sqlite3_prepare_v2(h, "SELECT subject, "
+	    "sum(CASE metric WHEN 'packets' THEN value END), "
+	    "sum(CASE metric WHEN 'bytes' THEN value END), "
+	    "sum(CASE metric WHEN 'flows' THEN value END), "
+	    "sum(CASE metric WHEN 'connects' THEN value END), "
+	    "sum(CASE metric WHEN 'disconnects' THEN value END) "
+	    "FROM metrics WHERE scope = 'off-cloud' GROUP BY subject "
+	    "ORDER BY subject", -1, &st, NULL);
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		if (n++ == 0) {
+			fputs("<h2>Off-cloud</h2>\n<table>\n<tr><th>from &gt; "
+			    "to</th>", f);
+			for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+				fprintf(f, "<th>%s</th>", m[i]);
+			fputs("</tr>\n", f);
+		}
+		fputs("<tr>", f);
+		cell(f, results_text(st, 0));
+		for (int i = 1; i <= 5; i++)
+			fprintf(f, "<td class=n>%.0f</td>",
+			    sqlite3_column_double(st, i));
+		fputs("</tr>\n", f);
+	}
+	if (n)
+		fputs("</table>\n<p>What each site sent straight to another "
+		    "over the Internet, never through a PoP; connects and "
+		    "disconnects count the first tunnel of the pair up and "
+		    "the last down (the events have each).</p>\n", f);
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 static int
 flows(FILE *f, sqlite3 *h)
 {
 	static const char *const m[] = { "latency-p50", "latency-p95",
-	    "latency-p99", "jitter", "loss", "throughput", "failover-time" };
+	    "latency-p99", "jitter", "loss", "throughput", "failover-time",
+	    "sent-via-cloud", "sent-off-cloud" };
 	static const char *const u[] = { "ns", "ns", "ns", "ns", "fraction",
 	    "bps", "ns" };
 	sqlite3_stmt *st = NULL;
@@ -220,12 +282,13 @@ flows(FILE *f, sqlite3 *h)
 	fputs("<h2>Flows</h2>\n", f);
 	/* one row per flow: the metric rows of a flow come together */
 	char cur[256] = "";
-	double v[7];
+	double v[9];
 	for (int more = sqlite3_step(st) == SQLITE_ROW; ; ) {
 		if (!more || strcmp(cur, results_text(st, 0)) != 0) {
 			if (cur[0] != '\0') {
 				for (int i = 0; i < 7; i++)
 					cell_unit(f, u[i], v[i]);
+				transport_cell(f, v[7], v[8]);
 				fputs("</tr>\n", f);
 			}
 			if (!more)
@@ -236,21 +299,23 @@ flows(FILE *f, sqlite3 *h)
 				    "<th>p50</th><th>p95</th><th>p99</th>"
 				    "<th>jitter</th><th>loss</th>"
 				    "<th>throughput</th><th>failover</th>"
-				    "</tr>\n", f);
+				    "<th>transport</th></tr>\n", f);
 			snprintf(cur, sizeof(cur), "%s", results_text(st, 0));
-			for (int i = 0; i < 7; i++)
+			for (int i = 0; i < 9; i++)
 				v[i] = NAN;
 			fputs("<tr>", f);
 			for (int i = 0; i < 5; i++)
 				cell(f, results_text(st, i));
 		}
-		for (int i = 0; i < 7; i++)
+		for (int i = 0; i < 9; i++)
 			if (strcmp(results_text(st, 5), m[i]) == 0)
 				v[i] = results_num(st, 6);
 		more = sqlite3_step(st) == SQLITE_ROW;
 	}
 	fputs(n ? "</table>\n<p>Latency is one-way, from sending to "
-	    "delivery; the failover is the longest of the run.</p>\n" :
+	    "delivery; the failover is the longest of the run; transport is "
+	    "how the Socket sent the flow's packets: through the PoPs "
+	    "(cloud) or straight to the other site (off-cloud).</p>\n" :
 	    "<p>No flows.</p>\n", f);
 	sqlite3_finalize(st);
 	return 0;
@@ -398,6 +463,7 @@ html_report(struct html *w, const char *db, const char *dir, int64_t at_ns,
 		expectations(f, h);
 		pictures(w, f, h, dir, at_ns, &bad, err, errlen);
 		flows(f, h);
+		offcloud(f, h);
 		events(f, h);
 		fputs("</body></html>\n", f);
 	}

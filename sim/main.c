@@ -508,16 +508,19 @@ cmd_run(int argc, char **argv)
 		rc = run_scenario(&o, &res, stdout, stderr);
 		if (res.db[0] != '\0' && rc < RUN_BAD_INPUT)
 			rc = baseline(cmp, res.db, save, base, rc);
+		/* the report beside its results in --out; or, with the
+		 * results written elsewhere (--db), in --out itself */
 		if (res.db[0] != '\0' && o.out_dir != NULL && rc < 128)
-			rc = worse(rc, report_one(&w, res.db, NULL, -1,
-			    o.quiet));
+			rc = worse(rc, report_one(&w, res.db, o.db != NULL ?
+			    o.out_dir : NULL, -1, o.quiet));
 		status = worse(status, rc);
 		if (ci != NULL && ci_add(ci, paths[i], res.db[0] ? res.db : NULL,
 		    res.error[0] ? res.error : NULL, res.wall_s, err,
 		    sizeof(err)) < 0)
 			fprintf(stderr, "sasebed: %s\n", err);
 	}
-	if (o.out_dir != NULL && npaths > 0 && report_index(o.out_dir) < 0)
+	if (o.out_dir != NULL && o.db == NULL && npaths > 0 &&
+	    report_index(o.out_dir) < 0)
 		status = worse(status, RUN_INTERNAL);
 	if (junit != NULL && write_report(ci, junit, ci_write_junit) < 0)
 		status = worse(status, RUN_INTERNAL);

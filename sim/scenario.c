@@ -901,7 +901,7 @@ static int
 parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 {
 	static const char *const extra[] = { "name", "kind", "precedence",
-		"public-ip", NULL };
+		"public-ip", "public-port", "off-cloud", NULL };
 	static const char *const kinds[] = { "wired", "lte", NULL };
 	char what[160];
 
@@ -916,7 +916,7 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 	for (size_t i = 0; i < ydoc_len(n); i++) {
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
 		struct sc_site_link *l = &s->links[i];
-		int kind = 0;
+		int kind = 0, port;
 		double prec;
 		char lbl[256];
 
@@ -961,6 +961,30 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 			if ((l->public_ip = xstrdup(L, v, ip)) == NULL)
 				return -1;
 		}
+		/* A forwarded port only means something at a fixed address:
+		 * behind a learned one the peer would not know where to send. */
+		if ((v = ydoc_get(L->d, it, "public-port")) != NULL) {
+			if (get_whole(L, v, KEY("public-port"), 1, 65535,
+			    &port) < 0)
+				return -1;
+			if (l->public_ip == NULL)
+				return ydoc_err(L->d, v, "%s: public-port needs "
+				    "public-ip (a static public address with a "
+				    "forwarded port)", what);
+			l->public_port = (unsigned)port;
+		}
+		/* Judged after precedence, wherever it is written: the
+		 * default depends on it, and a last-resort link never joins
+		 * the off-cloud mesh. */
+		l->off_cloud = l->precedence != 3;
+		if ((v = ydoc_get(L->d, it, "off-cloud")) != NULL) {
+			if (get_bool(L, v, KEY("off-cloud"), &l->off_cloud) < 0)
+				return -1;
+			if (l->off_cloud && l->precedence == 3)
+				return ydoc_err(L->d, v, "%s: off-cloud cannot "
+				    "be enabled on a last-resort link "
+				    "(precedence 3)", what);
+		}
 		if (ydoc_get(L->d, it, "bandwidth") == NULL)
 			return ydoc_err(L->d, it, "%s: 'bandwidth' is required",
 			    what);
@@ -975,7 +999,7 @@ static int
 parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
-		"auth", "wrong-key", NULL };
+		"auth", "wrong-key", "off-cloud", NULL };
 	struct scenario *sc = L->sc;
 
 	if (ydoc_want_seq(L->d, n, "sites") < 0)
@@ -1019,6 +1043,9 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "wrong-key")) != NULL &&
 		    get_bool(L, v, KEY("wrong-key"), &s->wrong_key) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "off-cloud")) != NULL &&
+		    get_bool(L, v, KEY("off-cloud"), &s->off_cloud) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "links")) == NULL)
 			return ydoc_err(L->d, it, "site '%s': 'links' is "
@@ -1292,7 +1319,7 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "kind", "from", "to",
 		"rate", "packet-size", "start", "stop", "via", "app-id",
-		"category", "domain", NULL };
+		"category", "domain", "ftp-passive", NULL };
 	static const char *const kinds[] = { "udp-cbr", "udp-poisson", NULL };
 	static const char *const vias[] = { "backbone", "internet", NULL };
 	struct scenario *sc = L->sc;
@@ -1382,6 +1409,9 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 		    get_opt_name(L, it, "category", what, &a->category) < 0 ||
 		    get_opt_name(L, it, "domain", what, &a->domain) < 0)
 			return -1;
+		if ((v = ydoc_get(L->d, it, "ftp-passive")) != NULL &&
+		    get_bool(L, v, KEY("ftp-passive"), &a->ftp_passive) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -1420,13 +1450,42 @@ get_opt_name(struct ld *L, const yaml_node_t *it, const char *key,
 	return v == NULL ? 0 : get_name(L, v, KEY(key), out);
 }
 
+/*
+ * A rule's secondary, once its transport is known (whatever the order of
+ * the keys).  off-cloud and alt-wan are transports, so a user may well
+ * write them here; they are refused by name, with the reason, rather than
+ * as unknown words: Alt-WAN cannot fail over to off-cloud nor stand behind
+ * it, and neither is the secondary of anything.  The words accepted are
+ * enum rule_secondary's, in its order.
+ */
+static int
+parse_secondary(struct ld *L, const yaml_node_t *v, const char *what,
+    struct sc_rule *r)
+{
+	static const char *const secs[] = { "automatic", "none", "cloud",
+		NULL };
+	char lbl[256];
+	const char *s;
+
+	if (ydoc_want_str(L->d, v, KEY("secondary"), &s) < 0)
+		return -1;
+	if (strcmp(s, "off-cloud") == 0 && r->transport == SC_TR_ALT_WAN)
+		return ydoc_err(L->d, v, "%s: Alt-WAN cannot fail over to "
+		    "off-cloud (secondary: automatic, none or cloud)", what);
+	if (strcmp(s, "alt-wan") == 0 && r->transport == SC_TR_OFF_CLOUD)
+		return ydoc_err(L->d, v, "%s: Alt-WAN is not supported as the "
+		    "secondary of off-cloud (automatic, none or cloud)", what);
+	if (strcmp(s, "off-cloud") == 0 || strcmp(s, "alt-wan") == 0)
+		return ydoc_err(L->d, v, "%s: secondary '%s' is not supported "
+		    "(automatic, none or cloud)", what, s);
+	return get_word(L, v, KEY("secondary"), secs, &r->secondary);
+}
+
 static int
 parse_rule(struct ld *L, const yaml_node_t *it, struct sc_rule *r)
 {
 	static const char *const trs[] = { "backbone", "internet",
 		"off-cloud", "alt-wan", "none", "cloud", NULL };
-	static const char *const secs[] = { "automatic", "none", "cloud",
-		NULL };
 	static const char *const opts[] = { "none", "latency", "loss", NULL };
 	static const char *const protos[] = { "any", "tcp", "udp", NULL };
 	static const int proto_nums[] = { 0, 6, 17 };
@@ -1468,7 +1527,7 @@ parse_rule(struct ld *L, const yaml_node_t *it, struct sc_rule *r)
 		return -1;
 	r->transport = w == 5 ? SC_TR_BACKBONE : (enum sc_transport)w;
 	if ((v = ydoc_get(L->d, it, "secondary")) != NULL &&
-	    get_word(L, v, KEY("secondary"), secs, &r->secondary) < 0)
+	    parse_secondary(L, v, what, r) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, it, "link")) != NULL) {
 		if (r->src < 0)
@@ -1491,6 +1550,7 @@ parse_rule(struct ld *L, const yaml_node_t *it, struct sc_rule *r)
 	if ((v = ydoc_get(L->d, it, "loss-mitigation")) != NULL &&
 	    get_bool(L, v, KEY("loss-mitigation"), &r->loss_mitigation) < 0)
 		return -1;
+	/* transport was read above, wherever it is written in the rule */
 	if ((v = ydoc_get(L->d, it, "tcp-acceleration")) != NULL) {
 		if (get_bool(L, v, KEY("tcp-acceleration"),
 		    &r->tcp_acceleration) < 0)

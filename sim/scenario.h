@@ -58,6 +58,10 @@ struct sc_site_link {
 	enum sc_link_kind kind;
 	int precedence;         /* 1 active, 2 passive, 3 last resort */
 	char *public_ip;        /* NULL: learned */
+	unsigned public_port;   /* with public_ip: a forwarded port; 0:
+	                           learned (a random source port) */
+	int off_cloud;          /* carries off-cloud traffic: 1 by default,
+	                           0 on a last-resort link (precedence 3) */
 	struct sc_linkp p;      /* last mile; delay adds to the geography */
 	struct sc_loc loc;
 };
@@ -68,6 +72,7 @@ struct sc_site {
 	int pop;                /* index of a pinned PoP, or -1: the nearest */
 	int wrong_key;          /* presents a key the PoPs do not know */
 	int auth;               /* SC_AUTH_*, or -1: the tunnels' default */
+	int off_cloud;          /* joins the off-cloud mesh; 0 by default */
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -98,6 +103,7 @@ struct sc_app {
 	enum sc_via via;
 	int protocol;           /* 17 (udp) unless it says tcp */
 	char *app_id, *category, *domain; /* what inspection at a PoP finds */
+	int ftp_passive;        /* FTP passive-mode data: never off-cloud */
 	struct sc_loc loc;
 };
 

@@ -209,9 +209,13 @@ build_sites(struct world *w, char *err, size_t errlen)
 			uint64_t r = rng_u64(s->rng);
 			memcpy(s->psk + b, &r, 8);
 		}
-		for (size_t j = 0; j < s->sc->nlinks; j++)
+		for (size_t j = 0; j < s->sc->nlinks; j++) {
 			s->links[j].port = (uint16_t)(49152 +
 			    rng_u64(s->rng) % 16384);
+			if (s->sc->links[j].public_port != 0)
+				s->links[j].port =
+				    (uint16_t)s->sc->links[j].public_port;
+		}
 	}
 	/* Declared Internet paths exist from the start, used or not, so
 	 * their samples show what the path does all run long. */
@@ -245,6 +249,8 @@ build_flows(struct world *w, char *err, size_t errlen)
 		for (size_t j = 0; j < SOCKET_MAX_LINKS; j++) {
 			f->lroute[j] = NONE_ROUTE;
 			f->ltopo[j] = UINT64_MAX;
+			for (size_t k = 0; k < SOCKET_MAX_LINKS; k++)
+				f->oroute[j][k] = NONE_ROUTE;
 		}
 		f->rf = (struct rule_flow){
 			.src_site = sc->sites[f->sc->src].name,
@@ -254,6 +260,8 @@ build_flows(struct world *w, char *err, size_t errlen)
 			.proto = (uint8_t)f->sc->protocol,
 			.sport = (uint16_t)app_sport((int)i),
 			.dport = (uint16_t)app_port((int)i),
+			.ftp_passive = (uint8_t)f->sc->ftp_passive,
+			.label = f->sc->name,
 		};
 		f->fault_at = SB_TIME_NEVER;
 		f->interval = meter_new();
@@ -345,6 +353,7 @@ world_free(struct world *w)
 		struct site *s = &w->sites[i];
 		for (size_t j = 0; s->links != NULL && j < s->sc->nlinks; j++) {
 			free(s->links[j].tun);
+			free(s->links[j].oc);
 			if (s->links[j].cap != NULL &&
 			    capture_flush(s->links[j].cap) < 0)
 				w->failed = 1;

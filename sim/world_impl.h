@@ -69,27 +69,30 @@ struct route {
 };
 
 /*
- * A tunnel between a site's WAN link and a PoP: the real tunnel code at
- * both ends, each end on a platform of its own whose send() puts the
- * datagram on the tunnel's underlay path (the access link, then the
- * Internet between the site's city and the PoP's) and whose deliver()
+ * A tunnel between a site's WAN link and a PoP, or (off-cloud) between
+ * two sites' WAN links: the real tunnel code at both ends, each end on a
+ * platform of its own whose send() puts the datagram on the tunnel's
+ * underlay path (the access link, the Internet between the two cities,
+ * and for off-cloud the far site's access link) and whose deliver()
  * hands the inner packet back to the flow's route.
  */
-#define TUN_PATH 2
+#define TUN_PATH 3
 #define TUN_PORT_POP 443
 
 struct wtun {
 	struct world *w;
-	int id, site, link, pop;
-	char *name;                /* "site/link>pop" */
-	struct tunnel *t[2];       /* 0: the Socket (client), 1: the PoP */
+	int id, site, link;        /* end 0: a site's link, the client */
+	int pop;                   /* end 1: a PoP, or -1 when off-cloud */
+	int peer, plink;           /* off-cloud: end 1, the far site's link */
+	char *name;                /* "site/link>pop", "a/link~b/link" */
+	struct tunnel *t[2];       /* 0: the client, 1: the server */
 	struct psim *ps[2];
 	gsl_rng *rng[2];
-	struct chan *path[2][TUN_PATH]; /* 0: towards the PoP, 1: back */
+	struct chan *path[2][TUN_PATH]; /* 0: from end 0 to end 1, 1: back */
 	unsigned npath[2];
-	uint32_t addr[2];          /* underlay addresses: link, PoP */
+	uint32_t addr[2];          /* underlay addresses of the two ends */
 	uint16_t port[2];
-	struct capture *cap;       /* the site link's capture, or NULL */
+	struct capture *cap[2];    /* each end's link capture, or NULL */
 };
 
 /* A meter that counts only between from and to. */
@@ -113,11 +116,14 @@ struct flow {
 	uint32_t lroute[SOCKET_MAX_LINKS]; /* route per source link */
 	uint64_t ltopo[SOCKET_MAX_LINKS];  /* topology it was made for */
 	uint64_t topo;             /* the same for Internet flows */
+	/* off-cloud: the route per (our link, the peer's link); fixed */
+	uint32_t oroute[SOCKET_MAX_LINKS][SOCKET_MAX_LINKS];
 	struct rule_flow rf;       /* its 5-tuple, for the Socket's rules */
 	/* Loss mitigation: a pair is lost only when both copies are; the
 	 * second copy to arrive is dropped (seq + 1 per slot, 0: none). */
 	uint64_t dseen[DUP_WINDOW], dhalf[DUP_WINDOW];
 	uint64_t dup_discarded;
+	uint64_t via_cloud, via_oc;  /* packets the Socket sent each way */
 	int no_route;              /* last attempt found none (event once) */
 	/* A fault on the timeline arms a failover watch; the first packet
 	 * sent since then that is delivered ends it, and is a failover if it
@@ -137,6 +143,9 @@ struct site_link {
 	struct chan *up, *down;
 	struct wtun **tun;         /* per PoP, made when first needed */
 	struct wtun *cur;          /* the one the Socket uses now */
+	struct wtun **oc;          /* off-cloud, [site * SOCKET_MAX_LINKS +
+	                              link] of the far end; NULL when the
+	                              site is not in the mesh */
 	struct capture *cap;
 	uint32_t addr;
 	uint16_t port;
@@ -258,6 +267,9 @@ struct chan *inet_chan(struct world *w, const struct geo_city *a,
     const struct geo_city *b);
 int site_pop(const struct world *w, const struct site *s);
 int sock_send(void *ctx, unsigned link, struct sb_packet *p);
+int sock_oc_send(void *ctx, int peer, unsigned link, unsigned rlink,
+    struct sb_packet *p);
+const char *hop_name(const struct rhop *h, char *buf, size_t len);
 void flow_lost(struct world *w, struct flow *f, struct sb_packet *p);
 void route_continue(struct world *w, struct sb_packet *p);
 void flow_send(void *ctx, struct sb_packet *p);

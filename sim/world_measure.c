@@ -442,6 +442,11 @@ record_socket_metrics(struct world *w)
 			{ "dropped-no-link", st->no_link, NULL },
 			{ "dropped-by-rule", st->dropped_none, NULL },
 			{ "flows-at-pop", st->at_pop, NULL },
+			{ "off-cloud-flows", st->oc_flows, NULL },
+			{ "off-cloud-via-pop", st->oc_via_pop, NULL },
+			{ "off-cloud-secondary", st->oc_secondary, NULL },
+			{ "recovery-flows", st->recovery_flows, NULL },
+			{ "wan-recoveries", st->recoveries, NULL },
 		};
 
 		record_counts(w, "socket", sc->sites[i].name, m, NCOUNTS(m));
@@ -457,6 +462,9 @@ record_socket_metrics(struct world *w)
 				{ "duplicated-bytes", ls->dup_bytes, NULL },
 				{ "health-changes", ls->health_changes, NULL },
 				{ "pop-moves", ls->pop_moves, NULL },
+				{ "off-cloud-flows", ls->oc_flows, NULL },
+				{ "off-cloud-packets", ls->oc_pkts, NULL },
+				{ "off-cloud-bytes", ls->oc_bytes, "bytes" },
 			};
 			char name[300];
 
@@ -466,6 +474,26 @@ record_socket_metrics(struct world *w)
 			record_qos_metrics(w, k, (unsigned)j, name);
 		}
 	}
+	/* off-cloud per site pair, from the sender's side */
+	for (size_t i = 0; i < sc->nsites; i++)
+		for (size_t b = 0; b < sc->nsites; b++) {
+			const struct socket_peer_stats *ps =
+			    socket_peer_stats(w->sites[i].sock, (int)b);
+			char name[300];
+
+			if (ps == NULL)
+				continue;
+			const struct count m[] = {
+				{ "packets", ps->pkts, "packets" },
+				{ "bytes", ps->bytes, "bytes" },
+				{ "flows", ps->flows, NULL },
+				{ "connects", ps->connects, NULL },
+				{ "disconnects", ps->disconnects, NULL },
+			};
+			snprintf(name, sizeof(name), "%s>%s", sc->sites[i].name,
+			    sc->sites[b].name);
+			record_counts(w, "off-cloud", name, m, NCOUNTS(m));
+		}
 	for (size_t r = 0; r < sc->nrules; r++) {
 		uint64_t hits = 0;
 
@@ -473,6 +501,17 @@ record_socket_metrics(struct world *w)
 			hits += socket_rule_hits(w->sites[i].sock, r);
 		rec_check(w, recorder_metric(w->rec, "rule", sc->rules[r].name,
 		    "hits", (double)hits, "count"));
+	}
+	/* how each flow the Socket sent travelled */
+	for (size_t i = 0; i < sc->napps; i++) {
+		const struct count m[] = {
+			{ "sent-via-cloud", w->flows[i].via_cloud, "packets" },
+			{ "sent-off-cloud", w->flows[i].via_oc, "packets" },
+		};
+
+		if (sc->apps[i].via == SC_VIA_BACKBONE)
+			record_counts(w, "flow", sc->apps[i].name, m,
+			    NCOUNTS(m));
 	}
 	for (size_t i = 0; i < sc->napps; i++)
 		if (w->flows[i].dup_discarded > 0)
@@ -562,7 +601,7 @@ record_final_metrics(struct world *w, sb_time end)
 				{ "rekeys", st->rekeys, NULL },
 			};
 			snprintf(scope, sizeof(scope), "tunnel-%s",
-			    e == 0 ? "socket" : "pop");
+			    e == 0 ? "socket" : wt->pop < 0 ? "peer" : "pop");
 			record_counts(w, scope, wt->name, m, NCOUNTS(m));
 		}
 	}

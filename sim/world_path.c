@@ -342,17 +342,42 @@ route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 	return 0;
 }
 
+/* A hop for people: a wire's name; "tunnel:SITE/LINK>POP" for a tunnel
+ * to a PoP; "offcloud:A/LINK>B/LINK" for an off-cloud tunnel, from the
+ * end that sends (the one name serves both directions otherwise). */
+const char *
+hop_name(const struct rhop *h, char *buf, size_t len)
+{
+	const struct wtun *t = h->t;
+	const struct world *w;
+	const struct sc_site *a, *b;
+
+	if (t == NULL)
+		snprintf(buf, len, "%s", h->c->name);
+	else if (t->pop >= 0)
+		snprintf(buf, len, "tunnel:%s", t->name);
+	else {
+		w = t->w;
+		a = w->sites[h->dir ? t->peer : t->site].sc;
+		b = w->sites[h->dir ? t->site : t->peer].sc;
+		snprintf(buf, len, "offcloud:%s/%s>%s/%s", a->name,
+		    a->links[h->dir ? t->plink : t->link].name, b->name,
+		    b->links[h->dir ? t->link : t->plink].name);
+	}
+	return buf;
+}
+
 static void
 route_event(struct world *w, const struct flow *f, const struct route *r)
 {
-	char detail[1024];
+	char detail[1024], hop[300];
 	size_t off = 0;
 
 	detail[0] = '\0';
 	for (unsigned i = 0; i < r->n && off < sizeof(detail); i++)
 		off += (size_t)snprintf(detail + off, sizeof(detail) - off,
-		    "%s%s%s", i ? " > " : "", r->hop[i].t ? "tunnel:" : "",
-		    r->hop[i].t ? r->hop[i].t->name : r->hop[i].c->name);
+		    "%s%s", i ? " > " : "", hop_name(&r->hop[i], hop,
+		    sizeof(hop)));
 	emit(w, "route", w->sites[f->sc->src].sc->name, f->sc->name, detail,
 	    (double)r->n);
 }
@@ -562,9 +587,50 @@ sock_send(void *ctx, unsigned link, struct sb_packet *p)
 		flow_lost(w, f, p);
 		return -1;
 	}
-	if (p->dup != 2)
+	if (p->dup != 2) {
 		flow_uses(w, f, r);
+		f->via_cloud++;
+	}
 	p->path = r;
+	p->hop = 0;
+	hop_send(w, f, p);
+	return 0;
+}
+
+/* The Socket's off-cloud send(): into the tunnel between its link and the
+ * peer's, a route of one hop made the first time and kept. */
+int
+sock_oc_send(void *ctx, int peer, unsigned link, unsigned rlink,
+    struct sb_packet *p)
+{
+	struct site *s = ctx;
+	struct world *w = s->w;
+	struct flow *f = &w->flows[p->flow];
+	uint32_t *r = &f->oroute[link][rlink];
+	struct wtun *wt = s->links[link].oc != NULL ?
+	    s->links[link].oc[peer * SOCKET_MAX_LINKS + (int)rlink] : NULL;
+
+	if (wt == NULL || wt->t[0] == NULL) {
+		flow_lost(w, f, p);
+		return -1;
+	}
+	if (*r == NONE_ROUTE) {
+		struct route rt;
+
+		memset(&rt, 0, sizeof(rt));
+		rt.hop[0].t = wt;
+		rt.hop[0].dir = wt->site == s->idx ? 0 : 1;
+		rt.n = 1;
+		if ((*r = route_index(w, f, &rt)) == NONE_ROUTE) {
+			flow_lost(w, f, p);
+			return -1;
+		}
+	}
+	if (p->dup != 2) {
+		flow_uses(w, f, *r);
+		f->via_oc++;
+	}
+	p->path = *r;
 	p->hop = 0;
 	hop_send(w, f, p);
 	return 0;
@@ -650,8 +716,7 @@ failover_end(struct world *w, struct flow *f, const struct sb_packet *p)
 		f->capfo = cap;
 	}
 	f->fo[f->nfo++] = fo;
-	snprintf(via, sizeof(via), "%s%s", h->t ? "tunnel:" : "",
-	    h->t ? h->t->name : h->c->name);
+	hop_name(h, via, sizeof(via));
 	emit(w, "failover", w->sites[f->sc->src].sc->name, f->sc->name, via,
 	    (double)fo.took / 1e9);
 }

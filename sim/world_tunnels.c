@@ -27,13 +27,15 @@
 /* An echo request or reply on the wire: IPv4, ICMP, 36 bytes of data. */
 #define PING_BYTES 64
 
+/* A datagram from end `from`, in the capture of end `at`'s link. */
 static void
-wtun_capture(struct wtun *wt, unsigned dir, const struct sb_packet *p)
+wtun_capture(struct wtun *wt, unsigned at, unsigned from,
+    const struct sb_packet *p)
 {
-	if (wt->cap == NULL || p->data == NULL)
+	if (wt->cap[at] == NULL || p->data == NULL)
 		return;
-	if (capture_udp(wt->cap, kernel_now(wt->w->k), wt->addr[dir],
-	    wt->port[dir], wt->addr[!dir], wt->port[!dir], p->data,
+	if (capture_udp(wt->cap[at], kernel_now(wt->w->k), wt->addr[from],
+	    wt->port[from], wt->addr[!from], wt->port[!from], p->data,
 	    p->len) < 0)
 		wt->w->failed = 1;
 }
@@ -45,8 +47,7 @@ wtun_send(struct wtun *wt, unsigned dir, struct sb_packet *p)
 	p->tun = (uint32_t)wt->id + 1;
 	p->tdir = (uint8_t)dir;
 	p->thop = 0;
-	if (dir == 0)
-		wtun_capture(wt, 0, p);
+	wtun_capture(wt, dir, dir, p);
 	link_send(wt->path[dir][0]->l, p);
 	return 0;
 }
@@ -84,8 +85,7 @@ wtun_arrive(struct wtun *wt, struct sb_packet *p)
 		return;
 	}
 
-	if (to == 0)
-		wtun_capture(wt, 1, p);
+	wtun_capture(wt, to, !to, p);
 	p->tun = 0;
 	tunnel_input(wt->t[to], p);
 }
@@ -109,7 +109,15 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	struct wtun *wt = ctx;
 
 	wt->w->topo++;
-	if (t == wt->t[0])
+	if (wt->pop < 0) {
+		/* off-cloud: each end tells its own Socket */
+		int near = t == wt->t[0] ? wt->site : wt->peer;
+		int far = t == wt->t[0] ? wt->peer : wt->site;
+
+		socket_offcloud_tunnel(wt->w->sites[near].sock, far,
+		    (unsigned)(t == wt->t[0] ? wt->link : wt->plink),
+		    (unsigned)(t == wt->t[0] ? wt->plink : wt->link), up);
+	} else if (t == wt->t[0])
 		socket_tunnel(wt->w->sites[wt->site].sock, (unsigned)wt->link,
 		    wt->pop, up);
 }
@@ -160,23 +168,16 @@ pop_addr(int pop)
 }
 
 /*
- * The underlay between site si's link j and PoP pop: its path both ways
- * and addresses.  Its tunnel ends come later, at the first connection
- * (wtun_connect); until then the Socket only pings the PoP along it.
+ * A new tunnel from site si's link j (end 0, the client) named `name`,
+ * registered with the world (which frees it): its first wire, address
+ * and capture are the link's; the rest is the caller's to fill.
  */
 static struct wtun *
-wtun_make(struct world *w, int si, int j, int pop)
+wtun_alloc(struct world *w, int si, int j, const char *name)
 {
-	struct site *s = &w->sites[si];
-	const struct sc_site_link *sl = &s->sc->links[j];
-	const struct geo_city *sc_city = s->sc->city;
-	const struct geo_city *pc = w->pops[pop].sc->city;
-	struct wtun *wt = calloc(1, sizeof(*wt));
-	char name[512];
-	struct chan *c;
+	struct site_link *l = &w->sites[si].links[j];
+	struct wtun *wt;
 
-	if (wt == NULL)
-		return NULL;
 	if (w->ntuns == w->captuns) {
 		size_t cap = w->captuns ? 2 * w->captuns : 16;
 		struct wtun **v = realloc(w->tuns, cap * sizeof(*v));
@@ -185,37 +186,124 @@ wtun_make(struct world *w, int si, int j, int pop)
 		w->tuns = v;
 		w->captuns = cap;
 	}
+	if ((wt = calloc(1, sizeof(*wt))) == NULL)
+		goto fail;
 	wt->w = w;
 	wt->id = (int)w->ntuns;
+	w->tuns[w->ntuns++] = wt;
 	wt->site = si;
 	wt->link = j;
-	wt->pop = pop;
-	snprintf(name, sizeof(name), "%s/%s>%s", s->sc->name, sl->name,
-	    w->pops[pop].sc->name);
+	wt->pop = wt->peer = wt->plink = -1;
 	if ((wt->name = strdup(name)) == NULL)
 		goto fail;
-	wt->path[0][wt->npath[0]++] = s->links[j].up;
-	if (sc_city != pc) {
-		if ((c = inet_chan(w, sc_city, pc)) == NULL)
-			goto fail;
-		wt->path[0][wt->npath[0]++] = c;
-		if ((c = inet_chan(w, pc, sc_city)) == NULL)
-			goto fail;
-		wt->path[1][wt->npath[1]++] = c;
-	}
-	wt->path[1][wt->npath[1]++] = s->links[j].down;
-	wt->addr[0] = s->links[j].addr;
-	wt->port[0] = s->links[j].port;
-	wt->addr[1] = pop_addr(pop);
-	wt->port[1] = TUN_PORT_POP;
-	wt->cap = s->links[j].cap;
-	w->tuns[w->ntuns++] = wt;
-	s->links[j].tun[pop] = wt;
+	wt->path[0][wt->npath[0]++] = l->up;
+	wt->addr[0] = l->addr;
+	wt->port[0] = l->port;
+	wt->cap[0] = l->cap;
 	return wt;
 fail:
-	wtun_free(wt);
 	w->failed = 1;
 	return NULL;
+}
+
+/* Append the Internet between two cities to a path (nothing within one
+ * city). */
+static int
+path_inet(struct world *w, struct wtun *wt, unsigned dir,
+    const struct geo_city *a, const struct geo_city *b)
+{
+	struct chan *c;
+
+	if (a == b)
+		return 0;
+	if ((c = inet_chan(w, a, b)) == NULL) {
+		w->failed = 1;
+		return -1;
+	}
+	wt->path[dir][wt->npath[dir]++] = c;
+	return 0;
+}
+
+/*
+ * The underlay between site si's link j and PoP pop: its path both ways
+ * and addresses.  Its tunnel ends come later, at the first connection
+ * (wtun_connect); until then the Socket only pings the PoP along it.
+ */
+static struct wtun *
+wtun_make(struct world *w, int si, int j, int pop)
+{
+	struct site *s = &w->sites[si];
+	const struct geo_city *pc = w->pops[pop].sc->city;
+	struct wtun *wt;
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s/%s>%s", s->sc->name,
+	    s->sc->links[j].name, w->pops[pop].sc->name);
+	if ((wt = wtun_alloc(w, si, j, name)) == NULL ||
+	    path_inet(w, wt, 0, s->sc->city, pc) < 0 ||
+	    path_inet(w, wt, 1, pc, s->sc->city) < 0)
+		return NULL;
+	wt->pop = pop;
+	wt->path[1][wt->npath[1]++] = s->links[j].down;
+	wt->addr[1] = pop_addr(pop);
+	wt->port[1] = TUN_PORT_POP;
+	s->links[j].tun[pop] = wt;
+	return wt;
+}
+
+/*
+ * The off-cloud underlay between site a's link j and site b's link k (a
+ * before b in the file: a's end is the client), straight over the
+ * Internet between their cities: a's access link up, the Internet, b's
+ * access link down, and back.  Known to both links.
+ */
+static struct wtun *
+wtun_make_oc(struct world *w, int a, int j, int b, int k)
+{
+	struct site *sa = &w->sites[a], *sb = &w->sites[b];
+	struct wtun *wt;
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s/%s~%s/%s", sa->sc->name,
+	    sa->sc->links[j].name, sb->sc->name, sb->sc->links[k].name);
+	if ((wt = wtun_alloc(w, a, j, name)) == NULL)
+		return NULL;
+	wt->peer = b;
+	wt->plink = k;
+	wt->path[1][wt->npath[1]++] = sb->links[k].up;
+	if (path_inet(w, wt, 0, sa->sc->city, sb->sc->city) < 0 ||
+	    path_inet(w, wt, 1, sb->sc->city, sa->sc->city) < 0)
+		return NULL;
+	wt->path[0][wt->npath[0]++] = sb->links[k].down;
+	wt->path[1][wt->npath[1]++] = sa->links[j].down;
+	wt->addr[1] = sb->links[k].addr;
+	wt->port[1] = sb->links[k].port;
+	wt->cap[1] = sb->links[k].cap;
+	sa->links[j].oc[b * SOCKET_MAX_LINKS + k] = wt;
+	sb->links[k].oc[a * SOCKET_MAX_LINKS + j] = wt;
+	return wt;
+}
+
+/*
+ * An off-cloud pair's pre-shared key, the same at both ends: drawn from
+ * the run's seed and the pair's names, as if the management plane had
+ * handed it to both Sockets.
+ */
+static void
+oc_psk(struct world *w, const struct wtun *wt, uint8_t psk[32])
+{
+	char rn[600];
+	gsl_rng *r;
+
+	snprintf(rn, sizeof(rn), "offcloud-psk:%s", wt->name);
+	memset(psk, 0, 32);
+	if ((r = rng_new(w->seed, rn)) == NULL)
+		return;
+	for (size_t b = 0; b < 32; b += 8) {
+		uint64_t v = rng_u64(r);
+		memcpy(psk + b, &v, 8);
+	}
+	gsl_rng_free(r);
 }
 
 /* The tunnel's two ends, made at the first connection, then started. */
@@ -224,30 +312,34 @@ wtun_connect(struct wtun *wt)
 {
 	struct world *w = wt->w;
 	struct site *s = &w->sites[wt->site];
-	int pop = wt->pop;
+	int pop = wt->pop, oc = pop < 0;
 	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
 	const struct sc_tunnels *tc = &w->sc->tunnels;
 	const char *name = wt->name;
 	char rn[600], err[256], peer[64], a[INET_ADDR_STR];
+	uint8_t pair_psk[32];
 
 	if (wt->t[0] != NULL) {
 		if (tunnel_state(wt->t[0]) != TUNNEL_UP)
 			tunnel_start(wt->t[0]);
 		return 0;
 	}
+	if (oc)
+		oc_psk(w, wt, pair_psk);
 	inet_addr_fmt(wt->addr[0], a);
 	snprintf(peer, sizeof(peer), "%s:%u", a, wt->port[0]);
 	for (int e = 0; e < 2; e++) {
 		struct tunnel_cfg cfg = { 0 };
 		uint8_t wrong[sizeof(s->psk)];
+		const char *node = e == 0 ? s->sc->name : oc ?
+		    w->sites[wt->peer].sc->name : w->pops[pop].sc->name;
 
 		snprintf(rn, sizeof(rn), "tunnel:%s:%s", name,
-		    e == 0 ? "socket" : "pop");
+		    e == 0 ? "socket" : oc ? "peer" : "pop");
 		if ((wt->rng[e] = rng_new(w->seed, rn)) == NULL)
 			goto fail;
-		wt->ps[e] = psim_new(&env, e == 0 ? s->sc->name :
-		    w->pops[pop].sc->name, wt->rng[e], NULL, 0, wtun_deliver,
-		    wt);
+		wt->ps[e] = psim_new(&env, node, wt->rng[e], NULL, 0,
+		    wtun_deliver, wt);
 		if (wt->ps[e] == NULL)
 			goto fail;
 		psim_set_sender(wt->ps[e], e == 0 ? wtun_send_site :
@@ -256,7 +348,11 @@ wtun_connect(struct wtun *wt)
 		cfg.role = e == 0 ? TUNNEL_CLIENT : TUNNEL_SERVER;
 		cfg.mode = tc->null_cipher ? TUNNEL_NULL : TUNNEL_DTLS;
 		cfg.peer_id = e == 0 ? NULL : peer;
-		if (s->auth == SC_AUTH_CERT) {
+		if (oc) {
+			cfg.auth.psk_identity = name;
+			cfg.auth.psk = pair_psk;
+			cfg.auth.psk_len = sizeof(pair_psk);
+		} else if (s->auth == SC_AUTH_CERT) {
 			cfg.auth.cert_pem = e == 0 ? s->cert_pem :
 			    w->pops[pop].cert_pem;
 			cfg.auth.key_pem = e == 0 ? s->key_pem :
@@ -267,7 +363,8 @@ wtun_connect(struct wtun *wt)
 			cfg.auth.psk = s->psk;
 			cfg.auth.psk_len = sizeof(s->psk);
 		}
-		if (e == 0 && s->auth == SC_AUTH_PSK && s->sc->wrong_key) {
+		if (!oc && e == 0 && s->auth == SC_AUTH_PSK &&
+		    s->sc->wrong_key) {
 			/* What a misconfigured Socket presents: its key
 			 * with every bit flipped, never the PoP's. */
 			for (size_t i = 0; i < sizeof(wrong); i++)
@@ -278,7 +375,7 @@ wtun_connect(struct wtun *wt)
 		cfg.keepalive_misses = tc->misses;
 		cfg.rekey = e == 0 ? tc->rekey : 0;
 		cfg.on_state = wtun_state;
-		cfg.on_probe = e == 0 ? wtun_probe : NULL;
+		cfg.on_probe = e == 0 && !oc ? wtun_probe : NULL;
 		cfg.keylog = w->keylog != NULL ? wtun_keylog : NULL;
 		cfg.ctx = wt;
 		wt->t[e] = tunnel_new(psim_platform(wt->ps[e]), &cfg, err,
@@ -286,7 +383,7 @@ wtun_connect(struct wtun *wt)
 		if (wt->t[e] == NULL)
 			goto fail;
 	}
-	if (w->pops[pop].up)
+	if (oc || w->pops[pop].up)
 		tunnel_start(wt->t[1]);
 	tunnel_start(wt->t[0]);
 	return 0;
@@ -429,6 +526,28 @@ sock_health(void *ctx, unsigned link, int pop, const struct health_stats *hs,
 		rec_check(w, recorder_link_health(w->rec, &h));
 }
 
+/* Open the off-cloud tunnel between the Socket's link and a peer's: made
+ * and started by whichever of the two Sockets asks first. */
+static void
+sock_oc_open(void *ctx, int peer, unsigned link, unsigned rlink)
+{
+	struct site *s = ctx;
+	struct wtun *wt = s->links[link].oc[peer * SOCKET_MAX_LINKS +
+	    (int)rlink];
+
+	if (wt == NULL) {
+		int first = s->idx < peer;
+
+		wt = wtun_make_oc(s->w, first ? s->idx : peer,
+		    (int)(first ? link : rlink), first ? peer : s->idx,
+		    (int)(first ? rlink : link));
+		if (wt == NULL)
+			return;
+	}
+	if (wt->t[0] == NULL)
+		(void)wtun_connect(wt);
+}
+
 static const struct socket_ops sock_ops = {
 	.send = sock_send,
 	.probe = sock_probe,
@@ -438,7 +557,62 @@ static const struct socket_ops sock_ops = {
 	.steer = sock_steer,
 	.pop_name = sock_pop_name,
 	.health = sock_health,
+	.oc_open = sock_oc_open,
+	.oc_send = sock_oc_send,
 };
+
+/*
+ * What identifies a link's public address for the same-router test: a
+ * static IPv4 address itself, a static IPv6 one by a hash of its text
+ * (equal text, equal address: the loader keeps them as written), else the
+ * learned address, which is the site's own.
+ */
+static uint32_t
+public_id(const struct sc_site_link *sl, uint32_t learned)
+{
+	uint32_t h = 2166136261u;
+
+	if (sl->public_ip == NULL || strchr(sl->public_ip, ':') == NULL)
+		return learned;
+	for (const char *c = sl->public_ip; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	return h | 1;
+}
+
+/* The off-cloud mesh as site i's Socket is told it: every other site in
+ * the mesh, with its links.  NULL and 0 when i is not in it. */
+static struct socket_peer *
+mesh_peers(struct world *w, size_t i, unsigned *n)
+{
+	const struct scenario *sc = w->sc;
+	struct socket_peer *v;
+
+	*n = 0;
+	if (!sc->sites[i].off_cloud)
+		return NULL;
+	if ((v = calloc(sc->nsites, sizeof(*v))) == NULL)
+		return NULL;
+	for (size_t b = 0; b < sc->nsites; b++) {
+		const struct sc_site *ps = &sc->sites[b];
+		struct socket_peer *p = &v[*n];
+
+		if (b == i || !ps->off_cloud || ps->nlinks > SOCKET_MAX_LINKS)
+			continue;
+		p->name = ps->name;
+		p->id = (int)b;
+		p->nlinks = (unsigned)ps->nlinks;
+		for (size_t k = 0; k < ps->nlinks; k++)
+			p->links[k] = (struct socket_peer_link){
+				.name = ps->links[k].name,
+				.precedence = ps->links[k].precedence,
+				.off_cloud = ps->links[k].off_cloud,
+				.public_addr = public_id(&ps->links[k],
+				    w->sites[b].links[k].addr),
+			};
+		(*n)++;
+	}
+	return v;
+}
 
 /* Candidate PoPs: the pinned one alone, else the nearest few. */
 static void
@@ -573,7 +747,14 @@ build_sockets(struct world *w, char *err, size_t errlen)
 			return -1;
 		}
 		site_candidates(w, s);
-		for (size_t j = 0; j < s->sc->nlinks; j++)
+		for (size_t j = 0; j < s->sc->nlinks; j++) {
+			if (s->sc->off_cloud && (s->links[j].oc = calloc(
+			    sc->nsites * SOCKET_MAX_LINKS,
+			    sizeof(*s->links[j].oc))) == NULL) {
+				snprintf(err, errlen, "out of memory building "
+				    "the off-cloud mesh");
+				return -1;
+			}
 			lc[j] = (struct socket_link_cfg){
 				.name = s->sc->links[j].name,
 				.precedence = s->sc->links[j].precedence,
@@ -584,7 +765,18 @@ build_sockets(struct world *w, char *err, size_t errlen)
 				    TUNNEL_DTLS),
 				.pops = s->cand,
 				.npops = s->ncand,
+				.off_cloud = s->sc->links[j].off_cloud,
+				.public_addr = public_id(&s->sc->links[j],
+				    s->links[j].addr),
 			};
+		}
+		cfg.off_cloud = s->sc->off_cloud;
+		if (cfg.off_cloud && (cfg.peers = mesh_peers(w, i,
+		    &cfg.npeers)) == NULL) {
+			snprintf(err, errlen, "out of memory building the "
+			    "off-cloud mesh");
+			return -1;
+		}
 		snprintf(name, sizeof(name), "socket:%s", s->sc->name);
 		if ((s->srng = rng_new(w->seed, name)) == NULL ||
 		    (s->sps = psim_new(&env, s->sc->name, s->srng, NULL, 0,
@@ -592,8 +784,9 @@ build_sockets(struct world *w, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory building sites");
 			return -1;
 		}
-		if ((s->sock = socket_new(psim_platform(s->sps), &cfg, err,
-		    errlen)) == NULL)
+		s->sock = socket_new(psim_platform(s->sps), &cfg, err, errlen);
+		free((void *)cfg.peers);   /* copied */
+		if (s->sock == NULL)
 			return -1;
 	}
 	return 0;

@@ -330,6 +330,15 @@ rules_match(const struct rules *rb, const struct rule_flow *f, int at_pop)
 	return RULES_DEFAULT;
 }
 
+int
+rules_stopped_at(const struct rules *rb, const struct rule_flow *f)
+{
+	for (size_t i = 0; i < rb->n; i++)
+		if (simple_match(&rb->v[i]->spec, f))
+			return rb->v[i]->complex ? (int)i : -1;
+	return -1;
+}
+
 void
 rules_default_action(struct rule_action *a)
 {

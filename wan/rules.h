@@ -94,6 +94,10 @@ struct rule_flow {
 	uint8_t proto;
 	uint16_t sport, dport;
 	const char *domain, *app, *category;
+	uint8_t ftp_passive;	/* FTP passive-mode data (the Socket follows
+				 * the control connection's PASV reply) */
+	const char *label;	/* the owner's name for the flow, for events;
+				 * may be NULL */
 };
 
 struct rules;
@@ -137,6 +141,10 @@ int rules_is_complex(const struct rules *rb, size_t i);
  */
 int rules_match(const struct rules *rb, const struct rule_flow *f,
     int at_pop);
+
+/* The complex rule a Socket's walk stops at for f (rules_match() with
+ * at_pop 0 returning RULES_AT_POP): its index, else -1. */
+int rules_stopped_at(const struct rules *rb, const struct rule_flow *f);
 
 /* Cloud, automatic secondary, no preferred link or precedence, priority
  * 255, no optimisation, mitigation or acceleration. */

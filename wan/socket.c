@@ -22,96 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wan/socket.h"
-
-#define DUP_RING 1024
-/* The shaper runs this fraction (1/200) below the line: the tunnel's
- * keepalives and handshakes go on the wire without passing it (probes are
- * charged to it), and at exactly the line rate the least of them would
- * leave a standing queue in the modem that never drains. */
-#define SOCKET_SHAPE_HEADROOM 200
-/* A new PoP that has not answered within this long counts as failed. */
-#define CONNECT_TIMEOUT (15 * SB_S)
-
-enum lstate { L_DOWN = 0, L_HEALTHY, L_UNHEALTHY };
-enum lev { EV_UP, EV_DOWN, EV_OK, EV_BAD };
-
-struct slink {
-	struct socket *s;
-	unsigned idx;
-	struct socket_link_cfg cfg;
-	char *name;
-	enum lstate state;
-	int silent;                /* last window: no probe answered */
-	sb_time last_rtt;          /* last window's mean round trip, -1 none */
-	double last_loss;          /* and its loss */
-	int ever_up;
-	sb_time eligible_at;       /* fallback hold: not placed on before */
-	struct health *h;
-	struct popsel *ps;
-	int pop;
-	sb_time move_at;           /* a PoP move began; SB_TIME_NEVER: none */
-	int move_from;
-	uint32_t probe_seq;
-	int cand[POPSEL_MAX];      /* candidate PoPs, pinged */
-	unsigned ncand;
-	sb_time ping_at[POPSEL_MAX]; /* this round's ping, SB_TIME_NEVER once
-	                              answered */
-	uint32_t ping_round;
-	unsigned ping_answers;     /* answers in this round */
-	struct qos *q;
-	sb_timer hold_timer, connect_timer, ping_timer;
-	struct socket_link_stats st;
-};
-
-struct sflow {
-	uint64_t key;              /* 0: free */
-	sb_time last;
-	int16_t link;
-	int16_t rule;
-	uint32_t salt;             /* spreads moves over the drain time */
-};
-
-struct dup {
-	struct sb_packet *p;
-	sb_time due;
-	uint8_t link, prio;
-};
-
-struct socket {
-	const struct sb_platform *pf;
-	struct socket_cfg cfg;
-	char *name;
-	struct slink link[SOCKET_MAX_LINKS];
-	unsigned nlinks;
-	unsigned mask;             /* the placement set */
-	sb_time mask_at;           /* when it last changed */
-	int on_primary;            /* the set holds the best precedence */
-	struct sflow *flows;
-	unsigned nflows;
-	uint64_t *hits;
-	struct rule_action def;    /* for flows no rule names */
-	struct dup ring[DUP_RING];
-	unsigned dhead, dn;
-	sb_timer probe_timer, eval_timer, dup_timer;
-	sb_time next_eval;
-	struct socket_stats st;
-};
-
-static sb_time
-now(const struct socket *s)
-{
-	return sb_now(s->pf);
-}
-
-static void
-emit(struct socket *s, const char *kind, const char *subject,
-    const char *detail, double value)
-{
-	struct sb_event ev = { kind, s->name, subject, detail, value };
-
-	s->pf->ops->emit(s->pf->ctx, &ev);
-}
+#include "wan/socket_impl.h"
 
 static const char *
 pop_name(struct socket *s, int pop, char *buf, size_t len)
@@ -139,55 +50,67 @@ cancel(struct socket *s, sb_timer *t)
 /* ---- the placement set ---- */
 
 static int
-eligible(const struct slink *l, sb_time t)
+eligible(struct lview v, sb_time t)
 {
-	return l->state == L_HEALTHY && t >= l->eligible_at;
+	return v.state == L_HEALTHY && t >= v.eligible_at;
+}
+
+static int
+held(struct lview v, sb_time t)
+{
+	return v.state == L_HEALTHY;
+}
+
+static int
+up(struct lview v, sb_time t)
+{
+	return v.state != L_DOWN;
+}
+
+/* The links as the cloud sees them: their own state. */
+static struct lview
+cloud_view(const struct socket *s, unsigned j, const void *arg)
+{
+	return (struct lview){ s->link[j].state, s->link[j].eligible_at };
 }
 
 /* The links of precedence prec that pass test, as a mask. */
 static unsigned
-pick(const struct socket *s, int prec, int (*test)(const struct slink *,
-    sb_time), sb_time t)
+pick(const struct socket *s, int prec, int (*test)(struct lview, sb_time),
+    sb_time t, view_fn view, const void *arg)
 {
 	unsigned m = 0;
 
 	for (unsigned j = 0; j < s->nlinks; j++)
-		if (s->link[j].cfg.precedence == prec && test(&s->link[j], t))
+		if (s->link[j].cfg.precedence == prec &&
+		    test(view(s, j, arg), t))
 			m |= 1u << j;
 	return m;
-}
-
-static int
-held(const struct slink *l, sb_time t)
-{
-	return l->state == L_HEALTHY;
-}
-
-static int
-up(const struct slink *l, sb_time t)
-{
-	return l->state != L_DOWN;
 }
 
 /*
  * Where new flows go: healthy active links; else healthy passive ones;
  * else links still in their fallback hold (better than none); else
  * active or passive links that are up but unhealthy; last resort only
- * when all of those are down.
+ * when all of those are down.  healthy_only stops after the hold: a set
+ * that would rather have nothing than an unhealthy link (off-cloud,
+ * whose traffic then takes its rule's secondary).
  */
-static unsigned
-place_mask(const struct socket *s, sb_time t)
+unsigned
+socket_mask(const struct socket *s, sb_time t, view_fn view, const void *arg,
+    int healthy_only)
 {
-	static int (*const tests[])(const struct slink *, sb_time) = {
+	static int (*const tests[])(struct lview, sb_time) = {
 		eligible, held, up,
 	};
+	size_t n = healthy_only ? 2 : 3;
 	unsigned m;
 
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		for (int prec = 1; prec <= 2; prec++)
-			if ((m = pick(s, prec, tests[i], t)) != 0)
+			if ((m = pick(s, prec, tests[i], t, view, arg)) != 0)
 				return m;
-	return pick(s, 3, up, t);
+	return healthy_only ? 0 : pick(s, 3, up, t, view, arg);
 }
 
 static int
@@ -216,17 +139,20 @@ mask_names(const struct socket *s, unsigned m, char *buf, size_t len)
 }
 
 /* Recompute the placement set; a change away from (or back to) the
- * best-precedence links is a failover (or a fallback). */
+ * best-precedence links is a failover (or a fallback).  The off-cloud
+ * sets follow the same link states. */
 static void
 reconsider(struct socket *s)
 {
 	sb_time t = now(s);
-	unsigned m = place_mask(s, t);
+	unsigned m = socket_mask(s, t, cloud_view, NULL, 0);
 	int prim = 1, bp = best_precedence(s);
 	char from[128], to[128];
 
-	if (m == s->mask)
+	if (m == s->mask) {
+		offcloud_reconsider(s);
 		return;
+	}
 	for (unsigned j = 0; j < s->nlinks; j++)
 		if ((m & 1u << j) && s->link[j].cfg.precedence != bp)
 			prim = 0;
@@ -248,6 +174,7 @@ reconsider(struct socket *s)
 	s->mask_at = t;
 	if (s->cfg.ops->steer != NULL)
 		s->cfg.ops->steer(s->cfg.ctx);
+	offcloud_reconsider(s);
 }
 
 /* ---- the link state machine ---- */
@@ -289,6 +216,11 @@ link_fsm(struct slink *l, enum lev ev, const char *why)
 		cancel(s, &l->hold_timer);
 		l->hold_timer = arm(s, l->eligible_at, hold_fire, l);
 	}
+	/* off-cloud waits out the hold only after a fault of quality (the
+	 * timer above covers it: this case is one of those) */
+	if (to == L_HEALTHY && (l->state == L_UNHEALTHY ? !l->silent :
+	    l->last_bad))
+		l->oc_eligible_at = l->eligible_at;
 	if (to != L_DOWN)
 		l->ever_up = 1;
 	if (to != L_UNHEALTHY)
@@ -359,6 +291,7 @@ eval_fire(void *arg)
 			continue;
 		bad = health_eval(l->h, t, &hs);
 		l->silent = (bad & HEALTH_SILENT) != 0;
+		l->last_bad = bad != HEALTH_OK && !l->silent;
 		l->last_rtt = hs.latency;
 		l->last_loss = hs.loss;
 		if (hs.latency >= 0)
@@ -669,7 +602,7 @@ rule_mask(const struct socket *s, const struct rule_action *a)
 	    s->link[a->link].state == L_HEALTHY)
 		return 1u << a->link;
 	if (a->precedence > 0) {
-		unsigned pm = pick(s, a->precedence, held, 0);
+		unsigned pm = pick(s, a->precedence, held, 0, cloud_view, NULL);
 		if (pm != 0)
 			return pm;
 	}
@@ -775,61 +708,81 @@ duplicate(struct socket *s, const struct rule_flow *f, struct sb_packet *p,
 		s->dup_timer = arm(s, due, dup_fire, s);
 }
 
+/*
+ * The flow's link on set m (that began at mask_at): its own while that is
+ * on m; off m, at once when `gone` (its link cannot send), else at the
+ * flow's own moment within the drain time; then a new one, by the rule's
+ * optimisation or a draw weighted by bandwidth.  -1: m is empty.
+ */
 int
-socket_output(struct socket *s, const struct rule_flow *f,
-    struct sb_packet *p)
+socket_place(struct socket *s, struct sflow *e, unsigned m, sb_time mask_at,
+    int gone, enum rule_optimize o)
 {
-	sb_time t = now(s);
-	int fresh;
-	struct sflow *e = flow_find(s, flow_key(f), &fresh);
-	const struct rule_action *a;
-	unsigned m;
-	uint8_t prio;
-	int j;
+	int j = e->link;
 
-	if (fresh) {
-		e->rule = (int16_t)classify(s, f);
-		e->link = -1;
-		e->salt = (uint32_t)(s->pf->ops->rand(s->pf->ctx) >> 32);
-	}
-	e->last = t;
-	a = flow_action(s, e->rule);
-	if (e->rule != RULES_AT_POP && (a->primary == RULE_TR_NONE ||
-	    (a->primary == RULE_TR_OFF_CLOUD &&
-	    a->secondary == RULE_SEC_NONE))) {
-		/* 'none', or off-cloud only: this Socket has no off-cloud
-		 * tunnel up (the mesh is not built here), so the traffic
-		 * is dropped rather than sent via the cloud */
-		s->st.dropped_none++;
-		s->pf->ops->packet_free(s->pf->ctx, p);
-		return -1;
-	}
-	m = rule_mask(s, a);
-	j = e->link;
 	if (j >= 0 && !(m & 1u << j)) {
-		/* off the set: at once from a down or silent link, else at
-		 * this flow's moment within the drain time */
-		sb_time at = s->mask_at + (sb_time)((double)e->salt /
+		sb_time at = mask_at + (sb_time)((double)e->salt /
 		    4294967296.0 * (double)s->cfg.drain);
 
-		if (s->link[j].state == L_DOWN || s->link[j].silent ||
-		    t >= at || m == 0) {
+		if (gone || now(s) >= at || m == 0) {
 			s->link[j].st.flows_moved_off++;
 			j = -1;
 		}
 	}
-	if (j < 0) {
-		if (m == 0) {
-			s->st.no_link++;
-			s->pf->ops->packet_free(s->pf->ctx, p);
-			e->link = -1;
-			return -1;
-		}
-		j = a->optimize != RULE_OPT_NONE && e->rule != RULES_AT_POP ?
-		    optimized(s, m, a->optimize) : weighted(s, m);
-		s->link[j].st.flows_placed++;
-		e->link = (int16_t)j;
+	if (j < 0 && m != 0)
+		j = o != RULE_OPT_NONE ? optimized(s, m, o) : weighted(s, m);
+	e->link = (int16_t)j;
+	return j;
+}
+
+int
+socket_output(struct socket *s, const struct rule_flow *f,
+    struct sb_packet *p)
+{
+	int fresh, j, old;
+	struct sflow *e = flow_find(s, flow_key(f), &fresh);
+	const struct rule_action *a;
+	unsigned m;
+	uint8_t prio;
+
+	if (fresh) {
+		e->rule = (int16_t)classify(s, f);
+		e->link = -1;
+		e->peer = (int16_t)offcloud_peer(s, f->dst_site);
+		e->rlink = -1;
+		e->oc = 0;
+		e->counted = 0;
+		e->why = W_UNSET;
+		e->salt = (uint32_t)(s->pf->ops->rand(s->pf->ctx) >> 32);
 	}
+	e->last = now(s);
+	a = flow_action(s, e->rule);
+	switch (offcloud_decide(s, e, f, a)) {
+	case VIA_DROP:
+		s->st.dropped_none++;
+		s->pf->ops->packet_free(s->pf->ctx, p);
+		return -1;
+	case VIA_OFF:
+		return offcloud_output(s, e, a, p);
+	case VIA_CLOUD:
+		break;
+	}
+	if (e->oc) {
+		e->oc = 0;
+		e->link = -1;
+	}
+	old = e->link;
+	m = rule_mask(s, a);
+	j = socket_place(s, e, m, s->mask_at, old >= 0 &&
+	    (s->link[old].state == L_DOWN || s->link[old].silent),
+	    e->rule != RULES_AT_POP ? a->optimize : RULE_OPT_NONE);
+	if (j < 0) {
+		s->st.no_link++;
+		s->pf->ops->packet_free(s->pf->ctx, p);
+		return -1;
+	}
+	if (j != old)
+		s->link[j].st.flows_placed++;
 	prio = e->rule == RULES_AT_POP ? QOS_PRIO_UNCLASSIFIED :
 	    (uint8_t)(a->priority ? a->priority : QOS_PRIO_DEFAULT);
 	if (e->rule != RULES_AT_POP && a->mitigate_loss)
@@ -992,6 +945,10 @@ socket_new(const struct sb_platform *pf, const struct socket_cfg *cfg,
 	s->cfg.qos = NULL;  /* applied; the caller's array may go */
 	s->cfg.nqos = 0;
 	s->on_primary = 1;
+	if (offcloud_new(s, err, errlen) < 0) {
+		socket_free(s);
+		return NULL;
+	}
 	return s;
 oom:
 	snprintf(err, errlen, "socket '%s': out of memory", cfg->name);
@@ -1016,6 +973,7 @@ socket_start(struct socket *s)
 		ping_round(l);
 		l->ping_timer = arm(s, t + SOCKET_PING_WAIT, ping_wait_fire, l);
 	}
+	offcloud_start(s);
 	s->next_eval = t + s->cfg.eval;
 	s->eval_timer = arm(s, s->next_eval, eval_fire, s);
 	s->probe_timer = arm(s, t + s->cfg.probe, probe_fire, s);
@@ -1045,6 +1003,7 @@ socket_free(struct socket *s)
 		popsel_free(l->ps);
 		free(l->name);
 	}
+	offcloud_free(s);
 	free(s->hits);
 	free(s->flows);
 	free(s->name);

@@ -15,6 +15,13 @@
  * ops below: send a packet into link j's tunnel, probe it, ping a
  * candidate PoP, connect link j to another PoP.
  *
+ * Off-cloud (socket_offcloud.c): a Socket whose site is in the off-cloud
+ * mesh keeps a tunnel from each of its enabled links to each enabled link
+ * of every other site in the mesh, straight over the Internet, and sends
+ * there the flows whose rule asks for off-cloud transport, and, while it
+ * has lost the cloud (every PoP tunnel down), all its traffic to those
+ * sites (WAN recovery).
+ *
  * Flows are told apart by their 5-tuple (struct rule_flow); a flow keeps
  * its link for its life unless that link fails.  The flow table is sized
  * at creation and never grows: a new flow that finds the 16 slots it may
@@ -60,6 +67,24 @@ struct socket_link_cfg {
 	                              tunnel's headers), for the shaper */
 	const int *pops;           /* candidate PoPs, preference order */
 	unsigned npops;
+	int off_cloud;             /* may carry off-cloud traffic */
+	uint32_t public_addr;      /* as the PoP sees it: learned, or static */
+};
+
+/* Another site of the off-cloud mesh, as the management plane tells its
+ * Sockets: its links' precedence, switch and public address. */
+struct socket_peer_link {
+	const char *name;
+	int precedence;
+	int off_cloud;
+	uint32_t public_addr;
+};
+
+struct socket_peer {
+	const char *name;          /* the site, as flows name it (dst_site) */
+	int id;                    /* the owner's number for it, in the ops */
+	unsigned nlinks;
+	struct socket_peer_link links[SOCKET_MAX_LINKS];
 };
 
 struct socket_ops {
@@ -88,6 +113,13 @@ struct socket_ops {
 	 * NULL. */
 	void (*health)(void *ctx, unsigned link, int pop,
 	    const struct health_stats *hs, unsigned bad, const char *state);
+	/* Off-cloud; both NULL when the owner has no mesh.  Open (once;
+	 * again is harmless) the tunnel from link to peer's link rlink: its
+	 * state comes back through socket_offcloud_tunnel().  Send p into
+	 * it; takes ownership. */
+	void (*oc_open)(void *ctx, int peer, unsigned link, unsigned rlink);
+	int (*oc_send)(void *ctx, int peer, unsigned link, unsigned rlink,
+	    struct sb_packet *p);
 };
 
 /* A bandwidth priority's limit on every shaped link (wan/qos.h). */
@@ -113,6 +145,9 @@ struct socket_cfg {
 	                              socket_new(); may be NULL */
 	unsigned nqos;
 	const struct rules *rules; /* NULL: the default action for all */
+	int off_cloud;             /* the site is in the off-cloud mesh */
+	const struct socket_peer *peers; /* the mesh's other sites, copied */
+	unsigned npeers;
 	const struct socket_ops *ops;
 	void *ctx;
 };
@@ -126,6 +161,14 @@ struct socket_link_stats {
 	uint64_t dup_pkts, dup_bytes; /* of those, loss-mitigation copies */
 	uint64_t health_changes;
 	uint64_t pop_moves;
+	uint64_t oc_flows;         /* flows placed on it off-cloud */
+	uint64_t oc_pkts, oc_bytes; /* sent on it off-cloud */
+};
+
+/* Off-cloud towards one peer site. */
+struct socket_peer_stats {
+	uint64_t flows, pkts, bytes;
+	uint64_t connects, disconnects; /* first tunnel up, last one down */
 };
 
 struct socket_stats {
@@ -135,6 +178,11 @@ struct socket_stats {
 	                              off-cloud with no secondary */
 	uint64_t at_pop;           /* flows whose rule the PoP decides */
 	uint64_t flows_recycled;
+	uint64_t oc_flows;         /* flows sent off-cloud (recovery too) */
+	uint64_t oc_via_pop;       /* off-cloud asked, the PoP decides */
+	uint64_t oc_secondary;     /* off-cloud asked, secondary taken */
+	uint64_t recovery_flows;   /* cloud flows sent off-cloud in recovery */
+	uint64_t recoveries;       /* WAN recoveries begun */
 };
 
 struct socket;
@@ -152,16 +200,21 @@ void socket_tunnel(struct socket *s, unsigned link, int pop, int up);
 void socket_probe_reply(struct socket *s, unsigned link, uint32_t seq,
     uint32_t peer_rx, uint32_t peer_tx);
 
+/* The off-cloud tunnel from link to peer's link rlink went up or down. */
+void socket_offcloud_tunnel(struct socket *s, int peer, unsigned link,
+    unsigned rlink, int up);
+
 /* Candidate PoP pop answered link j's echo number seq (ops->ping).  Each
  * evaluation pings the candidates again, so a move picks by recent RTTs. */
 void socket_ping_reply(struct socket *s, unsigned link, int pop,
     uint32_t seq);
 
 /*
- * A packet of flow f from the LAN: choose its link (and a copy's), queue
- * it by priority and send it into the tunnel.  Takes ownership.  Returns
- * the link it went on, or -1 when it was dropped (no link up, or the
- * rule's transport is none).
+ * A packet of flow f from the LAN: choose its transport (the cloud or
+ * off-cloud) and link (and a copy's), queue it by priority and send it
+ * into the tunnel.  Takes ownership.  Returns the link it went on, or -1
+ * when it was dropped (no link up, or the rule's transport is none, or
+ * off-cloud only and none is up).
  */
 int socket_output(struct socket *s, const struct rule_flow *f,
     struct sb_packet *p);
@@ -175,6 +228,11 @@ int socket_link_pop(const struct socket *s, unsigned link);
 uint64_t socket_rule_hits(const struct socket *s, size_t i);
 
 const struct socket_stats *socket_stats(const struct socket *s);
+/* Off-cloud towards peer (its id); NULL when it is not a peer. */
+const struct socket_peer_stats *socket_peer_stats(const struct socket *s,
+    int peer);
+/* 1 while the Socket is in WAN recovery. */
+int socket_recovering(const struct socket *s);
 const struct socket_link_stats *socket_link_stats(const struct socket *s,
     unsigned link);
 /* Link j's shaper counters for priority prio; NULL when it is not shaped. */

@@ -21,6 +21,16 @@ within() {
 	awk -v lo="$1" -v hi="$2" -v v="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'
 }
 
+# flows N FROM TO RATE SIZE [MORE]: N applications f0..f(N-1), one line of
+# YAML each, as many distinct flows for placement tests
+flows() {
+	i=0
+	while [ "$i" -lt "$1" ]; do
+		echo "  - {name: f$i, kind: udp-cbr, from: $2, to: $3, rate: $4, packet-size: $5$6}"
+		i=$((i + 1))
+	done
+}
+
 finish() {
 	echo "$passes passed, $failures failed"
 	[ "$failures" -eq 0 ]

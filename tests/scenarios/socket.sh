@@ -83,11 +83,7 @@ case "$why" in "unhealthy: latency"*) pass ;; *) fail "latency verdict: '$why'" 
 {
 	sed -n '1,/^applications:/p' "$good/health-loss.yaml" |
 		sed 's/precedence: 2, bandwidth: 20Mbps/precedence: 1, bandwidth: 50Mbps/; s/loss: 1%//; /^timeline/d'
-	i=0
-	while [ $i -lt 300 ]; do
-		echo "  - {name: f$i, kind: udp-cbr, from: branch, to: dc, rate: 8Kbps, packet-size: 100B, start: 2s}"
-		i=$((i + 1))
-	done
+	flows 300 branch dc 8Kbps 100B ", start: 2s"
 } >weights.yaml
 "$SASEBED" run weights.yaml --quiet --db weights.db || fail "weights does not run"
 n1=$(metric weights.db socket-link branch/wan1 flows-placed)

@@ -651,6 +651,163 @@ START_TEST(test_fields)
 }
 END_TEST
 
+/*
+ * Off-cloud: the site and link switches with their defaults (a link is on
+ * unless it is last resort), a forwarded port, FTP passive, and the rule
+ * secondaries refused whichever order the keys are written in.
+ */
+START_TEST(test_offcloud)
+{
+	struct scenario *sc = text_ok("name: m\nduration: 10m\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites:\n"
+	    "  - name: a\n"
+	    "    city: frankfurt\n"
+	    "    off-cloud: true\n"
+	    "    links:\n"
+	    "      - {name: w1, bandwidth: 10Mbps, public-ip: 198.51.100.1,"
+	    " public-port: 4500}\n"
+	    "      - {name: w2, precedence: 2, bandwidth: 10Mbps}\n"
+	    "      - {name: lte, kind: lte, precedence: 3, bandwidth: 5Mbps}\n"
+	    "      - {name: w3, off-cloud: false, bandwidth: 10Mbps}\n"
+	    "      - {name: sat, precedence: 3, off-cloud: no,"
+	    " bandwidth: 1Mbps}\n"
+	    "  - name: b\n"
+	    "    city: london\n"
+	    "    links:\n"
+	    "      - {name: w, bandwidth: 10Mbps, public-ip: 198.51.100.1}\n"
+	    "  - {name: c, city: paris, off-cloud: false,"
+	    " links: [{name: w, bandwidth: 10Mbps}]}\n"
+	    "applications:\n"
+	    "  - {name: ab, kind: udp-cbr, from: a, to: b, rate: 1Mbps}\n"
+	    "  - {name: ftp, kind: udp-cbr, from: a, to: b, rate: 1Mbps,"
+	    " ftp-passive: true}\n"
+	    "  - {name: ftp2, kind: udp-cbr, from: a, to: b, rate: 1Mbps,"
+	    " ftp-passive: false}\n"
+	    "rules:\n"
+	    "  - {name: r1, application: ab, transport: off-cloud}\n"
+	    "  - {name: r2, secondary: none, transport: off-cloud}\n"
+	    "  - {name: r3, transport: off-cloud, secondary: cloud,"
+	    " tcp-acceleration: false}\n"
+	    "  - {name: r4, transport: alt-wan, secondary: automatic}\n");
+	const struct sc_site *a = &sc->sites[0];
+
+	ck_assert_int_eq(a->off_cloud, 1);
+	ck_assert_int_eq(sc->sites[1].off_cloud, 0);
+	ck_assert_int_eq(sc->sites[2].off_cloud, 0);
+	ck_assert_int_eq(a->links[0].off_cloud, 1);
+	ck_assert_str_eq(a->links[0].public_ip, "198.51.100.1");
+	ck_assert_uint_eq(a->links[0].public_port, 4500);
+	ck_assert_int_eq(a->links[1].off_cloud, 1);
+	ck_assert_uint_eq(a->links[1].public_port, 0);
+	ck_assert_ptr_null(a->links[1].public_ip);
+	ck_assert_int_eq(a->links[2].off_cloud, 0);
+	ck_assert_int_eq(a->links[2].precedence, 3);
+	ck_assert_int_eq(a->links[3].off_cloud, 0);
+	ck_assert_int_eq(a->links[3].precedence, 1);
+	ck_assert_int_eq(a->links[4].off_cloud, 0);
+	/* two sites behind one router share an address */
+	ck_assert_str_eq(sc->sites[1].links[0].public_ip, "198.51.100.1");
+	ck_assert_uint_eq(sc->sites[1].links[0].public_port, 0);
+	ck_assert_int_eq(sc->sites[1].links[0].off_cloud, 1);
+	ck_assert_int_eq(sc->apps[0].ftp_passive, 0);
+	ck_assert_int_eq(sc->apps[1].ftp_passive, 1);
+	ck_assert_int_eq(sc->apps[2].ftp_passive, 0);
+	ck_assert_int_eq(sc->rules[0].transport, SC_TR_OFF_CLOUD);
+	ck_assert_int_eq(sc->rules[0].secondary, 0);	/* automatic */
+	ck_assert_int_eq(sc->rules[1].secondary, 1);	/* none */
+	ck_assert_int_eq(sc->rules[2].secondary, 2);	/* cloud */
+	ck_assert_int_eq(sc->rules[2].tcp_acceleration, 0);
+	ck_assert_int_eq(sc->rules[3].transport, SC_TR_ALT_WAN);
+	ck_assert_int_eq(sc->rules[3].secondary, 0);
+	scenario_free(sc);
+
+	/* the defaults of a file that says nothing about off-cloud */
+	sc = text_ok(MINIMAL APPS);
+	ck_assert_int_eq(sc->sites[0].off_cloud, 0);
+	ck_assert_int_eq(sc->sites[0].links[0].off_cloud, 1);
+	ck_assert_uint_eq(sc->sites[0].links[0].public_port, 0);
+	ck_assert_int_eq(sc->apps[0].ftp_passive, 0);
+	scenario_free(sc);
+
+	/* links: the value is pointed at, whichever key comes first */
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, off-cloud: true, "
+	    "precedence: 3}\n", "x.yaml:8:48:",
+	    "site 'a' link 'w': off-cloud cannot be enabled on a last-resort "
+	    "link (precedence 3)");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, precedence: 3, "
+	    "off-cloud: yes}\n", "x.yaml:8:63:", "last-resort link");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, public-port: "
+	    "4500}\n", "x.yaml:8:50:",
+	    "site 'a' link 'w': public-port needs public-ip (a static public "
+	    "address with a forwarded port)");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, public-port: 0, "
+	    "public-ip: 192.0.2.1}\n", "x.yaml:8:50:", "outside [1, 65535]");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, public-port: "
+	    "65536, public-ip: 192.0.2.1}\n", "x.yaml:8:50:",
+	    "outside [1, 65535]");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, public-port: "
+	    "45.5, public-ip: 192.0.2.1}\n", "x.yaml:8:50:", "whole number");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, off-cloud: on}\n",
+	    "x.yaml:8:48:", "'on' is not true or false");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, public-prot: "
+	    "4500}\n", "x.yaml:8:", "did you mean 'public-port'");
+	text_error(SITE1 "      - {name: w, bandwidth: 1Mbps, of-cloud: no}\n",
+	    "x.yaml:8:", "did you mean 'off-cloud'");
+	/* sites and applications */
+	text_error("name: m\nduration: 10m\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites: [{name: a, city: frankfurt, off-cloud: 1,"
+	    " links: [{name: w, bandwidth: 1Mbps}]}]\n",
+	    "x.yaml:4:47:", "site 'a': off-cloud: '1' is not true or false");
+	text_error("name: m\nduration: 10m\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites: [{name: a, city: frankfurt, offcloud: true,"
+	    " links: [{name: w, bandwidth: 1Mbps}]}]\n",
+	    "x.yaml:4:", "did you mean 'off-cloud'");
+	text_error(MINIMAL "applications: [{name: ab, kind: udp-cbr, from: a, "
+	    "to: b, rate: 1Mbps, ftp-passive: sometimes}]\n", "x.yaml:7:",
+	    "ftp-passive: 'sometimes' is not true or false");
+	text_error(MINIMAL "applications: [{name: ab, kind: udp-cbr, from: a, "
+	    "to: b, rate: 1Mbps, ftp-pasive: true}]\n", "x.yaml:7:",
+	    "did you mean 'ftp-passive'");
+	/* rules: judged when both transport and secondary are read */
+	text_error(MINIMAL "rules: [{name: x, secondary: off-cloud, "
+	    "transport: alt-wan}]\n", "x.yaml:7:30:",
+	    "rule 'x': Alt-WAN cannot fail over to off-cloud (secondary: "
+	    "automatic, none or cloud)");
+	text_error(MINIMAL "rules: [{name: x, transport: alt-wan, "
+	    "secondary: off-cloud}]\n", "x.yaml:7:50:",
+	    "Alt-WAN cannot fail over to off-cloud");
+	text_error(MINIMAL "rules: [{name: x, secondary: alt-wan, "
+	    "transport: off-cloud}]\n", "x.yaml:7:30:",
+	    "rule 'x': Alt-WAN is not supported as the secondary of off-cloud "
+	    "(automatic, none or cloud)");
+	text_error(MINIMAL "rules: [{name: x, transport: cloud, "
+	    "secondary: off-cloud}]\n", "x.yaml:7:48:",
+	    "rule 'x': secondary 'off-cloud' is not supported (automatic, "
+	    "none or cloud)");
+	text_error(MINIMAL "rules: [{name: x, transport: internet, "
+	    "secondary: alt-wan}]\n", "x.yaml:7:51:",
+	    "rule 'x': secondary 'alt-wan' is not supported");
+	text_error(MINIMAL "rules: [{name: x, transport: off-cloud, "
+	    "secondary: off-cloud}]\n", "x.yaml:7:52:",
+	    "secondary 'off-cloud' is not supported");
+	text_error(MINIMAL "rules: [{name: x, transport: off-cloud, "
+	    "secondary: automatc}]\n", "x.yaml:7:52:",
+	    "did you mean 'automatic'");
+	text_error(MINIMAL "rules: [{name: x, tcp-acceleration: true, "
+	    "transport: off-cloud}]\n", "x.yaml:7:37:",
+	    "rule 'x': TCP acceleration must be off when the transport is "
+	    "off-cloud");
+	text_error(MINIMAL "rules: [{name: x, transport: off-cloud, "
+	    "tcp-acceleration: yes}]\n", "x.yaml:7:59:",
+	    "TCP acceleration must be off");
+	text_error(MINIMAL "rules: [{name: x, transport: off-cloud, "
+	    "secondry: none}]\n", "x.yaml:7:", "did you mean 'secondary'");
+}
+END_TEST
+
 /* The file as a whole: YAML-level mistakes and what libyaml allows. */
 START_TEST(test_document)
 {
@@ -790,7 +947,7 @@ START_TEST(test_bad_files)
 		checked++;
 	}
 	globfree(&g);
-	ck_assert_uint_ge(checked, 22);
+	ck_assert_uint_ge(checked, 52);
 }
 END_TEST
 
@@ -810,6 +967,7 @@ make_suite(void)
 	tcase_add_test(tc, test_expects);
 	tcase_add_test(tc, test_expect_windows);
 	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_offcloud);
 	tcase_add_test(tc, test_document);
 	tcase_add_test(tc, test_bad_files);
 	suite_add_tcase(s, tc);
