@@ -13,6 +13,8 @@
 # - a complex rule naming off-cloud goes to the PoP, FTP passive via the
 #   cloud, each said in a flow-transport event;
 # - secondary none drops while there is no tunnel, and the flow resumes;
+# - the off-cloud tunnel shows in the far site's capture, straight from the
+#   sender's public address, and decrypts with the key log;
 # - active/active splits flows by bandwidth;
 # - WAN recovery engages when every PoP tunnel of a site is down and
 #   disengages when one returns.
@@ -91,6 +93,24 @@ after=$(sql rules.db "SELECT sum(s.delivered) FROM flow_samples s JOIN flows f O
 [ "$dl" = 0 ] && within 3000 5000 "$dr" && [ "${after:-0}" -gt 5000 ] \
 	&& [ "$(route rules.db backup-none 110)" = "offcloud:a/wan1>b/wan1" ] \
 	&& pass || fail "secondary none: $dl delivered while down, $dr dropped by rule, $after after"
+
+# the off-cloud tunnel in b's capture: from a's public address, straight
+# (no PoP), and its records decrypt with the run's key log
+: "${TSHARK:=$(command -v tshark)}"
+if [ -n "$TSHARK" ]; then
+	"$SASEBED" run "$good/offcloud-rules.yaml" --quiet --db cap.db --pcap caps --until 5s \
+		|| fail "offcloud-rules --pcap does not run"
+	# a and c share the address; a's tunnel carries the data
+	port=$("$TSHARK" -r caps/b-wan1.pcap -Y 'ip.src == 203.0.113.7' -T fields -e udp.srcport 2>/dev/null |
+		sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+	inner=$("$TSHARK" -r caps/b-wan1.pcap -d "udp.port==$port,dtls" -X lua_script:"$SRCDIR/pcap/sasebed.lua" \
+		-o tls.keylog_file:caps/keys.log -Y 'ip.src == 203.0.113.7 && ip.src == 10.0.1.10 && ip.dst == 10.0.2.10' 2>/dev/null | wc -l)
+	# backup-none: 125 packets a second for 5 s, less the first few
+	# before its tunnel was up
+	within 600 625 "$inner" && pass || fail "$inner inner packets decrypted from a's off-cloud tunnel (port '$port')"
+else
+	echo "tshark not installed: the off-cloud capture not dissected"
+fi
 
 # --- active/active: 120 flows over links of 100 and 50 Mb/s ---
 {
