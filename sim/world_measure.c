@@ -475,14 +475,13 @@ record_socket_metrics(struct world *w)
 		}
 	}
 	/* off-cloud per site pair, from the sender's side */
-	for (size_t i = 0; i < sc->nsites; i++)
-		for (size_t b = 0; b < sc->nsites; b++) {
-			const struct socket_peer_stats *ps =
-			    socket_peer_stats(w->sites[i].sock, (int)b);
-			char name[300];
+	for (size_t i = 0; i < sc->nsites; i++) {
+		const struct socket_peer_stats *ps;
+		int b;
 
-			if (ps == NULL)
-				continue;
+		for (unsigned x = 0; (ps = socket_peer_stats(w->sites[i].sock,
+		    x, &b)) != NULL; x++) {
+			char name[300];
 			const struct count m[] = {
 				{ "packets", ps->pkts, "packets" },
 				{ "bytes", ps->bytes, "bytes" },
@@ -494,6 +493,7 @@ record_socket_metrics(struct world *w)
 			    sc->sites[b].name);
 			record_counts(w, "off-cloud", name, m, NCOUNTS(m));
 		}
+	}
 	for (size_t r = 0; r < sc->nrules; r++) {
 		uint64_t hits = 0;
 

@@ -228,9 +228,10 @@ int socket_link_pop(const struct socket *s, unsigned link);
 uint64_t socket_rule_hits(const struct socket *s, size_t i);
 
 const struct socket_stats *socket_stats(const struct socket *s);
-/* Off-cloud towards peer (its id); NULL when it is not a peer. */
+/* Off-cloud towards the i-th peer of the mesh, and its id; NULL past the
+ * last (and always, outside the mesh). */
 const struct socket_peer_stats *socket_peer_stats(const struct socket *s,
-    int peer);
+    unsigned i, int *id);
 /* 1 while the Socket is in WAN recovery. */
 int socket_recovering(const struct socket *s);
 const struct socket_link_stats *socket_link_stats(const struct socket *s,

@@ -96,6 +96,7 @@ struct speer {
 	uint8_t up[SOCKET_MAX_LINKS][SOCKET_MAX_LINKS];   /* [link][rlink] */
 	uint8_t same_ip[SOCKET_MAX_LINKS][SOCKET_MAX_LINKS];
 	unsigned pairs;            /* pairs of enabled links, blocked or not */
+	unsigned blocked;          /* of those, behind one public IP */
 	unsigned nup;              /* tunnels up */
 	unsigned mask;             /* its placement set: our links */
 	sb_time mask_at;

@@ -85,6 +85,7 @@ offcloud_new(struct socket *s, char *err, size_t errlen)
 				pr->pairs++;
 				pr->same_ip[j][k] = a != 0 &&
 				    a == pr->cfg.links[k].public_addr;
+				pr->blocked += pr->same_ip[j][k];
 			}
 		}
 	}
@@ -246,17 +247,13 @@ socket_offcloud_tunnel(struct socket *s, int peer, unsigned link,
 
 /* ---- flows ---- */
 
-static const char *const secondary_names[] = { "automatic", "none",
-	"cloud" };
-
 /* Say how a flow goes, in a flow-transport event. */
 static void
 tell(struct socket *s, const struct sflow *e, const struct rule_flow *f,
     const struct rule_action *a)
 {
 	const char *peer = f->dst_site != NULL ? f->dst_site : "?";
-	const char *sec = a->secondary <= RULE_SEC_CLOUD ?
-	    secondary_names[a->secondary] : "?";
+	const char *sec = rule_secondary_name(a->secondary);
 	const char *dropped = a->secondary == RULE_SEC_NONE ? "dropped" :
 	    "sent via cloud";
 	int stop;
@@ -340,19 +337,12 @@ offcloud_decide(struct socket *s, struct sflow *e, const struct rule_flow *f,
 			w = W_FTP;
 		else if (pr == NULL || pr->pairs == 0)
 			w = W_NOT_PEER;
+		else if (pr->blocked == pr->pairs)
+			w = W_SAME_IP;
 		else if (pr->mask != 0)
 			w = W_OFF;
 		else
 			w = W_NO_TUNNEL;
-		if (w == W_NO_TUNNEL) {
-			unsigned blocked = 0;
-
-			for (unsigned j = 0; j < s->nlinks; j++)
-				for (unsigned k = 0; k < pr->cfg.nlinks; k++)
-					blocked += pr->same_ip[j][k];
-			if (blocked == pr->pairs)
-				w = W_SAME_IP;
-		}
 		if (w == W_OFF)
 			v = VIA_OFF;
 		else if (w != W_FTP && a->secondary == RULE_SEC_NONE)
@@ -444,12 +434,12 @@ offcloud_output(struct socket *s, struct sflow *e,
 /* ---- queries ---- */
 
 const struct socket_peer_stats *
-socket_peer_stats(const struct socket *s, int peer)
+socket_peer_stats(const struct socket *s, unsigned i, int *id)
 {
-	for (unsigned i = 0; i < s->npeers; i++)
-		if (s->peer[i].cfg.id == peer)
-			return &s->peer[i].st;
-	return NULL;
+	if (i >= s->npeers)
+		return NULL;
+	*id = s->peer[i].cfg.id;
+	return &s->peer[i].st;
 }
 
 int

@@ -492,6 +492,19 @@ END_TEST
  * id shows. */
 #define PEER 5
 
+/* The stats of the rig's one peer, which must be PEER. */
+static const struct socket_peer_stats *
+peer_stats(const struct rig *r)
+{
+	int id = -1;
+	const struct socket_peer_stats *ps = socket_peer_stats(r->s, 0, &id);
+
+	ck_assert_ptr_nonnull(ps);
+	ck_assert_int_eq(id, PEER);
+	ck_assert_ptr_null(socket_peer_stats(r->s, 1, &id));
+	return ps;
+}
+
 /* How many times oc_open was asked for this tunnel. */
 static unsigned
 opened(const struct rig *r, int peer, unsigned link, unsigned rlink)
@@ -655,7 +668,7 @@ oc_secondary(enum rule_secondary sec)
 	ck_assert_uint_eq(socket_link_stats(r->s, 1)->oc_flows, 1);
 	ck_assert_uint_eq(socket_link_stats(r->s, 1)->oc_pkts, 2);
 	ck_assert_uint_eq(socket_link_stats(r->s, 1)->oc_bytes, 1000);
-	ck_assert_uint_eq(socket_peer_stats(r->s, PEER)->pkts, 2);
+	ck_assert_uint_eq(peer_stats(r)->pkts, 2);
 
 	socket_offcloud_tunnel(r->s, PEER, 1, 1, 0);
 	expect_secondary(r, &fl, drop);
@@ -723,7 +736,7 @@ START_TEST(test_oc_far_end_precedence)
 	ck_assert_int_eq(one(r, &fl), 0);
 	ck_assert_uint_eq(r->oc_sent[0][0], 1);
 	ck_assert_uint_eq(r->oc_sent[0][1], 1);
-	ck_assert_uint_eq(socket_peer_stats(r->s, PEER)->disconnects, 0);
+	ck_assert_uint_eq(peer_stats(r)->disconnects, 0);
 	rig_free(r);
 	rules_free(rb);
 }
@@ -811,7 +824,7 @@ START_TEST(test_oc_weighted)
 	ck_assert_msg(share >= 0.62 && share <= 0.71, "wan1 share %.3f",
 	    share);
 	ck_assert_uint_eq(socket_stats(r->s)->oc_flows, 3000);
-	ck_assert_uint_eq(socket_peer_stats(r->s, PEER)->flows, 3000);
+	ck_assert_uint_eq(peer_stats(r)->flows, 3000);
 	ck_assert_uint_eq(sent_total(r), 0);
 	rig_free(r);
 	rules_free(rb);
