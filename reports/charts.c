@@ -669,9 +669,11 @@ chart_last_mile(struct run *r)
 
 /*
  * The name a route's colour goes by: the way out of the site and the PoPs
- * on the way ("fibre > fra > lon"), or an Internet route's first wire
+ * on the way ("fibre > fra > lon"), an off-cloud tunnel's two links
+ * ("fibre > off-cloud > fibre2"), or an Internet route's first wire
  * ("wan1 > internet").  The PoPs are in it because a detour over the
- * backbone leaves the first hop as it was.
+ * backbone leaves the first hop as it was; the far link, because the far
+ * site's failover changes nothing else of an off-cloud route.
  */
 static void
 route_label(const char *route, char *buf, size_t len)
@@ -695,6 +697,12 @@ route_label(const char *route, char *buf, size_t len)
 				snprintf(buf + off, len - off, " > %.*s",
 				    (int)(end - sep - 1), sep + 1);
 		}
+	} else if (slash != NULL && strncmp(route, "offcloud:", 9) == 0 &&
+	    (sep = memchr(slash, '>', (size_t)(end - slash))) != NULL &&
+	    (hop = memchr(sep, '/', (size_t)(end - sep))) != NULL) {
+		snprintf(buf, len, "%.*s > off-cloud > %.*s",
+		    (int)(sep - slash - 1), slash + 1, (int)(end - hop - 1),
+		    hop + 1);
 	} else if (slash != NULL &&
 	    (sep = memchr(slash, ':', (size_t)(end - slash))) != NULL)
 		snprintf(buf, len, "%.*s > internet", (int)(sep - slash - 1),

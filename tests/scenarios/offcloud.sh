@@ -60,6 +60,11 @@ m=$(sql pair.db "SELECT count(*) FROM events WHERE kind = 'route' AND subject IN
 sec=$(sql pair.db "SELECT detail FROM events WHERE kind = 'flow-transport' AND subject = 'ab' AND t_ns > 120e9 LIMIT 1")
 [ "$sec" = "off-cloud requested, sent via cloud: no off-cloud tunnel to b (secondary automatic)" ] \
 	&& pass || fail "ab after 2m: '$sec'"
+# the report's path chart names an off-cloud route by its two links
+"$SASEBED" report pair.db --out pair >/dev/null || fail "report on offcloud-pair fails"
+grep -q '	wan2 > off-cloud > wan1$' pair/failover-timeline.tsv \
+	&& grep -q '	wan1 > off-cloud > wan1$' pair/failover-timeline.tsv \
+	&& pass || fail "off-cloud routes not named in the path chart: $(cut -f5 pair/failover-timeline.tsv | sort -u | tr '\n' ',')"
 # the results add up: what a sent off-cloud to b is what its links sent
 tot=$(metric pair.db off-cloud 'a>b' packets)
 sum=$(sql pair.db "SELECT sum(value) FROM metrics WHERE scope = 'socket-link' AND subject LIKE 'a/%' AND metric = 'off-cloud-packets'")
