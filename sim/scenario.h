@@ -45,10 +45,49 @@ struct sc_profile {
 	struct sc_loc loc;
 };
 
+/* Security inspection at a PoP: every packet a Socket hands the PoP
+ * passes once through all the engines that apply (single pass), waits
+ * for the inspection capacity when it is busy, and is dropped when the
+ * wait would pass `queue`.  The loader fills queue and every
+ * engine_delay[] with their defaults, also for engines not applied and
+ * for PoPs without inspection. */
+enum sc_engine { SC_ENG_FIREWALL = 0, SC_ENG_IPS, SC_ENG_ANTI_MALWARE,
+	SC_ENG_TLS, SC_ENG__COUNT };
+
+struct sc_inspection {
+	int enabled;            /* the pop has an `inspection` section */
+	uint64_t capacity_bps;  /* 0: no bit-rate limit */
+	uint64_t capacity_pps;  /* 0: no packet-rate limit */
+	sb_time queue;          /* the longest wait before a drop */
+	unsigned engines;       /* bit (1u << SC_ENG_*) per engine applied */
+	sb_time engine_delay[SC_ENG__COUNT]; /* per-packet cost of each */
+	struct sc_loc loc;
+};
+
 struct sc_pop {
 	char *name;
 	const struct geo_city *city;
+	int gateway;            /* PoP it reaches other countries through
+	                           (China: Hong Kong), or -1: the full mesh */
+	struct sc_inspection insp;
 	struct sc_loc loc;
+};
+
+/* Places on the Internet that applications reach (SaaS, public apps). */
+struct sc_dest {
+	char *name;
+	const struct geo_city *city;
+	int pop;                /* the PoP to egress at, or -1: the PoP
+	                           nearest the destination */
+	struct sc_loc loc;
+};
+
+/* How the PoPs measure the backbone and route over it (0: defaults). */
+struct sc_routing {
+	sb_time probe;          /* probe interval per backbone link */
+	unsigned misses;        /* probes missed in a row: link down */
+	sb_time loss_window;    /* loss is measured over this long */
+	sb_time loss_weight;    /* cost of 100% loss, added to the delay */
 };
 
 enum sc_link_kind { SC_WAN_WIRED = 0, SC_WAN_LTE };
@@ -80,6 +119,7 @@ struct sc_site {
 
 struct sc_backbone_pair {
 	int a, b;               /* PoP indices, a != b */
+	char *carrier;          /* NULL, or one of parallel links' names */
 	struct sc_linkp p;
 	struct sc_loc loc;
 };
@@ -96,7 +136,9 @@ enum sc_via { SC_VIA_BACKBONE = 0, SC_VIA_INTERNET };
 struct sc_app {
 	char *name;
 	enum sc_app_kind kind;
-	int src, dst;           /* site indices */
+	int src, dst;           /* site indices; dst -1 when `to` is a
+	                           destination */
+	int dest;               /* destination index, or -1 */
 	uint64_t rate_bps;
 	uint32_t packet_bytes;
 	sb_time start, stop;    /* stop: SB_TIME_NEVER for the whole run */
@@ -127,6 +169,7 @@ struct sc_rule {
 	int protocol;           /* 0 any, 6 tcp, 17 udp */
 	unsigned port_lo, port_hi;
 	char *app_id, *category, *domain; /* complex: evaluated at the PoP */
+	int egress_pop;         /* PoP index to leave the cloud at, or -1 */
 	struct sc_loc loc;
 };
 
@@ -175,6 +218,9 @@ enum sc_metric {
 	SC_M_DELAY_MEAN,        /* link: propagation + jitter, ns */
 	SC_M_FAILOVER_TIME,     /* flow: fault to first packet through by
 	                           another route, ns; the longest */
+	SC_M_CONVERGENCE_TIME,  /* backbone or pop: fault to the last
+	                           routing change it caused, ns; the longest */
+	SC_M_QUEUE_DELAY,       /* pop: mean wait for inspection, ns */
 	SC_M__COUNT
 };
 
@@ -182,7 +228,7 @@ enum sc_op { SC_OP_BELOW = 0, SC_OP_AT_MOST, SC_OP_ABOVE, SC_OP_AT_LEAST };
 
 struct sc_expect {
 	struct sc_target subject; /* FLOW, SITE_LINK (both directions), SITE,
-	                             BACKBONE or INTERNET */
+	                             BACKBONE, INTERNET or POP */
 	enum sc_metric metric;
 	enum sc_op op;
 	int bound_is_ref;         /* compare with another subject's metric */
@@ -242,10 +288,15 @@ struct scenario {
 	struct sc_pop *pops;                size_t npops;
 	struct sc_linkp backbone_default;
 	struct sc_backbone_pair *bb_pairs;  size_t nbb_pairs;
+	struct sc_routing routing;
+	struct sc_dest *dests;              size_t ndests;
 	struct sc_site *sites;              size_t nsites;
 	struct sc_tunnels tunnels;
 	struct sc_socket socket;
 	struct sc_linkp internet_default;
+	/* Between a city in mainland China and one outside: the public
+	 * cross-border path's defaults (docs/scenario.md cites them). */
+	struct sc_linkp internet_cross_border;
 	struct sc_internet_path *inet;      size_t ninet;
 	struct sc_app *apps;                size_t napps;
 	struct sc_rule *rules;              size_t nrules;
@@ -274,6 +325,11 @@ const char *sc_op_name(enum sc_op op);
 /* The unit a metric is measured and recorded in: "ns", "fraction", "bps",
  * "bytes" or "packets". */
 const char *sc_metric_unit(enum sc_metric m);
+/* Whether a path between a and b crosses mainland China's border (one
+ * end in "CN", the other not; Hong Kong is outside): the paths that
+ * internet_cross_border serves. */
+int sc_cross_border(const struct geo_city *a, const struct geo_city *b);
+
 /* A subject for people: "flow erp", "link branch/wan1", "backbone a-b". */
 void sc_target_name(const struct scenario *sc, const struct sc_target *t,
     char *buf, size_t len);

@@ -61,76 +61,6 @@ app_kind_name(enum sc_app_kind k)
 }
 
 static int
-build_pops(struct world *w, char *err, size_t errlen)
-{
-	const struct scenario *sc = w->sc;
-	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
-	size_t np = sc->npops;
-	char name[256];
-
-	w->pops = calloc(np, sizeof(*w->pops));
-	w->bb = calloc(np * np, sizeof(*w->bb));
-	if (w->pops == NULL || w->bb == NULL)
-		goto oom;
-	for (size_t i = 0; i < np; i++) {
-		struct pop *p = &w->pops[i];
-		p->sc = &sc->pops[i];
-		p->up = 1;
-		if (w->rec != NULL) {
-			struct rec_node rn = { (int)i, p->sc->name, "pop",
-			    p->sc->city->name, p->sc->city->lat,
-			    p->sc->city->lon, NULL };
-			rec_check(w, recorder_node(w->rec, &rn));
-		}
-	}
-	for (size_t a = 0; a < np; a++) {
-		for (size_t b = 0; b < np; b++) {
-			const struct sc_linkp *lp = &sc->backbone_default;
-			const struct geo_city *ca = sc->pops[a].city;
-			const struct geo_city *cb = sc->pops[b].city;
-			struct link_spec s;
-			if (a == b)
-				continue;
-			for (size_t k = 0; k < sc->nbb_pairs; k++) {
-				const struct sc_backbone_pair *bp =
-				    &sc->bb_pairs[k];
-				if ((bp->a == (int)a && bp->b == (int)b) ||
-				    (bp->a == (int)b && bp->b == (int)a))
-					lp = &bp->p;
-			}
-			spec_from(w, lp, geo_between(w, ca, cb),
-			    ca->utc_offset_min, cb->utc_offset_min, &s);
-			snprintf(name, sizeof(name), "backbone:%s>%s",
-			    sc->pops[a].name, sc->pops[b].name);
-			w->bb[a * np + b] = chan_new(w, name, "backbone",
-			    sc->pops[a].name, sc->pops[b].name, &s,
-			    lp->profile, (int)b, err, errlen);
-			if (w->bb[a * np + b] == NULL)
-				return -1;
-		}
-	}
-	for (size_t i = 0; i < np; i++) {
-		struct pop *p = &w->pops[i];
-		struct link *links[np > 0 ? np : 1];
-		unsigned n = 0;
-		for (size_t b = 0; b < np; b++)
-			if (b != i)
-				links[n++] = w->bb[i * np + b]->l;
-		snprintf(name, sizeof(name), "node:%s", p->sc->name);
-		p->rng = rng_new(w->seed, name);
-		if (p->rng == NULL)
-			goto oom;
-		p->ps = psim_new(&env, p->sc->name, p->rng, links, n, NULL, NULL);
-		if (p->ps == NULL)
-			goto oom;
-	}
-	return 0;
-oom:
-	snprintf(err, errlen, "out of memory building PoPs");
-	return -1;
-}
-
-static int
 build_sites(struct world *w, char *err, size_t errlen)
 {
 	const struct scenario *sc = w->sc;
@@ -254,9 +184,10 @@ build_flows(struct world *w, char *err, size_t errlen)
 		}
 		f->rf = (struct rule_flow){
 			.src_site = sc->sites[f->sc->src].name,
-			.dst_site = sc->sites[f->sc->dst].name,
+			.dst_site = f->sc->dest >= 0 ? NULL :
+			    sc->sites[f->sc->dst].name,
 			.src_addr = lan_addr(f->sc->src),
-			.dst_addr = lan_addr(f->sc->dst),
+			.dst_addr = flow_dst_addr(f->sc),
 			.proto = (uint8_t)f->sc->protocol,
 			.sport = (uint16_t)app_sport((int)i),
 			.dport = (uint16_t)app_port((int)i),
@@ -264,6 +195,7 @@ build_flows(struct world *w, char *err, size_t errlen)
 			.label = f->sc->name,
 		};
 		f->fault_at = SB_TIME_NEVER;
+		f->egress = -1;
 		f->interval = meter_new();
 		f->total = meter_new();
 		snprintf(name, sizeof(name), "app:%s", f->sc->name);
@@ -274,6 +206,7 @@ build_flows(struct world *w, char *err, size_t errlen)
 			struct rec_flow rf = { (int)i, f->sc->name,
 			    app_kind_name(f->sc->kind),
 			    sc->sites[f->sc->src].name,
+			    f->sc->dest >= 0 ? sc->dests[f->sc->dest].name :
 			    sc->sites[f->sc->dst].name,
 			    f->sc->via == SC_VIA_INTERNET ? "internet" :
 			    "backbone", f->sc->rate_bps, f->sc->packet_bytes };
@@ -306,6 +239,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 		goto fail;
 	}
 	if (build_pops(w, err, errlen) < 0 ||
+	    check_backbone_targets(w, err, errlen) < 0 ||
 	    build_sites(w, err, errlen) < 0 ||
 	    build_credentials(w, err, errlen) < 0 ||
 	    build_sockets(w, err, errlen) < 0 ||
@@ -372,18 +306,10 @@ world_free(struct world *w)
 		free(s->pop_km);
 	}
 	free(w->sites);
-	for (size_t i = 0; w->pops != NULL && i < sc->npops; i++) {
-		free(w->pops[i].cert_pem);
-		free(w->pops[i].key_pem);
-		psim_free(w->pops[i].ps);
-		if (w->pops[i].rng)
-			gsl_rng_free(w->pops[i].rng);
-	}
-	free(w->pops);
+	free_pops(w);
 	for (size_t i = 0; i < w->nchans; i++)
 		chan_free(w->chans[i]);
 	free(w->chans);
-	free(w->bb);
 	free(w->inet);
 	free(w->wexp);
 	keylog_free(w->keylog);
@@ -455,8 +381,8 @@ timeline_fire(void *a, void *b)
 
 	detail[0] = '\0';
 	if (act->target.kind == SC_T_POP) {
-		struct pop *p = &w->pops[act->target.i];
-		p->up = act->kind == SC_ACT_UP;
+		struct wpop *p = &w->pops[act->target.i];
+		pop_set_up(w, act->target.i, act->kind == SC_ACT_UP);
 		/* A PoP that fails stops answering its tunnels; the Sockets
 		 * find out from their keepalives. */
 		for (size_t i = 0; i < w->ntuns; i++) {
@@ -492,6 +418,13 @@ timeline_fire(void *a, void *b)
 	w->topo++;
 	emit(w, kind, NULL, subject, detail[0] ? detail : NULL,
 	    (double)act->loc.line);
+	if (act->target.kind == SC_T_BACKBONE || act->target.kind == SC_T_POP) {
+		char what[sizeof(((struct bbfault *)0)->what)], at[32];
+		snprintf(what, sizeof(what), "%s%s %s at %s",
+		    act->target.kind == SC_T_POP ? "pop:" : "", subject,
+		    verbs[act->kind], units_fmt_time(act->at, at, sizeof(at)));
+		backbone_fault(w, act, what);
+	}
 	if (act->kind != SC_ACT_UP)
 		flows_fault(w);
 }
@@ -520,6 +453,16 @@ world_start(struct world *w)
 		if (f->src == NULL)
 			return -1;
 	}
+	/* The PoP, which sees the whole flow, applies a rule's egress PoP;
+	 * the rules are whole by now. */
+	for (size_t i = 0; i < sc->napps; i++) {
+		struct flow *f = &w->flows[i];
+		int r;
+		if (f->sc->dest >= 0 && w->rules != NULL &&
+		    (r = rules_match(w->rules, &f->rf, 1)) >= 0)
+			f->egress = sc->rules[r].egress_pop;
+	}
+	start_pops(w);
 	for (size_t i = 0; i < sc->nsites; i++)
 		socket_start(w->sites[i].sock);
 	if (w->failed)
@@ -537,6 +480,7 @@ world_start(struct world *w)
 			    (void *)(uintptr_t)j);
 		}
 	}
+	pop_windows_start(w);
 	w->last_tick = 0;
 	if (sc->sample_interval <= sc->duration)
 		kernel_at(w->k, sc->sample_interval, tick, w, NULL);

@@ -15,10 +15,12 @@
 #include <stdint.h>
 
 #include "models/geo.h"
+#include "models/inspect.h"
 #include "models/link.h"
 #include "sim/world.h"
 #include "wan/packet.h"
 #include "wan/platform.h"
+#include "wan/pop.h"
 #include "wan/rules.h"
 #include "wan/socket.h"
 
@@ -30,7 +32,7 @@ struct pki;
 struct psim;
 struct tunnel;
 
-#define MAX_HOPS 6
+#define MAX_HOPS 9
 #define DUP_WINDOW 256
 #define NONE_ROUTE UINT32_MAX
 
@@ -50,16 +52,18 @@ struct chan {
 	int id;
 	char *name;
 	int dst_pop;               /* PoP at the far end, or -1 */
+	int rx_port;               /* backbone: the port it is at dst_pop */
 	struct link_stats interval, total;
 	struct cwin *wins;
 	size_t nwins;
 };
 
-/* A hop of a route: a simulated wire, or a whole tunnel (its underlay
- * path and both ends), crossed in direction dir. */
+/* A hop of a route: a simulated wire, a whole tunnel (its underlay path
+ * and both ends) crossed in direction dir, or a PoP's inspection. */
 struct rhop {
 	struct chan *c;
 	struct wtun *t;
+	struct wpop *x;
 	unsigned dir;
 };
 
@@ -125,6 +129,7 @@ struct flow {
 	uint64_t dup_discarded;
 	uint64_t via_cloud, via_oc;  /* packets the Socket sent each way */
 	int no_route;              /* last attempt found none (event once) */
+	int egress;                /* a rule's egress PoP, or -1 */
 	/* A fault on the timeline arms a failover watch; the first packet
 	 * sent since then that is delivered ends it, and is a failover if it
 	 * came by another route than the one in use at the fault. */
@@ -172,12 +177,37 @@ struct site {
 	char *cert_pem, *key_pem;  /* certificate sites */
 };
 
-struct pop {
+struct wpop {
+	struct world *w;
+	int idx;
 	const struct sc_pop *sc;
 	int up;
 	char *cert_pem, *key_pem;  /* when a site uses certificates */
 	gsl_rng *rng;
 	struct psim *ps;
+	struct pop *agent;         /* its routing code */
+	struct chan **port;        /* the agent's port k: the chan out */
+	unsigned nports;
+	struct inspect *insp;      /* NULL: no inspection */
+	struct inspect_stats ins_total, ins_interval;
+	struct iwin *iwins;        /* windows expectations ask about */
+	size_t niwins;
+};
+
+/* A window on a PoP's inspection: its totals at both edges. */
+struct iwin {
+	sb_time from, to;
+	struct inspect_stats at_from, at_to;
+};
+
+/* A backbone or PoP change on the timeline and the routing changes that
+ * followed it: the routing's convergence time. */
+struct bbfault {
+	struct sc_target target;   /* SC_T_BACKBONE or SC_T_POP */
+	sb_time at;
+	sb_time last;              /* the last routing change it caused */
+	unsigned changes;
+	char what[320];
 };
 
 struct inet {
@@ -201,8 +231,11 @@ struct world {
 	int failed;                /* a recorder write failed */
 
 	struct site *sites;
-	struct pop *pops;
-	struct chan **bb;          /* npops x npops, NULL on the diagonal */
+	struct wpop *pops;
+	struct chan **bb;          /* npops x npops: a pair's first link,
+	                              NULL on the diagonal and where none */
+	struct bbfault *faults;
+	size_t nfaults, capfaults;
 	struct inet *inet;
 	size_t ninet, capinet;
 	struct flow *flows;
@@ -231,6 +264,21 @@ static inline uint32_t
 lan_addr(int site)
 {
 	return 0x0a00000au | (uint32_t)(site + 1) << 8;
+}
+
+/* A destination's address: 198.18.x.y, the range set aside for network
+ * tests, so it is never a site's. */
+static inline uint32_t
+dest_addr(int dest)
+{
+	return 0xc6120000u | (uint32_t)(dest + 1);
+}
+
+/* Where a flow goes, as its packets say. */
+static inline uint32_t
+flow_dst_addr(const struct sc_app *a)
+{
+	return a->dest >= 0 ? dest_addr(a->dest) : lan_addr(a->dst);
 }
 
 static inline unsigned
@@ -263,6 +311,8 @@ void chan_free(struct chan *c);
 struct inet *inet_make(struct world *w, const struct geo_city *a,
     const struct geo_city *b, const struct sc_linkp *p, char *err,
     size_t errlen);
+const struct sc_linkp *inet_defaults(const struct world *w,
+    const struct geo_city *a, const struct geo_city *b);
 struct chan *inet_chan(struct world *w, const struct geo_city *a,
     const struct geo_city *b);
 int site_pop(const struct world *w, const struct site *s);
@@ -274,6 +324,27 @@ void flow_lost(struct world *w, struct flow *f, struct sb_packet *p);
 void route_continue(struct world *w, struct sb_packet *p);
 void flow_send(void *ctx, struct sb_packet *p);
 void flows_fault(struct world *w);
+
+/* world_backbone.c */
+int build_pops(struct world *w, char *err, size_t errlen);
+void free_pops(struct world *w);
+void start_pops(struct world *w);
+int bb_hops(struct world *w, int a, int b, struct route *r);
+int dest_egress(struct world *w, const struct flow *f, int from);
+void pop_set_up(struct world *w, int pop, int up);
+void backbone_fault(struct world *w, const struct sc_action *act,
+    const char *what);
+void site_advertise(struct world *w, struct site *s);
+void pop_tunnel(struct wtun *wt, int up);
+void backbone_input(struct chan *c, struct sb_packet *p);
+void inspect_sample(struct world *w, sb_time now, sb_time span);
+void backbone_results(struct world *w);
+int check_backbone_targets(struct world *w, char *err, size_t errlen);
+int pop_window(struct world *w, int pop, sb_time from, sb_time to,
+    size_t *idx);
+void pop_windows_start(struct world *w);
+double pop_expect(struct world *w, const struct sc_expect *e,
+    const struct sc_target *t, size_t win, sb_time end);
 
 /* world_tunnels.c */
 void wtun_arrive(struct wtun *wt, struct sb_packet *p);

@@ -126,7 +126,8 @@ target_chans(struct world *w, const struct sc_target *t, struct chan *c[2])
 	case SC_T_BACKBONE:
 		c[0] = w->bb[t->i * np + t->j];
 		c[1] = w->bb[t->j * np + t->i];
-		return 0;
+		/* none where a gateway keeps the two apart */
+		return c[0] != NULL ? 0 : -1;
 	case SC_T_INTERNET:
 		c[0] = w->inet[t->i].ab;
 		c[1] = w->inet[t->i].ba;
@@ -154,7 +155,11 @@ expect_bind(struct world *w, const struct sc_expect *e, int side,
 		    mwin_add(&w->sites[t->i].wins, &w->sites[t->i].nwins,
 		    e->from, to);
 		return x->m[side] ? 0 : -1;
+	case SC_T_POP:
+		return pop_window(w, t->i, e->from, to, &x->cw[side][0]);
 	default:
+		if (e->metric == SC_M_CONVERGENCE_TIME)
+			return 0;  /* read from the fault records */
 		if (target_chans(w, t, x->c[side]) < 0)
 			return -1;
 		for (int d = 0; d < 2; d++)
@@ -245,6 +250,7 @@ sample_all(struct world *w, sb_time span)
 		}
 		memset(s, 0, sizeof(*s));
 	}
+	inspect_sample(w, now, span);
 	if (w->rec != NULL)
 		rec_check(w, recorder_commit(w->rec));
 	w->last_tick = now;
@@ -368,6 +374,10 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	if (e->metric == SC_M_FAILOVER_TIME)
 		return failover_max(&w->flows[side ? e->ref.i : e->subject.i],
 		    from, to);
+	if (e->metric == SC_M_CONVERGENCE_TIME ||
+	    (side ? e->ref.kind : e->subject.kind) == SC_T_POP)
+		return pop_expect(w, e, side ? &e->ref : &e->subject,
+		    x->cw[side][0], end);
 	if (x->m[side] != NULL)
 		return meter_metric(x->m[side], e->metric, to - from);
 	for (int d = 0; d < 2; d++) {
@@ -636,6 +646,7 @@ world_finish(struct world *w, sb_time end, int evaluate, FILE *out)
 	for (size_t i = 0; i < w->nchans; i++)
 		chan_flush(w->chans[i]);
 	record_final_metrics(w, end);
+	backbone_results(w);
 	for (size_t i = 0; i < sc->nexpects; i++) {
 		const struct sc_expect *e = &sc->expects[i];
 		double m = expect_side(w, e, 0, end);

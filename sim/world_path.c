@@ -74,6 +74,7 @@ chan_new(struct world *w, const char *name, const char *kind,
 		goto oom;
 	c->w = w;
 	c->dst_pop = dst_pop;
+	c->rx_port = -1;
 	c->name = strdup(name);
 	snprintf(rname, sizeof(rname), "link:%s", name);
 	c->rng = rng_new(w->seed, rname);
@@ -169,6 +170,7 @@ inet_make(struct world *w, const struct geo_city *a, const struct geo_city *b,
 	struct link_spec s;
 	struct inet *in;
 	char name[256];
+	int tz_a, tz_b;
 
 	if (w->ninet == w->capinet) {
 		size_t cap = w->capinet ? 2 * w->capinet : 16;
@@ -183,8 +185,13 @@ inet_make(struct world *w, const struct geo_city *a, const struct geo_city *b,
 	in = &w->inet[w->ninet];
 	in->a = a;
 	in->b = b;
-	spec_from(w, p, geo_between(w, a, b), a->utc_offset_min,
-	    b->utc_offset_min, &s);
+	/* across mainland China's border the hour that counts is Beijing's,
+	 * where the bottleneck is (docs/scenario.md, internet) */
+	tz_a = a->utc_offset_min;
+	tz_b = b->utc_offset_min;
+	if (inet_defaults(w, a, b) == &w->sc->internet_cross_border)
+		tz_a = tz_b = strcmp(a->country, "CN") == 0 ? tz_a : tz_b;
+	spec_from(w, p, geo_between(w, a, b), tz_a, tz_b, &s);
 	snprintf(name, sizeof(name), "internet:%s>%s", a->name, b->name);
 	in->ab = chan_new(w, name, "internet", a->name, b->name, &s,
 	    p->profile, -1, err, errlen);
@@ -199,6 +206,18 @@ inet_make(struct world *w, const struct geo_city *a, const struct geo_city *b,
 	return in;
 }
 
+/* An undeclared path's parameters: across mainland China's border
+ * (Hong Kong is outside it) the cross-border ones, else the defaults. */
+const struct sc_linkp *
+inet_defaults(const struct world *w, const struct geo_city *a,
+    const struct geo_city *b)
+{
+	int ca = strcmp(a->country, "CN") == 0, cb = strcmp(b->country, "CN") == 0;
+
+	return ca != cb ? &w->sc->internet_cross_border :
+	    &w->sc->internet_default;
+}
+
 struct chan *
 inet_chan(struct world *w, const struct geo_city *a, const struct geo_city *b)
 {
@@ -210,7 +229,7 @@ inet_chan(struct world *w, const struct geo_city *a, const struct geo_city *b)
 	if (in == NULL) {
 		/* A pair no flow needed at the start (a PoP failed over):
 		 * made now, with the defaults.  Rare, not per packet. */
-		in = inet_make(w, a, b, &w->sc->internet_default, err,
+		in = inet_make(w, a, b, inet_defaults(w, a, b), err,
 		    sizeof(err));
 		if (in == NULL)
 			return NULL;
@@ -258,85 +277,89 @@ site_pop(const struct world *w, const struct site *s)
 	return best;
 }
 
+/* The Internet from city a to city b, if they differ. */
 static int
-bb_usable(const struct world *w, int a, int b)
+inet_hop(struct world *w, const struct geo_city *a, const struct geo_city *b,
+    struct route *r)
 {
-	struct chan *c = w->bb[a * w->sc->npops + b];
-
-	return c != NULL && link_is_up(c->l) && w->pops[b].up;
-}
-
-/* Append the backbone hops from PoP a to PoP b: the direct pair when it is
- * up, else the two-hop detour with the least propagation delay. */
-static int
-bb_hops(struct world *w, int a, int b, struct route *r)
-{
-	size_t np = w->sc->npops;
-	int via = -1;
-	sb_time best = 0;
+	struct chan *c;
 
 	if (a == b)
 		return 0;
-	if (bb_usable(w, a, b)) {
-		r->hop[r->n++].c = w->bb[a * np + b];
-		return 0;
-	}
-	for (size_t c = 0; c < np; c++) {
-		sb_time d;
-		if ((int)c == a || (int)c == b || !bb_usable(w, a, (int)c) ||
-		    !bb_usable(w, (int)c, b))
-			continue;
-		d = link_spec(w->bb[a * np + c]->l)->delay +
-		    link_spec(w->bb[c * np + b]->l)->delay;
-		if (via < 0 || d < best) {
-			via = (int)c;
-			best = d;
-		}
-	}
-	if (via < 0)
+	if ((c = inet_chan(w, a, b)) == NULL)
 		return -1;
-	r->hop[r->n++].c = w->bb[a * np + via];
-	r->hop[r->n++].c = w->bb[via * np + b];
+	r->hop[r->n++].c = c;
+	return 0;
+}
+
+/* Internet flows take the wires only: the site's best link, the Internet
+ * to the other site's city (or the destination's: local breakout) and
+ * the other site's link down. */
+static int
+route_internet(struct world *w, const struct flow *f, struct route *r)
+{
+	struct site *s = &w->sites[f->sc->src];
+	int li = site_best_link(s), ld = -1;
+	const struct geo_city *to;
+
+	if (f->sc->dest >= 0)
+		to = w->sc->dests[f->sc->dest].city;
+	else {
+		to = w->sites[f->sc->dst].sc->city;
+		if ((ld = site_best_link(&w->sites[f->sc->dst])) < 0)
+			return -1;
+	}
+	if (li < 0)
+		return -1;
+	r->hop[r->n++].c = s->links[li].up;
+	if (inet_hop(w, s->sc->city, to, r) < 0)
+		return -1;
+	if (ld >= 0)
+		r->hop[r->n++].c = w->sites[f->sc->dst].links[ld].down;
 	return 0;
 }
 
 /*
- * Backbone flows enter the source site's tunnel to its PoP, cross the
- * backbone and leave through the destination PoP's tunnel to the
- * destination site; Internet flows take the wires only.
+ * Backbone flows enter the source site's tunnel to its PoP, pass the
+ * PoP's inspection, and cross the backbone as the PoPs route it: to the
+ * PoP that advertises the destination site (out through its tunnel to
+ * the site), or to the egress PoP of an Internet destination (out to the
+ * Internet from there).
  */
 static int
 route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 {
-	struct site *s = &w->sites[f->sc->src], *d = &w->sites[f->sc->dst];
-	struct chan *c;
+	struct site *s = &w->sites[f->sc->src];
+	struct wpop *in;
+	int pa, pb;
 
 	memset(r, 0, sizeof(*r));
-	if (f->sc->via == SC_VIA_INTERNET) {
-		int li = site_best_link(s), ld = site_best_link(d);
-
-		if (li < 0 || ld < 0)
+	if (f->sc->via == SC_VIA_INTERNET)
+		return route_internet(w, f, r);
+	pa = socket_link_pop(s->sock, (unsigned)ls);
+	if (!site_link_tunnel_up(s, ls, pa) || !(in = &w->pops[pa])->up)
+		return -1;
+	r->hop[r->n].t = s->links[ls].tun[pa];
+	r->hop[r->n++].dir = 0;
+	if (in->insp != NULL)
+		r->hop[r->n++].x = in;
+	if (f->sc->dest >= 0) {
+		const struct sc_dest *d = &w->sc->dests[f->sc->dest];
+		if ((pb = dest_egress(w, f, pa)) < 0 ||
+		    bb_hops(w, pa, pb, r) < 0)
 			return -1;
-		r->hop[r->n++].c = s->links[li].up;
-		if (s->sc->city != d->sc->city) {
-			c = inet_chan(w, s->sc->city, d->sc->city);
-			if (c == NULL)
-				return -1;
-			r->hop[r->n++].c = c;
-		}
-		r->hop[r->n++].c = d->links[ld].down;
+		return inet_hop(w, w->sc->pops[pb].city, d->city, r);
 	} else {
-		int pa = socket_link_pop(s->sock, (unsigned)ls), pb = -1;
-		int ld = socket_rx_link(d->sock, &pb);
-
-		if (!site_link_tunnel_up(s, ls, pa) ||
-		    !site_link_tunnel_up(d, ld, pb))
+		int t;
+		struct wtun *wt;
+		if ((pb = pop_egress(in->agent, lan_addr(f->sc->dst))) < 0 ||
+		    bb_hops(w, pa, pb, r) < 0 ||
+		    (t = pop_local(w->pops[pb].agent, lan_addr(f->sc->dst))) < 0)
 			return -1;
-		r->hop[r->n].t = s->links[ls].tun[pa];
-		r->hop[r->n++].dir = 0;
-		if (bb_hops(w, pa, pb, r) < 0)
+		wt = w->tuns[t];
+		if (wt->t[1] == NULL || tunnel_state(wt->t[1]) != TUNNEL_UP)
 			return -1;
-		r->hop[r->n].t = d->links[ld].tun[pb];
+		r->hop[r->n].t = wt;
 		r->hop[r->n++].dir = 1;
 	}
 	return 0;
@@ -352,7 +375,9 @@ hop_name(const struct rhop *h, char *buf, size_t len)
 	const struct world *w;
 	const struct sc_site *a, *b;
 
-	if (t == NULL)
+	if (h->x != NULL)
+		snprintf(buf, len, "inspection:%s", h->x->sc->name);
+	else if (t == NULL)
 		snprintf(buf, len, "%s", h->c->name);
 	else if (t->pop >= 0)
 		snprintf(buf, len, "tunnel:%s", t->name);
@@ -492,7 +517,7 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	    n - INET_IPV4_HDR - INET_UDP_HDR);
 	q->len = (uint32_t)inet_udp_build(q->data, q->cap,
 	    lan_addr(f->sc->src), (uint16_t)app_sport(f->id),
-	    lan_addr(f->sc->dst), (uint16_t)app_port(f->id),
+	    flow_dst_addr(f->sc), (uint16_t)app_port(f->id),
 	    n - INET_IPV4_HDR - INET_UDP_HDR, (uint16_t)q->seq, 64);
 	q->size = q->len;
 	return q;
@@ -505,6 +530,10 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 	const struct rhop *h = &f->routes[p->path].hop[p->hop];
 	struct tunnel *t;
 
+	if (h->x != NULL) {
+		inspect_send(h->x->insp, p);
+		return;
+	}
 	if (h->t == NULL) {
 		link_send(h->c->l, p);
 		return;
@@ -772,7 +801,7 @@ chan_recv(void *ctx, struct link *l, struct sb_packet *p)
 		return;
 	}
 	if (p->flow == SB_FLOW_NONE) {
-		pool_put(w->pool, p);
+		backbone_input(c, p);
 		return;
 	}
 	f = &w->flows[p->flow];

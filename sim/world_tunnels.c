@@ -120,6 +120,8 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	} else if (t == wt->t[0])
 		socket_tunnel(wt->w->sites[wt->site].sock, (unsigned)wt->link,
 		    wt->pop, up);
+	else
+		pop_tunnel(wt, up);
 }
 
 static void
@@ -482,12 +484,15 @@ sock_copy(void *ctx, struct sb_packet *p)
 	return q;
 }
 
+/* The Socket moved its traffic: the link it receives on may be another,
+ * which its PoPs advertise. */
 static void
 sock_steer(void *ctx)
 {
 	struct site *s = ctx;
 
 	s->w->topo++;
+	site_advertise(s->w, s);
 }
 
 static const char *

@@ -80,7 +80,9 @@ START_TEST(test_good)
 	ck_assert_int_eq(sc->sample_interval, 30 * SB_S);
 	ck_assert_int_eq(sc->start_offset_min, 330);
 	ck_assert_int_eq(sc->start_utc_s, 1773145800);
-	ck_assert_uint_eq(sc->nprofiles, 1);
+	/* the file's profile, then the built-in one */
+	ck_assert_uint_eq(sc->nprofiles, 2);
+	ck_assert_str_eq(sc->profiles[1].name, "china-cross-border");
 	ck_assert_uint_eq(sc->profiles[0].npoints, 2);
 	ck_assert_double_eq(sc->profiles[0].points[1].loss, 3.0);
 	ck_assert_double_eq(sc->profiles[0].points[1].jitter, 1.0);
@@ -261,7 +263,11 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(sc->sites[0].links[0].p.loss.kind, LOSS_NONE);
 	ck_assert_int_eq(sc->sites[0].links[0].p.profile, -1);
 	ck_assert_uint_eq(sc->napps + sc->nrules + sc->ntimeline +
-	    sc->nexpects + sc->nbb_pairs + sc->ninet + sc->nprofiles, 0);
+	    sc->nexpects + sc->nbb_pairs + sc->ninet + sc->ndests, 0);
+	/* only the built-in profile */
+	ck_assert_uint_eq(sc->nprofiles, 1);
+	ck_assert_int_eq(sc->pops[0].gateway, -1);
+	ck_assert_int_eq(sc->pops[0].insp.enabled, 0);
 	scenario_free(sc);
 
 	/* a run shorter than the default interval is sampled at its end */
@@ -808,6 +814,481 @@ START_TEST(test_offcloud)
 }
 END_TEST
 
+/*
+ * PoPs: inspection (its engines as a list, as a mapping and left out, with
+ * the default costs filled in for every engine) and gateways.
+ */
+START_TEST(test_inspection)
+{
+	struct scenario *sc = text_ok("name: m\nduration: 10m\n"
+	    "pops:\n"
+	    "  - {name: sha, city: shanghai, gateway: hkg,\n"
+	    "     inspection: {capacity: 2Gbps, packet-rate: 400000,\n"
+	    "                  queue: 5ms, engines: [firewall, ips]}}\n"
+	    "  - {name: hkg, city: hong-kong,\n"
+	    "     inspection: {packet-rate: 4e5,\n"
+	    "                  engines: {tls-inspection: 120us, firewall: 0s}}}\n"
+	    "  - {name: fra, city: frankfurt, inspection: {capacity: 10Gbps}}\n"
+	    "  - {name: lon, city: london}\n"
+	    "sites:\n"
+	    "  - {name: a, city: shanghai, links: [{name: w, bandwidth: 1Gbps}]}\n");
+	const struct sc_inspection *in = &sc->pops[0].insp;
+
+	ck_assert_int_eq(sc->pops[0].gateway, 1);
+	ck_assert_int_eq(sc->pops[1].gateway, -1);
+	ck_assert_int_eq(in->enabled, 1);
+	ck_assert_uint_eq(in->capacity_bps, 2000000000ull);
+	ck_assert_uint_eq(in->capacity_pps, 400000);
+	ck_assert_int_eq(in->queue, 5 * SB_MS);
+	ck_assert_uint_eq(in->engines,
+	    (1u << SC_ENG_FIREWALL) | (1u << SC_ENG_IPS));
+	/* every engine's default cost, listed or not */
+	ck_assert_int_eq(in->engine_delay[SC_ENG_FIREWALL], 10 * SB_US);
+	ck_assert_int_eq(in->engine_delay[SC_ENG_IPS], 30 * SB_US);
+	ck_assert_int_eq(in->engine_delay[SC_ENG_ANTI_MALWARE], 50 * SB_US);
+	ck_assert_int_eq(in->engine_delay[SC_ENG_TLS], 80 * SB_US);
+	ck_assert_uint_eq(in->loc.line, 5);
+	ck_assert_uint_eq(in->loc.col, 18);
+	in = &sc->pops[1].insp;
+	ck_assert_uint_eq(in->capacity_bps, 0);
+	ck_assert_uint_eq(in->capacity_pps, 400000);
+	ck_assert_int_eq(in->queue, 10 * SB_MS);
+	ck_assert_uint_eq(in->engines,
+	    (1u << SC_ENG_TLS) | (1u << SC_ENG_FIREWALL));
+	ck_assert_int_eq(in->engine_delay[SC_ENG_TLS], 120 * SB_US);
+	ck_assert_int_eq(in->engine_delay[SC_ENG_FIREWALL], 0);
+	ck_assert_int_eq(in->engine_delay[SC_ENG_IPS], 30 * SB_US);
+	/* no engines named: all four */
+	in = &sc->pops[2].insp;
+	ck_assert_uint_eq(in->engines, (1u << SC_ENG__COUNT) - 1);
+	ck_assert_int_eq(in->engine_delay[SC_ENG_ANTI_MALWARE], 50 * SB_US);
+	/* no inspection: off, with the defaults still there */
+	in = &sc->pops[3].insp;
+	ck_assert_int_eq(in->enabled, 0);
+	ck_assert_uint_eq(in->engines, 0);
+	ck_assert_int_eq(in->queue, 10 * SB_MS);
+	ck_assert_int_eq(in->engine_delay[SC_ENG_TLS], 80 * SB_US);
+	scenario_free(sc);
+
+#define POPS2(x, y) "name: m\nduration: 10m\n" \
+	"pops:\n  - {name: fra, city: frankfurt" x "}\n" \
+	"  - {name: lon, city: london" y "}\n" \
+	"sites: [{name: a, city: paris, links: [{name: w, bandwidth: 1Mbps}]}]\n"
+	text_error(POPS2(", inspection: {capacity: 1Gbps, engines: [ipss]}", ""),
+	    "x.yaml:4:74:", "PoP 'fra' inspection: engines: unknown engine "
+	    "'ipss' (did you mean 'ips'?)");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, engines: {antimalware:"
+	    " 1us}}", ""), "x.yaml:4:74:", "did you mean 'anti-malware'");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, engines: [dlp]}", ""),
+	    "x.yaml:4:74:", "unknown engine 'dlp'; the engines are firewall, "
+	    "ips, anti-malware and tls-inspection");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, engines: [ips, "
+	    "firewall, ips]}", ""), "x.yaml:4:89:",
+	    "PoP 'fra' inspection: engine 'ips' is given twice");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, engines: []}", ""),
+	    "x.yaml:4:73:", "name at least one");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, engines: ips}", ""),
+	    "x.yaml:4:73:", "a list of engines, or a mapping");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, engines: {ips: 2s}}",
+	    ""), "x.yaml:4:79:", "engines: ips must be from 0s to 1s");
+	text_error(POPS2(", inspection: {queue: 5ms}", ""), "x.yaml:4:46:",
+	    "PoP 'fra' inspection: give 'capacity' (a rate, like 2Gbps), "
+	    "'packet-rate' (packets per second) or both");
+	text_error(POPS2(", inspection: {packet-rate: 0}", ""), "x.yaml:4:60:",
+	    "packet-rate: a whole number of packets per second above zero");
+	text_error(POPS2(", inspection: {packet-rate: 10.5}", ""),
+	    "x.yaml:4:60:", "whole number");
+	text_error(POPS2(", inspection: {packet-rate: 10kpps}", ""),
+	    "x.yaml:4:60:", "is not a number");
+	text_error(POPS2(", inspection: {capacity: 0bps}", ""), "x.yaml:4:57:",
+	    "capacity must be above zero");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, queue: 0s}", ""),
+	    "x.yaml:4:71:", "queue must be above zero");
+	text_error(POPS2(", inspection: {capacity: 1Gbps, capcity: 1}", ""),
+	    "x.yaml:4:", "did you mean 'capacity'");
+	text_error(POPS2(", inspection: true", ""), "x.yaml:4:46:",
+	    "inspection must be a mapping");
+	/* gateways: named before or after, never itself, one hop */
+	text_error(POPS2(", gateway: fra", ""), "x.yaml:4:43:",
+	    "PoP 'fra': gateway: a PoP cannot be its own gateway");
+	text_error(POPS2(", gateway: lom", ""), "x.yaml:4:43:",
+	    "gateway: no PoP named 'lom' (did you mean 'lon'?)");
+	text_error(POPS2(", gateway: lon", ", gateway: fra"), "x.yaml:4:43:",
+	    "PoP 'fra': gateway 'lon' has a gateway of its own");
+	text_error("name: m\nduration: 10m\n"
+	    "pops:\n  - {name: a, city: beijing, gateway: b}\n"
+	    "  - {name: b, city: shanghai, gateway: c}\n"
+	    "  - {name: c, city: hong-kong}\n"
+	    "sites: [{name: s, city: paris, links: [{name: w, bandwidth: 1Mbps}]}]\n",
+	    "x.yaml:4:39:", "gateway 'b' has a gateway of its own");
+}
+END_TEST
+
+/* backbone: the routing keys and their defaults, and parallel carriers. */
+START_TEST(test_routing)
+{
+	struct scenario *sc = text_ok(MINIMAL);
+
+	ck_assert_int_eq(sc->routing.probe, 100 * SB_MS);
+	ck_assert_uint_eq(sc->routing.misses, 3);
+	ck_assert_int_eq(sc->routing.loss_window, 10 * SB_S);
+	ck_assert_int_eq(sc->routing.loss_weight, 5 * SB_S);
+	scenario_free(sc);
+
+	/* a backbone section without routing keys keeps the defaults */
+	sc = text_ok(MINIMAL "backbone: {bandwidth: 1Gbps}\n");
+	ck_assert_int_eq(sc->routing.probe, 100 * SB_MS);
+	ck_assert_uint_eq(sc->routing.misses, 3);
+	scenario_free(sc);
+
+	sc = text_ok("name: m\nduration: 10m\n"
+	    "pops:\n"
+	    "  - {name: fra, city: frankfurt}\n"
+	    "  - {name: lon, city: london}\n"
+	    "  - {name: par, city: paris}\n"
+	    "sites: [{name: a, city: paris, links: [{name: w, bandwidth: 1Mbps}]}]\n"
+	    "backbone:\n"
+	    "  probe: 50ms\n"
+	    "  misses: 5\n"
+	    "  loss-window: 30s\n"
+	    "  loss-weight: 2s\n"
+	    "  pairs:\n"
+	    "    - {between: [fra, lon], carrier: zayo, delay: 8ms}\n"
+	    "    - {between: [lon, fra], carrier: colt, delay: 9ms}\n"
+	    "    - {between: [fra, par]}\n");
+	ck_assert_int_eq(sc->routing.probe, 50 * SB_MS);
+	ck_assert_uint_eq(sc->routing.misses, 5);
+	ck_assert_int_eq(sc->routing.loss_window, 30 * SB_S);
+	ck_assert_int_eq(sc->routing.loss_weight, 2 * SB_S);
+	ck_assert_uint_eq(sc->nbb_pairs, 3);
+	ck_assert_str_eq(sc->bb_pairs[0].carrier, "zayo");
+	ck_assert_str_eq(sc->bb_pairs[1].carrier, "colt");
+	ck_assert_int_eq(sc->bb_pairs[1].p.delay, 9 * SB_MS);
+	ck_assert_ptr_null(sc->bb_pairs[2].carrier);
+	scenario_free(sc);
+
+	/* the same pair twice: each needs a carrier, a different one */
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra, lon], carrier: a},"
+	    " {between: [lon, fra], carrier: a}]}\n", "x.yaml:7:86:",
+	    "backbone pair [lon, fra] of carrier 'a' is given twice");
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra, lon], carrier: a},"
+	    " {between: [lon, fra]}]}\n", "x.yaml:7:65:",
+	    "backbone pair [lon, fra] is given twice (parallel links each name "
+	    "a different 'carrier')");
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra, lon]},"
+	    " {between: [lon, fra], carrier: b}]}\n", "x.yaml:7:",
+	    "parallel links each name a different 'carrier'");
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra, lon], carrier: "
+	    "'a b'}]}\n", "x.yaml:7:", "use only letters");
+	text_error(MINIMAL "backbone: {probe: 0s}\n", "x.yaml:7:19:",
+	    "backbone: probe must be from 0.001s to 60s");
+	text_error(MINIMAL "backbone: {misses: 0}\n", "x.yaml:7:20:",
+	    "outside [1, 100]");
+	text_error(MINIMAL "backbone: {misses: 2.5}\n", "x.yaml:7:20:",
+	    "whole number");
+	text_error(MINIMAL "backbone: {probe: 2s}\n", "x.yaml:7:19:",
+	    "backbone: loss-window 10s holds fewer than 10 probes (probe 2s); "
+	    "make it at least 10 x probe");
+	text_error(MINIMAL "backbone: {probe: 100ms, loss-window: 900ms}\n",
+	    "x.yaml:7:39:", "loss-window 900ms holds fewer than 10 probes");
+	text_error(MINIMAL "backbone: {loss-weight: 2h}\n", "x.yaml:7:25:",
+	    "loss-weight must be from 0s to 3600s");
+	/* routing keys belong to the backbone, not to a pair */
+	text_error(MINIMAL "backbone: {pairs: [{between: [fra, lon], "
+	    "misses: 2}]}\n", "x.yaml:7:", "unknown key 'misses'");
+	text_error(MINIMAL "backbone: {prob: 1s}\n", "x.yaml:7:",
+	    "did you mean 'probe'");
+}
+END_TEST
+
+/* destinations, applications to them, and rules' egress-pop */
+START_TEST(test_destinations)
+{
+	struct scenario *sc = text_ok(MINIMAL
+	    "destinations:\n"
+	    "  - {name: crm, city: ashburn}\n"
+	    "  - {name: mail, city: dublin, egress-pop: lon}\n"
+	    "applications:\n"
+	    "  - {name: ab, kind: udp-cbr, from: a, to: b, rate: 1Mbps}\n"
+	    "  - {name: ac, kind: udp-cbr, from: a, to: crm, rate: 1Mbps}\n"
+	    "  - {name: am, kind: udp-cbr, from: b, to: mail, rate: 1Mbps,"
+	    " via: internet}\n"
+	    "rules:\n"
+	    "  - {name: r1, application: ac, transport: cloud, egress-pop: fra}\n"
+	    "  - {name: r2, to: internet, transport: backbone, egress-pop: lon}\n"
+	    "  - {name: r3, transport: cloud}\n");
+	const struct sc_dest *d = sc->dests;
+
+	ck_assert_uint_eq(sc->ndests, 2);
+	ck_assert_str_eq(d[0].name, "crm");
+	ck_assert_str_eq(d[0].city->name, "ashburn");
+	ck_assert_int_eq(d[0].pop, -1);
+	ck_assert_uint_eq(d[0].loc.line, 8);
+	ck_assert_int_eq(d[1].pop, 1);
+	ck_assert_int_eq(sc->apps[0].dst, 1);
+	ck_assert_int_eq(sc->apps[0].dest, -1);
+	ck_assert_int_eq(sc->apps[1].dst, -1);
+	ck_assert_int_eq(sc->apps[1].dest, 0);
+	ck_assert_int_eq(sc->apps[2].dest, 1);
+	ck_assert_int_eq(sc->apps[2].via, SC_VIA_INTERNET);
+	ck_assert_int_eq(sc->rules[0].egress_pop, 0);
+	ck_assert_int_eq(sc->rules[1].egress_pop, 1);
+	ck_assert(sc->rules[1].internet);
+	ck_assert_int_eq(sc->rules[2].egress_pop, -1);
+	scenario_free(sc);
+
+#define DESTS "destinations: [{name: crm, city: ashburn}]\n"
+	text_error(MINIMAL "destinations:\n  - {name: crm, city: ashburn}\n"
+	    "  - {name: b, city: dublin}\n", "x.yaml:9:12:",
+	    "destination 'b' has the name of the site at line 6, column 5; "
+	    "applications name both in 'to', so the names must differ");
+	text_error(MINIMAL "destinations: [{name: crm, city: ashburn},"
+	    " {name: crm, city: dublin}]\n", "x.yaml:7:51:",
+	    "destination 'crm' is defined twice");
+	text_error(MINIMAL "destinations: [{name: crm, city: ashbur}]\n",
+	    "x.yaml:7:34:", "destination 'crm': city: unknown city 'ashbur' "
+	    "(did you mean 'ashburn'?)");
+	text_error(MINIMAL "destinations: [{name: crm}]\n", "x.yaml:7:16:",
+	    "destination 'crm': 'city' is required");
+	text_error(MINIMAL "destinations: [{name: crm, city: ashburn, "
+	    "egress-pop: fro}]\n", "x.yaml:7:55:",
+	    "destination 'crm': egress-pop: no PoP named 'fro' (did you mean "
+	    "'fra'?)");
+	text_error(MINIMAL "destinations: [{name: crm, city: ashburn, "
+	    "pop: fra}]\n", "x.yaml:7:", "unknown key 'pop'");
+	text_error(MINIMAL DESTS "applications: [{name: x, kind: udp-cbr, "
+	    "from: a, to: crn, rate: 1Mbps}]\n", "x.yaml:8:",
+	    "application 'x': to: no site or destination named 'crn' (did you "
+	    "mean 'crm'?)");
+	text_error(MINIMAL DESTS "applications: [{name: x, kind: udp-cbr, "
+	    "from: a, to: zzzzzz, rate: 1Mbps}]\n", "x.yaml:8:",
+	    "no site or destination named 'zzzzzz'");
+	/* from is a site, always */
+	text_error(MINIMAL DESTS "applications: [{name: x, kind: udp-cbr, "
+	    "from: crm, to: a, rate: 1Mbps}]\n", "x.yaml:8:",
+	    "from: no site named 'crm'");
+	text_error(MINIMAL DESTS "rules: [{name: r, to: crm, transport: cloud}]\n",
+	    "x.yaml:8:23:", "rule 'r': to: 'crm' is a destination; a rule "
+	    "matches flows to destinations with 'to: internet'");
+	/* egress-pop: in the cloud, to the Internet */
+	text_error(MINIMAL "rules: [{name: r, transport: off-cloud, "
+	    "egress-pop: fra}]\n", "x.yaml:7:53:",
+	    "rule 'r': egress-pop is where traffic leaves the cloud, so it goes "
+	    "with transport cloud, not off-cloud");
+	text_error(MINIMAL "rules: [{name: r, egress-pop: fra, "
+	    "transport: internet}]\n", "x.yaml:7:31:", "not internet");
+	text_error(MINIMAL "rules: [{name: r, transport: alt-wan, "
+	    "egress-pop: fra}]\n", "x.yaml:7:", "not alt-wan");
+	text_error(MINIMAL "rules: [{name: r, to: b, transport: cloud, "
+	    "egress-pop: fra}]\n", "x.yaml:7:56:",
+	    "rule 'r': egress-pop is for traffic to the Internet; traffic to "
+	    "site 'b' leaves the cloud at that site's PoP");
+	text_error(MINIMAL APPS "rules: [{name: r, application: ab, "
+	    "transport: cloud, egress-pop: fra}]\n", "x.yaml:8:",
+	    "application 'ab' goes to site 'b'");
+	text_error(MINIMAL "rules: [{name: r, transport: cloud, "
+	    "egress-pop: frx}]\n", "x.yaml:7:", "did you mean 'fra'");
+}
+END_TEST
+
+/* Expectations about a PoP, and convergence on the backbone. */
+START_TEST(test_pop_expects)
+{
+	struct scenario *sc = text_ok("name: m\nduration: 10m\n"
+	    "pops:\n"
+	    "  - {name: fra, city: frankfurt, inspection: {capacity: 1Gbps}}\n"
+	    "  - {name: lon, city: london}\n"
+	    "sites:\n"
+	    "  - {name: a, city: frankfurt, links: [{name: w, bandwidth: 10Mbps}]}\n"
+	    "  - {name: b, city: london, links: [{name: w, bandwidth: 80Mbps}]}\n"
+	    "timeline:\n"
+	    "  - {at: 1m, backbone: [fra, lon], action: down}\n"
+	    "expect:\n"
+	    "  - {pop: fra, metric: utilisation, below: 80%}\n"
+	    "  - {pop: fra, metric: queue-delay, below: 2ms}\n"
+	    "  - {pop: fra, metric: loss, at-most: 0.1%}\n"
+	    "  - {pop: lon, metric: throughput, above: 1Mbps}\n"
+	    "  - {pop: lon, metric: delivered, above: 10}\n"
+	    "  - {pop: lon, metric: convergence-time, below: 1s}\n"
+	    "  - {backbone: [fra, lon], metric: convergence-time, below: 500ms,"
+	    " after: {backbone: [fra, lon], action: down}}\n"
+	    "  - {pop: fra, metric: throughput, at-least: {pop: lon}}\n");
+	const struct sc_expect *e = sc->expects;
+
+	ck_assert_uint_eq(sc->nexpects, 8);
+	ck_assert_int_eq(e[0].subject.kind, SC_T_POP);
+	ck_assert_int_eq(e[0].subject.i, 0);
+	ck_assert_int_eq(e[0].metric, SC_M_UTILISATION);
+	ck_assert_int_eq(e[1].metric, SC_M_QUEUE_DELAY);
+	ck_assert_double_eq(e[1].bound, 2e6);
+	ck_assert_str_eq(e[1].text, "pop fra queue-delay below 2ms");
+	ck_assert_int_eq(e[5].metric, SC_M_CONVERGENCE_TIME);
+	ck_assert_int_eq(e[5].subject.i, 1);
+	ck_assert_double_eq(e[5].bound, 1e9);
+	ck_assert_int_eq(e[6].subject.kind, SC_T_BACKBONE);
+	ck_assert_int_eq(e[6].from, SB_MIN);
+	ck_assert_str_eq(e[6].text, "backbone fra-lon convergence-time below "
+	    "500ms after backbone fra-lon down");
+	ck_assert(e[7].bound_is_ref);
+	ck_assert_int_eq(e[7].ref.kind, SC_T_POP);
+	ck_assert_int_eq(e[7].ref.i, 1);
+	ck_assert_str_eq(sc_metric_name(SC_M_CONVERGENCE_TIME),
+	    "convergence-time");
+	ck_assert_str_eq(sc_metric_name(SC_M_QUEUE_DELAY), "queue-delay");
+	ck_assert_str_eq(sc_metric_unit(SC_M_CONVERGENCE_TIME), "ns");
+	ck_assert_str_eq(sc_metric_unit(SC_M_QUEUE_DELAY), "ns");
+	ck_assert_str_eq(sc_metric_name(SC_M__COUNT), "?");
+	scenario_free(sc);
+
+	text_error(MINIMAL "expect: [{pop: fra, metric: queue-max, "
+	    "below: 1MB}]\n", "x.yaml:7:29:",
+	    "metric queue-max does not apply to a PoP (its metrics: loss, "
+	    "throughput, delivered, utilisation, convergence-time, "
+	    "queue-delay)");
+	text_error(MINIMAL APPS "expect: [{pop: fra, metric: latency-p95, "
+	    "below: 1s}]\n", "x.yaml:8:29:", "does not apply to a PoP");
+	text_error(MINIMAL APPS "expect: [{link: a/w, metric: queue-delay, "
+	    "below: 1ms}]\n", "x.yaml:8:30:",
+	    "metric queue-delay does not apply to a link");
+	text_error(MINIMAL APPS "expect: [{flow: ab, metric: convergence-time, "
+	    "below: 1s}]\n", "x.yaml:8:29:", "does not apply to a flow");
+	text_error(MINIMAL APPS "expect: [{internet: [frankfurt, london], "
+	    "metric: convergence-time, below: 1s}]\n", "x.yaml:8:",
+	    "internet: no Internet path");
+	text_error(MINIMAL "internet: {paths: [{between: [frankfurt, london]}]}\n"
+	    "expect: [{internet: [frankfurt, london], metric: convergence-time, "
+	    "below: 1s}]\n", "x.yaml:8:", "does not apply to an Internet path");
+	text_error(MINIMAL "expect: [{backbone: [fra, lon], metric: queue-delay, "
+	    "below: 1s}]\n", "x.yaml:7:", "does not apply to a backbone pair");
+	/* a PoP's utilisation, wait and loss are its inspection's */
+	text_error(MINIMAL "expect: [{pop: fra, metric: utilisation, "
+	    "below: 50%}]\n", "x.yaml:7:29:",
+	    "metric utilisation of PoP 'fra' is its inspection's, and the PoP "
+	    "has no 'inspection'");
+	text_error(MINIMAL "expect: [{pop: lon, metric: loss, below: 1%}]\n",
+	    "x.yaml:7:", "has no 'inspection'");
+	text_error(POPS2(", inspection: {capacity: 1Gbps}", "")
+	    "expect: [{pop: fra, metric: queue-delay, below: {pop: lon}}]\n",
+	    "x.yaml:7:", "PoP 'lon' is its inspection's");
+	text_error(MINIMAL "expect: [{pop: fr, metric: throughput, "
+	    "below: 1Mbps}]\n", "x.yaml:7:16:", "did you mean 'fra'");
+	text_error(MINIMAL "expect: [{pop: fra, site: a, metric: throughput, "
+	    "below: 1Mbps}]\n", "x.yaml:7:", "name one subject, not two");
+}
+END_TEST
+
+/*
+ * internet: cross-border: the built-in defaults (a profile of its own)
+ * for paths across mainland China's border, what the file changes, and
+ * declared paths starting from them.
+ */
+START_TEST(test_cross_border)
+{
+	struct scenario *sc = text_ok(MINIMAL);
+	const struct sc_linkp *xb = &sc->internet_cross_border;
+	const struct sc_profile *pr;
+
+	ck_assert_int_eq(xb->loss.kind, LOSS_BERNOULLI);
+	ck_assert_double_eq_tol(xb->loss.rate, 0.003, 1e-15);
+	ck_assert_int_eq(xb->jitter.kind, JITTER_NORMAL);
+	ck_assert_int_eq(xb->jitter.amount, 5 * SB_MS);
+	ck_assert(!xb->has_delay);
+	ck_assert_uint_eq(xb->bandwidth_bps, 10000000000ull);
+	ck_assert_uint_eq(xb->queue_bytes, 125000000);
+	ck_assert_int_ge(xb->profile, 0);
+	pr = &sc->profiles[xb->profile];
+	ck_assert_str_eq(pr->name, "china-cross-border");
+	ck_assert_uint_eq(pr->npoints, 7);
+	/* the evening peak, Beijing time: 15% loss, 20 ms of jitter */
+	ck_assert_double_eq(pr->points[5].hour, 19);
+	ck_assert_double_eq(pr->points[5].loss, 50);
+	ck_assert_double_eq(pr->points[5].jitter, 4);
+	ck_assert_double_eq(pr->points[5].delay, 1.25);
+	/* the other paths are untouched */
+	ck_assert_int_eq(sc->internet_default.loss.kind, LOSS_NONE);
+	ck_assert_int_eq(sc->internet_default.profile, -1);
+	scenario_free(sc);
+
+	ck_assert(sc_cross_border(geo_city_find("shanghai"),
+	    geo_city_find("hong-kong")));
+	ck_assert(sc_cross_border(geo_city_find("frankfurt"),
+	    geo_city_find("beijing")));
+	ck_assert(!sc_cross_border(geo_city_find("shanghai"),
+	    geo_city_find("beijing")));
+	ck_assert(!sc_cross_border(geo_city_find("hong-kong"),
+	    geo_city_find("taipei")));
+
+	/* default's bandwidth, queue and delay carry over; the file's
+	 * cross-border keys win; a declared path across the border starts
+	 * from cross-border, one elsewhere from default */
+	sc = text_ok(MINIMAL
+	    "internet:\n"
+	    "  default: {bandwidth: 1Gbps, loss: 0.01%, delay: 30ms}\n"
+	    "  cross-border: {jitter: 2ms, profile: china-cross-border}\n"
+	    "  paths:\n"
+	    "    - {between: [shanghai, frankfurt], delay: 90ms}\n"
+	    "    - {between: [london, frankfurt]}\n"
+	    "    - {between: [hong-kong, shenzhen], bandwidth: 100Mbps}\n");
+	xb = &sc->internet_cross_border;
+	ck_assert_uint_eq(xb->bandwidth_bps, 1000000000);
+	ck_assert_uint_eq(xb->queue_bytes, 12500000);
+	ck_assert(xb->has_delay);
+	ck_assert_int_eq(xb->delay, 30 * SB_MS);
+	ck_assert_int_eq(xb->jitter.kind, JITTER_UNIFORM);
+	ck_assert_int_eq(xb->jitter.amount, 2 * SB_MS);
+	ck_assert_double_eq_tol(xb->loss.rate, 0.003, 1e-15);
+	ck_assert_str_eq(sc->profiles[xb->profile].name, "china-cross-border");
+	ck_assert_int_eq(sc->inet[0].p.delay, 90 * SB_MS);
+	ck_assert_int_eq(sc->inet[0].p.jitter.amount, 2 * SB_MS);
+	ck_assert_double_eq_tol(sc->inet[0].p.loss.rate, 0.003, 1e-15);
+	ck_assert_int_eq(sc->inet[0].p.profile, xb->profile);
+	ck_assert_double_eq_tol(sc->inet[1].p.loss.rate, 0.0001, 1e-15);
+	ck_assert_int_eq(sc->inet[1].p.profile, -1);
+	ck_assert_int_eq(sc->inet[2].p.profile, xb->profile);
+	/* a queue derived from the default follows the path's bandwidth */
+	ck_assert_uint_eq(sc->inet[2].p.queue_bytes, 1250000);
+	scenario_free(sc);
+
+	/* the file's own china-cross-border is the one used */
+	sc = text_ok(MINIMAL
+	    "profiles:\n"
+	    "  china-cross-border: [{hour: 20, loss: 2}]\n"
+	    "  flat: [{hour: 0}]\n"
+	    "internet:\n"
+	    "  cross-border: {loss: {model: gilbert-elliott, p: 1%, r: 50%},"
+	    " bandwidth: 500Mbps}\n");
+	xb = &sc->internet_cross_border;
+	ck_assert_uint_eq(sc->nprofiles, 2);
+	ck_assert_int_eq(xb->profile, 0);
+	ck_assert_uint_eq(sc->profiles[0].npoints, 1);
+	ck_assert_int_eq(xb->loss.kind, LOSS_GILBERT_ELLIOTT);
+	ck_assert_uint_eq(xb->queue_bytes, 6250000);
+	scenario_free(sc);
+
+	/* any link may name the built-in profile */
+	sc = text_ok("name: m\nduration: 10m\n"
+	    "pops: [{name: hkg, city: hong-kong}]\n"
+	    "sites: [{name: a, city: shanghai, links: [{name: w, "
+	    "bandwidth: 10Mbps, profile: china-cross-border}]}]\n"
+	    "internet: {cross-border: {profile: flat}}\n"
+	    "profiles: {flat: [{hour: 0}]}\n");
+	ck_assert_int_eq(sc->sites[0].links[0].p.profile, 1);
+	ck_assert_int_eq(sc->internet_cross_border.profile, 0);
+	scenario_free(sc);
+
+	text_error(MINIMAL "internet: {cross-border: {between: [a, b]}}\n",
+	    "x.yaml:7:", "internet cross-border: unknown key 'between'");
+	text_error(MINIMAL "internet: {cross-boarder: {loss: 1%}}\n",
+	    "x.yaml:7:", "did you mean 'cross-border'");
+	text_error(MINIMAL "internet: {cross-border: {loss: 5}}\n",
+	    "x.yaml:7:", "internet cross-border: loss");
+	text_error(MINIMAL "internet: {cross-border: {profile: peak}}\n",
+	    "x.yaml:7:", "no profile named 'peak'");
+	text_error(MINIMAL "internet: {cross-border: 1%}\n", "x.yaml:7:26:",
+	    "internet cross-border must be a mapping");
+}
+END_TEST
+
 /* The file as a whole: YAML-level mistakes and what libyaml allows. */
 START_TEST(test_document)
 {
@@ -947,7 +1428,7 @@ START_TEST(test_bad_files)
 		checked++;
 	}
 	globfree(&g);
-	ck_assert_uint_ge(checked, 52);
+	ck_assert_uint_ge(checked, 63);
 }
 END_TEST
 
@@ -968,6 +1449,11 @@ make_suite(void)
 	tcase_add_test(tc, test_expect_windows);
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_offcloud);
+	tcase_add_test(tc, test_inspection);
+	tcase_add_test(tc, test_routing);
+	tcase_add_test(tc, test_destinations);
+	tcase_add_test(tc, test_pop_expects);
+	tcase_add_test(tc, test_cross_border);
 	tcase_add_test(tc, test_document);
 	tcase_add_test(tc, test_bad_files);
 	suite_add_tcase(s, tc);

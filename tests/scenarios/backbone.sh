@@ -1,0 +1,77 @@
+#!/bin/sh
+# The PoPs' routing and inspection, end to end: a degraded backbone link
+# is routed around and back within the convergence times the run records;
+# a failed PoP's Sockets move and the other PoPs route around it; load
+# past a PoP's inspection capacity queues, then drops, and passes the
+# capacity within 5%.
+. "$(dirname "$0")/lib.sh"
+G="$SRCDIR/tests/scenarios/good"
+
+# ---- a degraded link: two hops, then back ----
+db="$TMP/degrade.db"
+"$SASEBED" run "$G/backbone-degrade.yaml" --db "$db" >"$TMP/out" 2>&1 ||
+	fail "backbone-degrade: exit $? ($(tail -3 "$TMP/out"))"
+conv() { metric "$db" convergence "$1" convergence-time; }
+c1=$(conv "backbone:lon>fra set at 1m")
+c2=$(conv "backbone:lon>fra set at 3m")
+# when the flow's route first went through Amsterdam, and first came back:
+# the route event comes with the flow's first packet after the change, up
+# to one packet gap (4 ms) later, hence the 10 ms beyond convergence
+away=$(sql "$db" "SELECT min(t_ns) FROM events WHERE kind = 'route' AND subject = 'erp' AND detail LIKE '%backbone:lon>ams > backbone:ams>fra%' AND t_ns >= 60e9")
+back=$(sql "$db" "SELECT min(t_ns) FROM events WHERE kind = 'route' AND subject = 'erp' AND detail LIKE '%backbone:lon>fra >%' AND t_ns >= 180e9")
+if [ -n "$away" ] && [ -n "$c1" ] && within 60e9 "$(awk "BEGIN { print 60e9 + $c1 + 10e6 }")" "$away" &&
+    within 0.1e9 5e9 "$c1"; then pass; else
+	fail "degrade: moved to the two-hop path at '$away' ns, convergence '$c1' ns"
+fi
+if [ -n "$back" ] && [ -n "$c2" ] && within 180e9 "$(awk "BEGIN { print 180e9 + $c2 + 10e6 }")" "$back" &&
+    within 0.1e9 15e9 "$c2"; then pass; else
+	fail "recovery: moved back at '$back' ns, convergence '$c2' ns"
+fi
+# nothing went the long way before the fault, nor after the way back
+n=$(sql "$db" "SELECT count(*) FROM events WHERE kind = 'route' AND subject = 'erp' AND detail LIKE '%ams%' AND (t_ns < 60e9 OR t_ns > $back)")
+[ "$n" = 0 ] && pass || fail "degrade: $n routes through ams outside the fault"
+# the probes saw the loss: the link's measured loss is in the results
+l=$(metric "$db" backbone-port "backbone:lon>fra" probes)
+within 2000 3000 "$l" && pass || fail "degrade: lon>fra probes $l (expected 10/s for 4m)"
+
+# ---- a PoP fails ----
+db="$TMP/popfail.db"
+"$SASEBED" run "$G/pop-fail.yaml" --db "$db" >"$TMP/out" 2>&1 ||
+	fail "pop-fail: exit $? ($(tail -3 "$TMP/out"))"
+# the Socket moved to Amsterdam, and back once London returned
+t=$(sql "$db" "SELECT min(t_ns) FROM events WHERE kind = 'route' AND subject = 'erp' AND detail LIKE 'tunnel:uk-office/wan1>ams%' AND t_ns > 60e9")
+within 60e9 70e9 "$t" && pass || fail "pop-fail: uk-office moved to ams at '$t'"
+# Frankfurt found London unreachable by its probes, and routed to it again
+u=$(sql "$db" "SELECT min(t_ns) FROM events WHERE kind = 'bb-route' AND node = 'fra' AND subject = 'lon' AND detail = 'unreachable' AND t_ns > 60e9")
+within 60.1e9 62e9 "$u" && pass || fail "pop-fail: fra lost lon at '$u'"
+r=$(sql "$db" "SELECT count(*) FROM events WHERE kind = 'bb-route' AND node = 'fra' AND subject = 'lon' AND detail LIKE 'via lon%' AND t_ns > 120e9")
+[ "$r" -ge 1 ] && pass || fail "pop-fail: fra never routed to lon again"
+fo=$(metric "$db" flow erp failover-time)
+within 0.5e9 8e9 "$fo" && pass || fail "pop-fail: erp failover $fo ns"
+c=$(metric "$db" convergence "pop:lon down at 1m" convergence-time)
+[ -n "$c" ] && pass || fail "pop-fail: no convergence record for the PoP"
+
+# ---- inspection past capacity ----
+db="$TMP/insp.db"
+"$SASEBED" run "$G/inspection.yaml" --db "$db" >"$TMP/out" 2>&1 ||
+	fail "inspection: exit $? ($(tail -3 "$TMP/out"))"
+q="SELECT %s FROM link_samples s JOIN links l ON l.run_id = s.run_id AND l.id = s.link_id WHERE l.name = 'inspection:fra' AND s.t_ns > %s AND s.t_ns <= %s"
+# within capacity: under 70% busy, no drops, little waiting
+u=$(sql "$db" "$(printf "$q" "avg(s.utilisation)" 5e9 20e9)")
+d=$(sql "$db" "$(printf "$q" "sum(s.drops_queue)" 5e9 20e9)")
+w1=$(sql "$db" "$(printf "$q" "avg(s.delay_mean_ns)" 5e9 20e9)")
+within 0.55 0.65 "$u" && [ "$d" = 0 ] && pass ||
+	fail "inspection below capacity: utilisation $u, drops $d"
+# past it: the wait grows to the queue limit, drops start, and what
+# passes is the capacity: 100 Mbps within 5%
+w2=$(sql "$db" "$(printf "$q" "avg(s.delay_mean_ns)" 25e9 40e9)")
+d=$(sql "$db" "$(printf "$q" "sum(s.drops_queue)" 25e9 40e9)")
+tp=$(sql "$db" "$(printf "$q" "avg(s.throughput_bps)" 25e9 40e9)")
+awk -v a="$w1" -v b="$w2" 'BEGIN { exit !(b > 10 * a && b > 3e6) }' && pass ||
+	fail "inspection: wait $w1 ns below capacity, $w2 ns past it"
+[ "$d" -gt 1000 ] && pass || fail "inspection: $d drops past capacity"
+within 95e6 105e6 "$tp" && pass || fail "inspection: $tp bps past capacity"
+# single pass: the two engines' costs (10 + 30 us) added once
+lat=$(sql "$db" "SELECT delay_ns FROM links WHERE name = 'inspection:fra'")
+[ "$lat" = 40000 ] && pass || fail "inspection: latency $lat ns, not 40 us"
+finish

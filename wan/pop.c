@@ -1,0 +1,956 @@
+/*
+ * The PoP agent: measured link state on the backbone (see wan/pop.h).
+ *
+ * Three messages, all in network byte order:
+ *
+ *   probe, echo  type(1) version(1) from(2) seq(4) sent(8)
+ *   advert       type(1) version(1) origin(2) seq(4) nlinks(2) nprefix(2)
+ *                then nlinks x { peer(2) cost_us(4) }
+ *                then nprefix x { addr(4) len(1) pref(1) }
+ *
+ * A probe goes out on every port each probe interval; the far PoP sends
+ * it back as an echo, so the round trip is measured on the sender's own
+ * clock.  An advert lists the PoP's usable links with their cost and its
+ * prefixes; it is flooded (a PoP passes on an advert newer than the one
+ * it holds to every other neighbour) and re-sent every refresh interval.
+ * A link counts in the shortest-path computation only when both ends
+ * advertise it, so a PoP that dies vanishes from every path once its
+ * neighbours notice, whatever its last advert said.
+ */
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wan/byteorder.h"
+#include "wan/pop.h"
+
+#define VERSION 1
+#define T_PROBE 1
+#define T_ECHO 2
+#define T_ADVERT 3
+
+#define PROBE_LEN 16
+#define ADVERT_HDR 12
+#define LINK_LEN 6
+#define PREFIX_LEN 6
+#define UNDERLAY_HDR 28      /* IPv4 + UDP around each message */
+
+#define RING_MAX 1024
+#define SPF_DELAY (5 * SB_MS) /* batch the adverts of one event */
+#define COST_MAX ((sb_time)UINT32_MAX * SB_US)
+
+struct port {
+	int peer;
+	char name[64];
+	int up;
+	uint32_t seq;              /* next probe */
+	sb_time last_echo;         /* when the last echo came */
+	sb_time srtt, rttvar;
+	int have_rtt;
+	sb_time *sent_at;          /* ring by seq: when sent, 0: never */
+	uint8_t *answered;
+	sb_time adv;               /* cost advertised; NEVER: not usable */
+	uint64_t probes, echoes;
+};
+
+struct plink {
+	uint16_t peer;
+	uint32_t cost_us;
+};
+
+struct pfx {
+	uint32_t addr;
+	uint8_t len, pref;
+};
+
+struct advert {
+	int valid;
+	uint32_t seq;
+	sb_time heard;
+	unsigned nlinks, npfx;
+	struct plink *links;       /* npops */
+	struct pfx *pfx;           /* POP_MAX_PREFIXES */
+};
+
+struct local {
+	uint32_t addr;
+	uint8_t len, pref;
+	int handle;
+};
+
+struct pop {
+	const struct sb_platform *pf;
+	struct pop_config cfg;
+	int running;
+	struct port *ports;
+	unsigned nring;
+	struct advert *db;         /* npops, by origin; db[id] is ours */
+	uint32_t my_seq;
+	sb_timer probe_t, spf_t, refresh_t;
+	/* the result of the last shortest-path run */
+	sb_time *dist;
+	int *nh_port;
+	/* scratch for the run, kept to allocate nothing then */
+	sb_time *tdist;
+	int *tfirst;
+	uint8_t *done;
+	struct local *local;
+	size_t nlocal, caplocal;
+};
+
+/* ---- bytes ---- */
+
+static void
+put64(uint8_t *b, uint64_t v)
+{
+	put32(b, (uint32_t)(v >> 32));
+	put32(b + 4, (uint32_t)v);
+}
+
+static uint64_t
+get64(const uint8_t *b)
+{
+	return (uint64_t)get32(b) << 32 | get32(b + 4);
+}
+
+/* ---- small helpers ---- */
+
+static void
+event(struct pop *p, const char *kind, const char *subject,
+    const char *detail, double value)
+{
+	struct sb_event ev = { kind, p->cfg.name, subject, detail, value };
+
+	p->pf->ops->emit(p->pf->ctx, &ev);
+}
+
+static const char *
+pop_name(const struct pop *p, int id)
+{
+	return p->cfg.names != NULL ? p->cfg.names[id] : "?";
+}
+
+static void
+rearm(struct pop *p, sb_timer *t, sb_time at, sb_timer_fn fn)
+{
+	if (*t != 0)
+		p->pf->ops->timer_cancel(p->pf->ctx, *t);
+	*t = p->pf->ops->timer_arm(p->pf->ctx, at, fn, p);
+}
+
+static void
+disarm(struct pop *p, sb_timer *t)
+{
+	if (*t != 0)
+		p->pf->ops->timer_cancel(p->pf->ctx, *t);
+	*t = 0;
+}
+
+static struct sb_packet *
+message(struct pop *p, size_t len)
+{
+	struct sb_packet *m = p->pf->ops->packet_new(p->pf->ctx);
+
+	if (m == NULL)
+		return NULL;
+	if (m->data == NULL || m->cap < len) {
+		p->pf->ops->packet_free(p->pf->ctx, m);
+		return NULL;
+	}
+	m->len = (uint32_t)len;
+	m->size = (uint32_t)len + UNDERLAY_HDR;
+	m->flow = SB_FLOW_NONE;
+	m->created = sb_now(p->pf);
+	return m;
+}
+
+static void
+send_on(struct pop *p, unsigned port, struct sb_packet *m)
+{
+	p->pf->ops->send(p->pf->ctx, port, m);
+}
+
+/* The neighbour's best usable port: lowest advertised cost, then the
+ * lowest number.  -1 when every port to it is down. */
+static int
+best_port(const struct pop *p, int peer)
+{
+	int best = -1;
+
+	for (unsigned k = 0; k < p->cfg.nports; k++) {
+		const struct port *o = &p->ports[k];
+		if (o->peer != peer || !o->up || o->adv == SB_TIME_NEVER)
+			continue;
+		if (best < 0 || o->adv < p->ports[best].adv)
+			best = (int)k;
+	}
+	return best;
+}
+
+/* ---- adverts ---- */
+
+static size_t
+advert_len(const struct advert *a)
+{
+	return ADVERT_HDR + a->nlinks * LINK_LEN + a->npfx * PREFIX_LEN;
+}
+
+static struct sb_packet *
+advert_encode(struct pop *p, int origin)
+{
+	const struct advert *a = &p->db[origin];
+	struct sb_packet *m = message(p, advert_len(a));
+	uint8_t *b;
+
+	if (m == NULL)
+		return NULL;
+	b = m->data;
+	b[0] = T_ADVERT;
+	b[1] = VERSION;
+	put16(b + 2, (uint16_t)origin);
+	put32(b + 4, a->seq);
+	put16(b + 8, (uint16_t)a->nlinks);
+	put16(b + 10, (uint16_t)a->npfx);
+	b += ADVERT_HDR;
+	for (unsigned i = 0; i < a->nlinks; i++, b += LINK_LEN) {
+		put16(b, a->links[i].peer);
+		put32(b + 2, a->links[i].cost_us);
+	}
+	for (unsigned i = 0; i < a->npfx; i++, b += PREFIX_LEN) {
+		put32(b, a->pfx[i].addr);
+		b[4] = a->pfx[i].len;
+		b[5] = a->pfx[i].pref;
+	}
+	return m;
+}
+
+/* Send the advert of `origin` to every neighbour but `except`, once
+ * each, on its best port. */
+static void
+flood(struct pop *p, int origin, int except)
+{
+	for (unsigned k = 0; k < p->cfg.nports; k++) {
+		struct sb_packet *m;
+		int peer = p->ports[k].peer;
+
+		if (peer == except || best_port(p, peer) != (int)k)
+			continue;
+		if ((m = advert_encode(p, origin)) != NULL)
+			send_on(p, k, m);
+	}
+}
+
+static void spf_fire(void *arg);
+
+static void
+spf_soon(struct pop *p)
+{
+	if (p->spf_t == 0)
+		p->spf_t = p->pf->ops->timer_arm(p->pf->ctx,
+		    sb_now(p->pf) + SPF_DELAY, spf_fire, p);
+}
+
+/* Our own advert from what the ports measure and the tunnels hold. */
+static void
+originate(struct pop *p)
+{
+	struct advert *a = &p->db[p->cfg.id];
+	int seen[POP_MAX];
+
+	memset(seen, 0, sizeof(seen));
+	a->nlinks = 0;
+	for (unsigned k = 0; k < p->cfg.nports; k++) {
+		int peer = p->ports[k].peer, b = best_port(p, peer);
+		sb_time c;
+
+		if (b < 0 || seen[peer])
+			continue;
+		seen[peer] = 1;
+		c = p->ports[b].adv / SB_US;
+		a->links[a->nlinks].peer = (uint16_t)peer;
+		a->links[a->nlinks++].cost_us = c < 1 ? 1 : (uint32_t)c;
+	}
+	a->npfx = 0;
+	for (size_t i = 0; i < p->nlocal; i++) {
+		const struct local *l = &p->local[i];
+		unsigned j;
+
+		for (j = 0; j < a->npfx; j++)
+			if (a->pfx[j].addr == l->addr && a->pfx[j].len == l->len)
+				break;
+		if (j < a->npfx) {
+			if (l->pref < a->pfx[j].pref)
+				a->pfx[j].pref = l->pref;
+			continue;
+		}
+		if (a->npfx == POP_MAX_PREFIXES ||
+		    advert_len(a) + PREFIX_LEN > SB_PACKET_BUF) {
+			event(p, "bb-advert-full", NULL, "prefixes left out", 0);
+			break;
+		}
+		a->pfx[a->npfx++] = (struct pfx){ l->addr, l->len, l->pref };
+	}
+	a->seq = ++p->my_seq;
+	a->heard = sb_now(p->pf);
+	a->valid = 1;
+	flood(p, p->cfg.id, -1);
+	spf_soon(p);
+}
+
+static int
+same_prefixes(const struct advert *a, const struct pfx *v, unsigned n)
+{
+	return a->valid && a->npfx == n &&
+	    memcmp(a->pfx, v, n * sizeof(*v)) == 0;
+}
+
+static void
+advert_input(struct pop *p, unsigned port, const uint8_t *b, size_t len)
+{
+	unsigned origin, nl, np;
+	uint32_t seq;
+	struct advert *a;
+	struct pfx tmp[POP_MAX_PREFIXES];
+	int pfx_changed;
+
+	if (len < ADVERT_HDR)
+		return;
+	origin = get16(b + 2);
+	seq = get32(b + 4);
+	nl = get16(b + 8);
+	np = get16(b + 10);
+	if (origin >= p->cfg.npops || nl > p->cfg.npops ||
+	    np > POP_MAX_PREFIXES ||
+	    len < ADVERT_HDR + nl * LINK_LEN + np * PREFIX_LEN)
+		return;
+	a = &p->db[origin];
+	if ((int)origin == p->cfg.id) {
+		/* ours from before a restart: go on past it */
+		if (seq >= p->my_seq) {
+			p->my_seq = seq;
+			originate(p);
+		}
+		return;
+	}
+	if (a->valid && (int32_t)(seq - a->seq) <= 0)
+		return;
+	b += ADVERT_HDR;
+	for (unsigned i = 0; i < np; i++) {
+		const uint8_t *q = b + nl * LINK_LEN + i * PREFIX_LEN;
+		tmp[i] = (struct pfx){ get32(q), q[4], q[5] };
+	}
+	pfx_changed = !same_prefixes(a, tmp, np);
+	a->valid = 1;
+	a->seq = seq;
+	a->heard = sb_now(p->pf);
+	a->nlinks = 0;
+	for (unsigned i = 0; i < nl; i++, b += LINK_LEN) {
+		unsigned peer = get16(b);
+		if (peer >= p->cfg.npops)
+			continue;
+		a->links[a->nlinks].peer = (uint16_t)peer;
+		a->links[a->nlinks++].cost_us = get32(b + 2);
+	}
+	memcpy(a->pfx, tmp, np * sizeof(tmp[0]));
+	a->npfx = np;
+	flood(p, (int)origin, p->ports[port].peer);
+	spf_soon(p);
+	if (pfx_changed && p->cfg.changed != NULL)
+		p->cfg.changed(p->cfg.changed_ctx);
+}
+
+/* ---- shortest paths ---- */
+
+static int
+fresh(const struct pop *p, int id, sb_time now)
+{
+	const struct advert *a = &p->db[id];
+
+	if (!a->valid)
+		return 0;
+	if (id == p->cfg.id)
+		return 1;
+	return now - a->heard <= 3 * p->cfg.refresh;
+}
+
+/* u's advertised cost to v if v advertises u too, else -1. */
+static sb_time
+edge(const struct pop *p, int u, int v)
+{
+	const struct advert *a = &p->db[u], *b = &p->db[v];
+	sb_time c = -1;
+	int back = 0;
+
+	for (unsigned i = 0; i < a->nlinks; i++)
+		if (a->links[i].peer == v)
+			c = (sb_time)a->links[i].cost_us * SB_US;
+	if (c < 0)
+		return -1;
+	for (unsigned i = 0; i < b->nlinks && !back; i++)
+		back = b->links[i].peer == u;
+	return back ? c : -1;
+}
+
+static void
+spf_fire(void *arg)
+{
+	struct pop *p = arg;
+	unsigned n = p->cfg.npops;
+	int self = p->cfg.id, changed = 0;
+	sb_time now = sb_now(p->pf);
+
+	p->spf_t = 0;
+	for (unsigned i = 0; i < n; i++) {
+		p->tdist[i] = SB_TIME_NEVER;
+		p->tfirst[i] = -1;
+		p->done[i] = 0;
+	}
+	p->tdist[self] = 0;
+	for (;;) {
+		int u = -1;
+		for (unsigned i = 0; i < n; i++)
+			if (!p->done[i] && p->tdist[i] != SB_TIME_NEVER &&
+			    (u < 0 || p->tdist[i] < p->tdist[u]))
+				u = (int)i;
+		if (u < 0)
+			break;
+		p->done[u] = 1;
+		if (!fresh(p, u, now))
+			continue;
+		for (unsigned i = 0; i < p->db[u].nlinks; i++) {
+			int v = p->db[u].links[i].peer;
+			sb_time c;
+			if (p->done[v] || !fresh(p, v, now) ||
+			    (c = edge(p, u, v)) < 0)
+				continue;
+			if (p->tdist[u] + c < p->tdist[v]) {
+				p->tdist[v] = p->tdist[u] + c;
+				p->tfirst[v] = u == self ? v : p->tfirst[u];
+			}
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int port = -1;
+		char detail[160];
+
+		if ((int)i != self && p->tfirst[i] >= 0)
+			port = best_port(p, p->tfirst[i]);
+		if (port < 0)
+			p->tdist[i] = (int)i == self ? 0 : SB_TIME_NEVER;
+		p->dist[i] = p->tdist[i];
+		if (port == p->nh_port[i])
+			continue;
+		p->nh_port[i] = port;
+		changed = 1;
+		if (port < 0)
+			snprintf(detail, sizeof(detail), "unreachable");
+		else
+			snprintf(detail, sizeof(detail), "via %s over %s",
+			    pop_name(p, p->ports[port].peer),
+			    p->ports[port].name);
+		event(p, "bb-route", pop_name(p, (int)i), detail,
+		    port < 0 ? -1 : (double)p->dist[i] / 1e6);
+	}
+	if (changed && p->cfg.changed != NULL)
+		p->cfg.changed(p->cfg.changed_ctx);
+}
+
+/* ---- probes ---- */
+
+/* Loss over the window: probes old enough to have had their echo, one
+ * lone loss forgiven (a single lost probe says little about a link and
+ * would otherwise move routes back and forth on a healthy one). */
+static double
+port_loss(const struct pop *p, const struct port *o, sb_time now)
+{
+	sb_time grace = p->cfg.probe + (o->have_rtt ? 2 * o->srtt +
+	    4 * o->rttvar : p->cfg.probe);
+	unsigned sent = 0, lost = 0;
+
+	for (unsigned i = 0; i < p->nring; i++) {
+		sb_time t = o->sent_at[i];
+		if (t == 0 || now - t > p->cfg.window || now - t < grace)
+			continue;
+		sent++;
+		lost += !o->answered[i];
+	}
+	if (sent == 0 || lost <= 1)
+		return 0;
+	return (double)(lost - 1) / sent;
+}
+
+static sb_time
+port_cost(const struct pop *p, const struct port *o, sb_time now)
+{
+	double c;
+
+	if (!o->up || !o->have_rtt)
+		return SB_TIME_NEVER;
+	c = (double)(o->srtt + o->rttvar) / 2 +
+	    port_loss(p, o, now) * (double)p->cfg.loss_weight;
+	return c > (double)COST_MAX ? COST_MAX : (sb_time)c;
+}
+
+static void
+port_set_up(struct pop *p, unsigned k, int up, const char *why)
+{
+	struct port *o = &p->ports[k];
+
+	if (o->up == up)
+		return;
+	o->up = up;
+	event(p, up ? "bb-link-up" : "bb-link-down", o->name, why,
+	    o->have_rtt ? (double)o->srtt / 1e6 : 0);
+	if (!up) {
+		o->adv = SB_TIME_NEVER;
+		return;
+	}
+	/* a neighbour back: tell it all we know, as it may know nothing */
+	o->adv = port_cost(p, o, sb_now(p->pf));
+	for (unsigned i = 0; i < p->cfg.npops; i++) {
+		struct sb_packet *m;
+		if ((int)i == p->cfg.id || !p->db[i].valid)
+			continue;
+		if ((m = advert_encode(p, (int)i)) != NULL)
+			send_on(p, k, m);
+	}
+}
+
+/* Is the new cost far enough from the advertised one to say so?  Small
+ * moves are measurement noise; saying each would flood for nothing. */
+static int
+worth_telling(sb_time adv, sb_time c)
+{
+	sb_time d, margin;
+
+	if (adv == SB_TIME_NEVER || c == SB_TIME_NEVER)
+		return adv != c;
+	d = c > adv ? c - adv : adv - c;
+	margin = adv / 5 > SB_MS ? adv / 5 : SB_MS;
+	return d > margin;
+}
+
+static void
+probe_fire(void *arg)
+{
+	struct pop *p = arg;
+	sb_time now = sb_now(p->pf);
+	int tell = 0;
+
+	p->probe_t = 0;
+	for (unsigned k = 0; k < p->cfg.nports; k++) {
+		struct port *o = &p->ports[k];
+		sb_time margin = o->have_rtt ? 4 * o->rttvar : 0, c;
+		struct sb_packet *m;
+		int was_up = o->up;
+
+		if (o->up && now - o->last_echo >
+		    (sb_time)p->cfg.misses * p->cfg.probe + margin) {
+			char why[64];
+			snprintf(why, sizeof(why), "%u probes unanswered",
+			    p->cfg.misses);
+			port_set_up(p, k, 0, why);
+		}
+		c = port_cost(p, o, now);
+		if (was_up != o->up || worth_telling(o->adv, c)) {
+			if (o->up && o->adv != SB_TIME_NEVER &&
+			    c != SB_TIME_NEVER)
+				event(p, "bb-link-cost", o->name, NULL,
+				    (double)c / 1e6);
+			o->adv = c;
+			tell = 1;
+		}
+		if ((m = message(p, PROBE_LEN)) == NULL)
+			continue;
+		m->data[0] = T_PROBE;
+		m->data[1] = VERSION;
+		put16(m->data + 2, (uint16_t)p->cfg.id);
+		put32(m->data + 4, o->seq);
+		put64(m->data + 8, (uint64_t)now);
+		o->sent_at[o->seq % p->nring] = now;
+		o->answered[o->seq % p->nring] = 0;
+		o->seq++;
+		o->probes++;
+		send_on(p, k, m);
+	}
+	if (tell)
+		originate(p);
+	p->probe_t = p->pf->ops->timer_arm(p->pf->ctx, now + p->cfg.probe,
+	    probe_fire, p);
+}
+
+static void
+echo_input(struct pop *p, unsigned k, const uint8_t *b)
+{
+	struct port *o = &p->ports[k];
+	uint32_t seq = get32(b + 4);
+	sb_time sent = (sb_time)get64(b + 8), now = sb_now(p->pf), rtt;
+	unsigned slot = seq % p->nring;
+
+	if (o->sent_at[slot] != sent || o->answered[slot])
+		return;               /* not ours, stale or a duplicate */
+	o->answered[slot] = 1;
+	o->echoes++;
+	o->last_echo = now;
+	rtt = now - sent;
+	/* RFC 6298's estimators: they are what the cost is made of */
+	if (!o->have_rtt) {
+		o->srtt = rtt;
+		o->rttvar = rtt / 2;
+		o->have_rtt = 1;
+	} else {
+		sb_time d = o->srtt > rtt ? o->srtt - rtt : rtt - o->srtt;
+		o->rttvar += (d - o->rttvar) / 4;
+		o->srtt += (rtt - o->srtt) / 8;
+	}
+	if (!o->up) {
+		port_set_up(p, k, 1, "echo heard");
+		originate(p);
+	}
+}
+
+void
+pop_input(struct pop *p, unsigned port, struct sb_packet *m)
+{
+	const uint8_t *b = m->data;
+
+	if (!p->running || port >= p->cfg.nports || b == NULL || m->len < 2 ||
+	    b[1] != VERSION) {
+		p->pf->ops->packet_free(p->pf->ctx, m);
+		return;
+	}
+	switch (b[0]) {
+	case T_PROBE:
+		if (m->len >= PROBE_LEN) {
+			/* back the way it came, as it is */
+			m->data[0] = T_ECHO;
+			send_on(p, port, m);
+			return;
+		}
+		break;
+	case T_ECHO:
+		if (m->len >= PROBE_LEN && (int)get16(b + 2) == p->cfg.id)
+			echo_input(p, port, b);
+		break;
+	case T_ADVERT:
+		advert_input(p, port, b, m->len);
+		break;
+	}
+	p->pf->ops->packet_free(p->pf->ctx, m);
+}
+
+static void
+refresh_fire(void *arg)
+{
+	struct pop *p = arg;
+
+	originate(p);
+	p->refresh_t = p->pf->ops->timer_arm(p->pf->ctx,
+	    sb_now(p->pf) + p->cfg.refresh, refresh_fire, p);
+	/* adverts age out between refreshes: look again */
+	spf_soon(p);
+}
+
+/* ---- life ---- */
+
+static void
+forget(struct pop *p)
+{
+	for (unsigned k = 0; k < p->cfg.nports; k++) {
+		struct port *o = &p->ports[k];
+		o->up = 0;
+		o->have_rtt = 0;
+		o->srtt = o->rttvar = 0;
+		o->adv = SB_TIME_NEVER;
+		o->last_echo = 0;
+		memset(o->sent_at, 0, p->nring * sizeof(*o->sent_at));
+		memset(o->answered, 0, p->nring);
+	}
+	for (unsigned i = 0; i < p->cfg.npops; i++) {
+		p->db[i].valid = 0;
+		p->db[i].nlinks = p->db[i].npfx = 0;
+		p->dist[i] = (int)i == p->cfg.id ? 0 : SB_TIME_NEVER;
+		p->nh_port[i] = -1;
+	}
+}
+
+struct pop *
+pop_new(const struct sb_platform *pf, const struct pop_config *cfg,
+    char *err, size_t errlen)
+{
+	struct pop *p;
+	unsigned n = cfg->npops;
+
+	if (n == 0 || n > POP_MAX || cfg->id < 0 || (unsigned)cfg->id >= n) {
+		snprintf(err, errlen, "PoP %s: %u PoPs (at most %d)",
+		    cfg->name, n, POP_MAX);
+		return NULL;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto oom;
+	p->pf = pf;
+	p->cfg = *cfg;
+	/* the names themselves must outlive the agent; the array need not */
+	if (cfg->names != NULL) {
+		const char **v = calloc(n, sizeof(*v));
+		if (v == NULL)
+			goto oom;
+		memcpy(v, cfg->names, n * sizeof(*v));
+		p->cfg.names = v;
+	}
+	p->cfg.port_peer = NULL;
+	p->cfg.port_name = NULL;
+	if (p->cfg.probe <= 0)
+		p->cfg.probe = POP_DEFAULT_PROBE;
+	if (p->cfg.misses == 0)
+		p->cfg.misses = POP_DEFAULT_MISSES;
+	if (p->cfg.window <= 0)
+		p->cfg.window = POP_DEFAULT_WINDOW;
+	if (p->cfg.loss_weight <= 0)
+		p->cfg.loss_weight = POP_DEFAULT_LOSS_WEIGHT;
+	if (p->cfg.refresh <= 0)
+		p->cfg.refresh = POP_DEFAULT_REFRESH;
+	p->nring = (unsigned)(p->cfg.window / p->cfg.probe) + 2;
+	if (p->nring > RING_MAX)
+		p->nring = RING_MAX;
+	p->ports = calloc(cfg->nports ? cfg->nports : 1, sizeof(*p->ports));
+	p->db = calloc(n, sizeof(*p->db));
+	p->dist = calloc(n, sizeof(*p->dist));
+	p->nh_port = calloc(n, sizeof(*p->nh_port));
+	p->tdist = calloc(n, sizeof(*p->tdist));
+	p->tfirst = calloc(n, sizeof(*p->tfirst));
+	p->done = calloc(n, 1);
+	if (p->ports == NULL || p->db == NULL || p->dist == NULL ||
+	    p->nh_port == NULL || p->tdist == NULL || p->tfirst == NULL ||
+	    p->done == NULL)
+		goto oom;
+	for (unsigned i = 0; i < n; i++) {
+		p->db[i].links = calloc(n, sizeof(struct plink));
+		p->db[i].pfx = calloc(POP_MAX_PREFIXES, sizeof(struct pfx));
+		if (p->db[i].links == NULL || p->db[i].pfx == NULL)
+			goto oom;
+	}
+	for (unsigned k = 0; k < cfg->nports; k++) {
+		struct port *o = &p->ports[k];
+		if (cfg->port_peer[k] < 0 || (unsigned)cfg->port_peer[k] >= n ||
+		    cfg->port_peer[k] == cfg->id) {
+			snprintf(err, errlen, "PoP %s: port %u leads nowhere",
+			    cfg->name, k);
+			pop_free(p);
+			return NULL;
+		}
+		o->peer = cfg->port_peer[k];
+		if (cfg->port_name != NULL && cfg->port_name[k] != NULL)
+			snprintf(o->name, sizeof(o->name), "%s",
+			    cfg->port_name[k]);
+		else
+			snprintf(o->name, sizeof(o->name), "%s>%s", cfg->name,
+			    pop_name(p, o->peer));
+		o->sent_at = calloc(p->nring, sizeof(*o->sent_at));
+		o->answered = calloc(p->nring, 1);
+		if (o->sent_at == NULL || o->answered == NULL)
+			goto oom;
+	}
+	forget(p);
+	return p;
+oom:
+	snprintf(err, errlen, "out of memory for PoP %s", cfg->name);
+	pop_free(p);
+	return NULL;
+}
+
+void
+pop_free(struct pop *p)
+{
+	if (p == NULL)
+		return;
+	if (p->running)
+		pop_stop(p);
+	for (unsigned k = 0; p->ports != NULL && k < p->cfg.nports; k++) {
+		free(p->ports[k].sent_at);
+		free(p->ports[k].answered);
+	}
+	for (unsigned i = 0; p->db != NULL && i < p->cfg.npops; i++) {
+		free(p->db[i].links);
+		free(p->db[i].pfx);
+	}
+	free(p->ports);
+	free(p->db);
+	free(p->dist);
+	free(p->nh_port);
+	free(p->tdist);
+	free(p->tfirst);
+	free(p->done);
+	free(p->local);
+	free((void *)p->cfg.names);
+	free(p);
+}
+
+void
+pop_start(struct pop *p)
+{
+	sb_time now = sb_now(p->pf);
+
+	if (p->running)
+		return;
+	p->running = 1;
+	forget(p);
+	originate(p);
+	/* probes at once; refreshes spread by the PoP's number so that a
+	 * large backbone does not flood all at one instant */
+	rearm(p, &p->probe_t, now, probe_fire);
+	rearm(p, &p->refresh_t, now + p->cfg.refresh +
+	    (sb_time)p->cfg.id * SB_MS, refresh_fire);
+}
+
+void
+pop_stop(struct pop *p)
+{
+	int had_routes = 0;
+
+	if (!p->running)
+		return;
+	p->running = 0;
+	disarm(p, &p->probe_t);
+	disarm(p, &p->spf_t);
+	disarm(p, &p->refresh_t);
+	for (unsigned i = 0; i < p->cfg.npops; i++)
+		had_routes |= p->nh_port[i] >= 0;
+	p->nlocal = 0;
+	forget(p);
+	if (had_routes && p->cfg.changed != NULL)
+		p->cfg.changed(p->cfg.changed_ctx);
+}
+
+/* ---- the prefix table ---- */
+
+int
+pop_attach(struct pop *p, uint32_t addr, unsigned len, unsigned pref,
+    int handle)
+{
+	uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
+
+	if (len > 32 || pref > 255)
+		return -1;
+	for (size_t i = 0; i < p->nlocal; i++)
+		if (p->local[i].handle == handle)
+			return 0;
+	if (p->nlocal == p->caplocal) {
+		size_t cap = p->caplocal ? 2 * p->caplocal : 16;
+		struct local *v = realloc(p->local, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		p->local = v;
+		p->caplocal = cap;
+	}
+	p->local[p->nlocal++] = (struct local){ addr & mask, (uint8_t)len,
+	    (uint8_t)pref, handle };
+	if (p->running)
+		originate(p);
+	if (p->cfg.changed != NULL)
+		p->cfg.changed(p->cfg.changed_ctx);
+	return 0;
+}
+
+void
+pop_detach(struct pop *p, int handle)
+{
+	for (size_t i = 0; i < p->nlocal; i++) {
+		if (p->local[i].handle != handle)
+			continue;
+		memmove(&p->local[i], &p->local[i + 1],
+		    (p->nlocal - i - 1) * sizeof(p->local[0]));
+		p->nlocal--;
+		if (p->running)
+			originate(p);
+		if (p->cfg.changed != NULL)
+			p->cfg.changed(p->cfg.changed_ctx);
+		return;
+	}
+}
+
+static int
+covers(uint32_t net, unsigned len, uint32_t addr)
+{
+	uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
+
+	return (addr & mask) == net;
+}
+
+int
+pop_egress(const struct pop *p, uint32_t addr)
+{
+	int best = -1;
+	unsigned blen = 0, bpref = 0;
+
+	if (!p->running)
+		return -1;
+	for (unsigned i = 0; i < p->cfg.npops; i++) {
+		const struct advert *a = &p->db[i];
+		if (!a->valid || p->dist[i] == SB_TIME_NEVER)
+			continue;
+		for (unsigned j = 0; j < a->npfx; j++) {
+			const struct pfx *x = &a->pfx[j];
+			if (!covers(x->addr, x->len, addr))
+				continue;
+			if (best < 0 || x->len > blen || (x->len == blen &&
+			    (x->pref < bpref || (x->pref == bpref &&
+			    p->dist[i] < p->dist[best])))) {
+				best = (int)i;
+				blen = x->len;
+				bpref = x->pref;
+			}
+		}
+	}
+	return best;
+}
+
+int
+pop_next_hop(const struct pop *p, int dst)
+{
+	if (!p->running || dst < 0 || (unsigned)dst >= p->cfg.npops)
+		return -1;
+	return p->nh_port[dst];
+}
+
+sb_time
+pop_cost(const struct pop *p, int dst)
+{
+	if (!p->running || dst < 0 || (unsigned)dst >= p->cfg.npops)
+		return SB_TIME_NEVER;
+	return p->dist[dst];
+}
+
+int
+pop_local(const struct pop *p, uint32_t addr)
+{
+	const struct local *best = NULL;
+
+	for (size_t i = 0; i < p->nlocal; i++) {
+		const struct local *l = &p->local[i];
+		if (!covers(l->addr, l->len, addr))
+			continue;
+		if (best == NULL || l->len > best->len ||
+		    (l->len == best->len && l->pref < best->pref))
+			best = l;
+	}
+	return best != NULL ? best->handle : -1;
+}
+
+int
+pop_port_stats(const struct pop *p, unsigned port, struct pop_port_stats *out)
+{
+	const struct port *o;
+
+	if (port >= p->cfg.nports)
+		return -1;
+	o = &p->ports[port];
+	out->up = o->up;
+	out->srtt = o->srtt;
+	out->rttvar = o->rttvar;
+	out->loss = port_loss(p, o, sb_now(p->pf));
+	out->cost = o->adv;
+	out->probes = o->probes;
+	out->echoes = o->echoes;
+	return 0;
+}
