@@ -212,9 +212,7 @@ const struct sc_linkp *
 inet_defaults(const struct world *w, const struct geo_city *a,
     const struct geo_city *b)
 {
-	int ca = strcmp(a->country, "CN") == 0, cb = strcmp(b->country, "CN") == 0;
-
-	return ca != cb ? &w->sc->internet_cross_border :
+	return sc_cross_border(a, b) ? &w->sc->internet_cross_border :
 	    &w->sc->internet_default;
 }
 
