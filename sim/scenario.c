@@ -1596,6 +1596,21 @@ static const struct profile_point cross_border_points[] = {
 };
 
 int
+sc_pops_linked(const struct scenario *sc, int a, int b)
+{
+	int ga = sc->pops[a].gateway, gb = sc->pops[b].gateway;
+
+	for (size_t k = 0; k < sc->nbb_pairs; k++) {
+		const struct sc_backbone_pair *bp = &sc->bb_pairs[k];
+		if ((bp->a == a && bp->b == b) || (bp->a == b && bp->b == a))
+			return 1;
+	}
+	if (ga < 0 && gb < 0)
+		return 1;
+	return ga == b || gb == a || (ga >= 0 && ga == gb);
+}
+
+int
 sc_cross_border(const struct geo_city *a, const struct geo_city *b)
 {
 	/* Hong Kong ("HK") and Taiwan ("TW") are outside */
@@ -2095,6 +2110,12 @@ parse_target(struct ld *L, const yaml_node_t *it, const char *what,
 		} else if (strcmp(k, "backbone") == 0) {
 			t->kind = SC_T_BACKBONE;
 			r = ref_pop_pair(L, v, "backbone", &t->i, &t->j);
+			if (r == 0 && !sc_pops_linked(L->sc, t->i, t->j))
+				return ydoc_err(L->d, v, "backbone [%s, %s]: no "
+				    "link joins these PoPs (a PoP with a gateway "
+				    "links only to it and to the PoPs sharing "
+				    "it)", L->sc->pops[t->i].name,
+				    L->sc->pops[t->j].name);
 		} else if (strcmp(k, "internet") == 0) {
 			t->kind = SC_T_INTERNET;
 			r = ref_internet(L, v, "internet", &t->i);

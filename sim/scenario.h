@@ -330,6 +330,12 @@ const char *sc_metric_unit(enum sc_metric m);
  * internet_cross_border serves. */
 int sc_cross_border(const struct geo_city *a, const struct geo_city *b);
 
+/* Is there a backbone link between PoPs a and b?  A full mesh among PoPs
+ * with no gateway; a PoP with one links to it and to the PoPs sharing it
+ * (China: in-country PoPs meet each other and Hong Kong).  A pair the
+ * file declares is always linked. */
+int sc_pops_linked(const struct scenario *sc, int a, int b);
+
 /* A subject for people: "flow erp", "link branch/wan1", "backbone a-b". */
 void sc_target_name(const struct scenario *sc, const struct sc_target *t,
     char *buf, size_t len);

@@ -239,7 +239,6 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 		goto fail;
 	}
 	if (build_pops(w, err, errlen) < 0 ||
-	    check_backbone_targets(w, err, errlen) < 0 ||
 	    build_sites(w, err, errlen) < 0 ||
 	    build_credentials(w, err, errlen) < 0 ||
 	    build_sockets(w, err, errlen) < 0 ||

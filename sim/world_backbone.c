@@ -36,33 +36,6 @@
 /* ---- building ---- */
 
 static int
-declared(const struct scenario *sc, int a, int b)
-{
-	for (size_t k = 0; k < sc->nbb_pairs; k++) {
-		const struct sc_backbone_pair *bp = &sc->bb_pairs[k];
-		if ((bp->a == a && bp->b == b) || (bp->a == b && bp->b == a))
-			return 1;
-	}
-	return 0;
-}
-
-/* Is there a backbone link between a and b?  A full mesh among PoPs with
- * no gateway; a PoP with one links to it and to the PoPs that share it
- * (China: in-country PoPs meet each other and Hong Kong).  A pair the
- * file declares is always linked. */
-static int
-linked(const struct scenario *sc, int a, int b)
-{
-	int ga = sc->pops[a].gateway, gb = sc->pops[b].gateway;
-
-	if (declared(sc, a, b))
-		return 1;
-	if (ga < 0 && gb < 0)
-		return 1;
-	return ga == b || gb == a || (ga >= 0 && ga == gb);
-}
-
-static int
 add_port(struct wpop *p, struct chan *out)
 {
 	struct chan **v = realloc(p->port, (p->nports + 1) * sizeof(*v));
@@ -256,7 +229,7 @@ build_pops(struct world *w, char *err, size_t errlen)
 	for (size_t a = 0; a < np; a++)
 		for (size_t b = a + 1; b < np; b++) {
 			int any = 0;
-			if (!linked(sc, (int)a, (int)b))
+			if (!sc_pops_linked(sc, (int)a, (int)b))
 				continue;
 			for (size_t k = 0; k < sc->nbb_pairs; k++) {
 				const struct sc_backbone_pair *bp =
@@ -567,39 +540,6 @@ backbone_results(struct world *w)
 		rec_check(w, recorder_metric(w->rec, "inspection", p->sc->name,
 		    "busy", (double)s->busy, "ns"));
 	}
-}
-
-/* Timeline actions and expectations on a backbone pair the gateways
- * leave unlinked name nothing: say so before the run. */
-int
-check_backbone_targets(struct world *w, char *err, size_t errlen)
-{
-	const struct scenario *sc = w->sc;
-	size_t np = sc->npops;
-
-	for (size_t i = 0; i < sc->ntimeline + 2 * sc->nexpects; i++) {
-		const struct sc_target *t;
-		const struct sc_loc *loc;
-		if (i < sc->ntimeline) {
-			t = &sc->timeline[i].target;
-			loc = &sc->timeline[i].loc;
-		} else {
-			const struct sc_expect *e =
-			    &sc->expects[(i - sc->ntimeline) / 2];
-			t = (i - sc->ntimeline) % 2 ? &e->ref : &e->subject;
-			loc = &e->loc;
-			if (t == &e->ref && !e->bound_is_ref)
-				continue;
-		}
-		if (t->kind != SC_T_BACKBONE || w->bb[t->i * np + t->j] != NULL)
-			continue;
-		snprintf(err, errlen, "%s:%u:%u: backbone [%s, %s]: no link "
-		    "joins these PoPs (a PoP with a gateway links only to "
-		    "it and to the PoPs sharing it)", sc->path, loc->line,
-		    loc->col, sc->pops[t->i].name, sc->pops[t->j].name);
-		return -1;
-	}
-	return 0;
 }
 
 /* ---- expectations on PoPs ---- */

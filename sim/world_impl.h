@@ -339,7 +339,6 @@ void pop_tunnel(struct wtun *wt, int up);
 void backbone_input(struct chan *c, struct sb_packet *p);
 void inspect_sample(struct world *w, sb_time now, sb_time span);
 void backbone_results(struct world *w);
-int check_backbone_targets(struct world *w, char *err, size_t errlen);
 int pop_window(struct world *w, int pop, sb_time from, sb_time to,
     size_t *idx);
 void pop_windows_start(struct world *w);

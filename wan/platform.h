@@ -80,6 +80,25 @@ sb_now(const struct sb_platform *pf)
 	return pf->ops->now(pf->ctx);
 }
 
+/* A timer handle kept in the caller's struct: stop it (if armed) and
+ * clear it, or move it to a new deadline.  Stale handles are harmless to
+ * cancel, so a handle that already fired needs no tracking. */
+static inline void
+sb_timer_stop(const struct sb_platform *pf, sb_timer *t)
+{
+	if (*t != 0)
+		pf->ops->timer_cancel(pf->ctx, *t);
+	*t = 0;
+}
+
+static inline void
+sb_timer_set(const struct sb_platform *pf, sb_timer *t, sb_time deadline,
+    sb_timer_fn fn, void *arg)
+{
+	sb_timer_stop(pf, t);
+	*t = pf->ops->timer_arm(pf->ctx, deadline, fn, arg);
+}
+
 /* A uniform draw in [0, 1) from the platform's stream: its top 53 bits,
  * all a double holds. */
 static inline double

@@ -90,6 +90,7 @@ struct pop {
 	/* the result of the last shortest-path run */
 	sb_time *dist;
 	int *nh_port;
+	int *best;                 /* per neighbour: its best usable port */
 	/* scratch for the run, kept to allocate nothing then */
 	sb_time *tdist;
 	int *tfirst;
@@ -130,22 +131,6 @@ pop_name(const struct pop *p, int id)
 	return p->cfg.names != NULL ? p->cfg.names[id] : "?";
 }
 
-static void
-rearm(struct pop *p, sb_timer *t, sb_time at, sb_timer_fn fn)
-{
-	if (*t != 0)
-		p->pf->ops->timer_cancel(p->pf->ctx, *t);
-	*t = p->pf->ops->timer_arm(p->pf->ctx, at, fn, p);
-}
-
-static void
-disarm(struct pop *p, sb_timer *t)
-{
-	if (*t != 0)
-		p->pf->ops->timer_cancel(p->pf->ctx, *t);
-	*t = 0;
-}
-
 static struct sb_packet *
 message(struct pop *p, size_t len)
 {
@@ -170,21 +155,23 @@ send_on(struct pop *p, unsigned port, struct sb_packet *m)
 	p->pf->ops->send(p->pf->ctx, port, m);
 }
 
-/* The neighbour's best usable port: lowest advertised cost, then the
- * lowest number.  -1 when every port to it is down. */
-static int
-best_port(const struct pop *p, int peer)
+/* A port's advertised cost changes: its neighbour's best usable port
+ * (lowest cost, then the lowest number; -1 when every port to it is down)
+ * is worked out again here, once, rather than at every lookup. */
+static void
+port_adv(struct pop *p, unsigned k, sb_time c)
 {
-	int best = -1;
+	int peer = p->ports[k].peer, best = -1;
 
-	for (unsigned k = 0; k < p->cfg.nports; k++) {
-		const struct port *o = &p->ports[k];
+	p->ports[k].adv = c;
+	for (unsigned j = 0; j < p->cfg.nports; j++) {
+		const struct port *o = &p->ports[j];
 		if (o->peer != peer || !o->up || o->adv == SB_TIME_NEVER)
 			continue;
 		if (best < 0 || o->adv < p->ports[best].adv)
-			best = (int)k;
+			best = (int)j;
 	}
-	return best;
+	p->best[peer] = best;
 }
 
 /* ---- adverts ---- */
@@ -233,7 +220,7 @@ flood(struct pop *p, int origin, int except)
 		struct sb_packet *m;
 		int peer = p->ports[k].peer;
 
-		if (peer == except || best_port(p, peer) != (int)k)
+		if (peer == except || p->best[peer] != (int)k)
 			continue;
 		if ((m = advert_encode(p, origin)) != NULL)
 			send_on(p, k, m);
@@ -245,9 +232,10 @@ static void spf_fire(void *arg);
 static void
 spf_soon(struct pop *p)
 {
+	/* one run for all the news of one moment */
 	if (p->spf_t == 0)
-		p->spf_t = p->pf->ops->timer_arm(p->pf->ctx,
-		    sb_now(p->pf) + SPF_DELAY, spf_fire, p);
+		sb_timer_set(p->pf, &p->spf_t, sb_now(p->pf) + SPF_DELAY,
+		    spf_fire, p);
 }
 
 /* Our own advert from what the ports measure and the tunnels hold. */
@@ -260,7 +248,7 @@ originate(struct pop *p)
 	memset(seen, 0, sizeof(seen));
 	a->nlinks = 0;
 	for (unsigned k = 0; k < p->cfg.nports; k++) {
-		int peer = p->ports[k].peer, b = best_port(p, peer);
+		int peer = p->ports[k].peer, b = p->best[peer];
 		sb_time c;
 
 		if (b < 0 || seen[peer])
@@ -300,8 +288,14 @@ originate(struct pop *p)
 static int
 same_prefixes(const struct advert *a, const struct pfx *v, unsigned n)
 {
-	return a->valid && a->npfx == n &&
-	    memcmp(a->pfx, v, n * sizeof(*v)) == 0;
+	if (!a->valid || a->npfx != n)
+		return 0;
+	/* field by field: the structs' padding is not the wire's */
+	for (unsigned i = 0; i < n; i++)
+		if (a->pfx[i].addr != v[i].addr || a->pfx[i].len != v[i].len ||
+		    a->pfx[i].pref != v[i].pref)
+			return 0;
+	return 1;
 }
 
 static void
@@ -434,7 +428,7 @@ spf_fire(void *arg)
 		char detail[160];
 
 		if ((int)i != self && p->tfirst[i] >= 0)
-			port = best_port(p, p->tfirst[i]);
+			port = p->best[p->tfirst[i]];
 		if (port < 0)
 			p->tdist[i] = (int)i == self ? 0 : SB_TIME_NEVER;
 		p->dist[i] = p->tdist[i];
@@ -502,11 +496,11 @@ port_set_up(struct pop *p, unsigned k, int up, const char *why)
 	event(p, up ? "bb-link-up" : "bb-link-down", o->name, why,
 	    o->have_rtt ? (double)o->srtt / 1e6 : 0);
 	if (!up) {
-		o->adv = SB_TIME_NEVER;
+		port_adv(p, k, SB_TIME_NEVER);
 		return;
 	}
 	/* a neighbour back: tell it all we know, as it may know nothing */
-	o->adv = port_cost(p, o, sb_now(p->pf));
+	port_adv(p, k, port_cost(p, o, sb_now(p->pf)));
 	for (unsigned i = 0; i < p->cfg.npops; i++) {
 		struct sb_packet *m;
 		if ((int)i == p->cfg.id || !p->db[i].valid)
@@ -557,7 +551,7 @@ probe_fire(void *arg)
 			    c != SB_TIME_NEVER)
 				event(p, "bb-link-cost", o->name, NULL,
 				    (double)c / 1e6);
-			o->adv = c;
+			port_adv(p, k, c);
 			tell = 1;
 		}
 		if ((m = message(p, PROBE_LEN)) == NULL)
@@ -575,8 +569,7 @@ probe_fire(void *arg)
 	}
 	if (tell)
 		originate(p);
-	p->probe_t = p->pf->ops->timer_arm(p->pf->ctx, now + p->cfg.probe,
-	    probe_fire, p);
+	sb_timer_set(p->pf, &p->probe_t, now + p->cfg.probe, probe_fire, p);
 }
 
 static void
@@ -645,8 +638,8 @@ refresh_fire(void *arg)
 	struct pop *p = arg;
 
 	originate(p);
-	p->refresh_t = p->pf->ops->timer_arm(p->pf->ctx,
-	    sb_now(p->pf) + p->cfg.refresh, refresh_fire, p);
+	sb_timer_set(p->pf, &p->refresh_t, sb_now(p->pf) + p->cfg.refresh,
+	    refresh_fire, p);
 	/* adverts age out between refreshes: look again */
 	spf_soon(p);
 }
@@ -667,6 +660,7 @@ forget(struct pop *p)
 		memset(o->answered, 0, p->nring);
 	}
 	for (unsigned i = 0; i < p->cfg.npops; i++) {
+		p->best[i] = -1;
 		p->db[i].valid = 0;
 		p->db[i].nlinks = p->db[i].npfx = 0;
 		p->dist[i] = (int)i == p->cfg.id ? 0 : SB_TIME_NEVER;
@@ -717,12 +711,13 @@ pop_new(const struct sb_platform *pf, const struct pop_config *cfg,
 	p->db = calloc(n, sizeof(*p->db));
 	p->dist = calloc(n, sizeof(*p->dist));
 	p->nh_port = calloc(n, sizeof(*p->nh_port));
+	p->best = calloc(n, sizeof(*p->best));
 	p->tdist = calloc(n, sizeof(*p->tdist));
 	p->tfirst = calloc(n, sizeof(*p->tfirst));
 	p->done = calloc(n, 1);
 	if (p->ports == NULL || p->db == NULL || p->dist == NULL ||
-	    p->nh_port == NULL || p->tdist == NULL || p->tfirst == NULL ||
-	    p->done == NULL)
+	    p->nh_port == NULL || p->best == NULL || p->tdist == NULL ||
+	    p->tfirst == NULL || p->done == NULL)
 		goto oom;
 	for (unsigned i = 0; i < n; i++) {
 		p->db[i].links = calloc(n, sizeof(struct plink));
@@ -778,6 +773,7 @@ pop_free(struct pop *p)
 	free(p->db);
 	free(p->dist);
 	free(p->nh_port);
+	free(p->best);
 	free(p->tdist);
 	free(p->tfirst);
 	free(p->done);
@@ -798,9 +794,9 @@ pop_start(struct pop *p)
 	originate(p);
 	/* probes at once; refreshes spread by the PoP's number so that a
 	 * large backbone does not flood all at one instant */
-	rearm(p, &p->probe_t, now, probe_fire);
-	rearm(p, &p->refresh_t, now + p->cfg.refresh +
-	    (sb_time)p->cfg.id * SB_MS, refresh_fire);
+	sb_timer_set(p->pf, &p->probe_t, now, probe_fire, p);
+	sb_timer_set(p->pf, &p->refresh_t, now + p->cfg.refresh +
+	    (sb_time)p->cfg.id * SB_MS, refresh_fire, p);
 }
 
 void
@@ -811,9 +807,9 @@ pop_stop(struct pop *p)
 	if (!p->running)
 		return;
 	p->running = 0;
-	disarm(p, &p->probe_t);
-	disarm(p, &p->spf_t);
-	disarm(p, &p->refresh_t);
+	sb_timer_stop(p->pf, &p->probe_t);
+	sb_timer_stop(p->pf, &p->spf_t);
+	sb_timer_stop(p->pf, &p->refresh_t);
 	for (unsigned i = 0; i < p->cfg.npops; i++)
 		had_routes |= p->nh_port[i] >= 0;
 	p->nlocal = 0;
@@ -829,22 +825,30 @@ pop_attach(struct pop *p, uint32_t addr, unsigned len, unsigned pref,
     int handle)
 {
 	uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
+	size_t i;
 
 	if (len > 32 || pref > 255)
 		return -1;
-	for (size_t i = 0; i < p->nlocal; i++)
-		if (p->local[i].handle == handle)
+	for (i = 0; i < p->nlocal && p->local[i].handle != handle; i++)
+		;
+	if (i < p->nlocal) {
+		/* known: only its preference may change (the Socket now
+		 * receives on another link) */
+		if (p->local[i].pref == pref)
 			return 0;
-	if (p->nlocal == p->caplocal) {
-		size_t cap = p->caplocal ? 2 * p->caplocal : 16;
-		struct local *v = realloc(p->local, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		p->local = v;
-		p->caplocal = cap;
+		p->local[i].pref = (uint8_t)pref;
+	} else {
+		if (p->nlocal == p->caplocal) {
+			size_t cap = p->caplocal ? 2 * p->caplocal : 16;
+			struct local *v = realloc(p->local, cap * sizeof(*v));
+			if (v == NULL)
+				return -1;
+			p->local = v;
+			p->caplocal = cap;
+		}
+		p->local[p->nlocal++] = (struct local){ addr & mask,
+		    (uint8_t)len, (uint8_t)pref, handle };
 	}
-	p->local[p->nlocal++] = (struct local){ addr & mask, (uint8_t)len,
-	    (uint8_t)pref, handle };
 	if (p->running)
 		originate(p);
 	if (p->cfg.changed != NULL)

@@ -126,9 +126,7 @@ set_timer(struct qos *q, sb_time at)
 {
 	if (q->timer != 0 && q->timer_at == at)
 		return;
-	if (q->timer != 0)
-		q->pf->ops->timer_cancel(q->pf->ctx, q->timer);
-	q->timer = 0;
+	sb_timer_stop(q->pf, &q->timer);
 	q->timer_at = SB_TIME_NEVER;
 	if (at == SB_TIME_NEVER)
 		return;

@@ -33,20 +33,6 @@ pop_name(struct socket *s, int pop, char *buf, size_t len)
 	return buf;
 }
 
-static sb_timer
-arm(struct socket *s, sb_time at, sb_timer_fn fn, void *arg)
-{
-	return s->pf->ops->timer_arm(s->pf->ctx, at, fn, arg);
-}
-
-static void
-cancel(struct socket *s, sb_timer *t)
-{
-	if (*t != 0)
-		s->pf->ops->timer_cancel(s->pf->ctx, *t);
-	*t = 0;
-}
-
 /* ---- the placement set ---- */
 
 static int
@@ -213,8 +199,8 @@ link_fsm(struct slink *l, enum lev ev, const char *why)
 	 * to fall back from. */
 	if (to == L_HEALTHY && (l->state == L_UNHEALTHY || l->ever_up)) {
 		l->eligible_at = now(s) + s->cfg.hold;
-		cancel(s, &l->hold_timer);
-		l->hold_timer = arm(s, l->eligible_at, hold_fire, l);
+		sb_timer_set(s->pf, &l->hold_timer, l->eligible_at, hold_fire,
+		    l);
 	}
 	/* off-cloud waits out the hold only after a fault of quality (the
 	 * timer above covers it: this case is one of those) */
@@ -252,7 +238,7 @@ probe_fire(void *arg)
 	struct socket *s = arg;
 	sb_time t = now(s);
 
-	s->probe_timer = arm(s, t + s->cfg.probe, probe_fire, s);
+	sb_timer_set(s->pf, &s->probe_timer, t + s->cfg.probe, probe_fire, s);
 	for (unsigned j = 0; j < s->nlinks; j++) {
 		struct slink *l = &s->link[j];
 		int w;
@@ -278,7 +264,7 @@ eval_fire(void *arg)
 	sb_time t = now(s);
 
 	s->next_eval += s->cfg.eval;
-	s->eval_timer = arm(s, s->next_eval, eval_fire, s);
+	sb_timer_set(s->pf, &s->eval_timer, s->next_eval, eval_fire, s);
 	for (unsigned j = 0; j < s->nlinks; j++) {
 		struct slink *l = &s->link[j];
 		struct health_stats hs;
@@ -333,8 +319,8 @@ connect_to(struct slink *l, int pop)
 	struct socket *s = l->s;
 
 	l->pop = pop;
-	cancel(s, &l->connect_timer);
-	l->connect_timer = arm(s, now(s) + CONNECT_TIMEOUT, connect_fire, l);
+	sb_timer_set(s->pf, &l->connect_timer, now(s) + CONNECT_TIMEOUT,
+	    connect_fire, l);
 	s->cfg.ops->connect(s->cfg.ctx, l->idx, pop);
 }
 
@@ -395,7 +381,7 @@ first_connect(struct slink *l)
 	char d[256], b[32];
 	size_t off;
 
-	cancel(s, &l->ping_timer);
+	sb_timer_stop(s->pf, &l->ping_timer);
 	if (l->pop >= 0)
 		return;
 	/* say why: each candidate's round trip as pinged */
@@ -465,7 +451,7 @@ socket_tunnel(struct socket *s, unsigned link, int pop, int isup)
 		return;  /* news of a tunnel the link has left */
 	l = &s->link[link];
 	if (isup) {
-		cancel(s, &l->connect_timer);
+		sb_timer_stop(s->pf, &l->connect_timer);
 		health_reset(l->h);
 		if (l->move_at != SB_TIME_NEVER) {
 			snprintf(d, sizeof(d), "%s: from %s", l->cfg.name,
@@ -670,7 +656,8 @@ dup_fire(void *arg)
 			(void)link_out(s, d->link, d->p, d->prio, 1);
 	}
 	if (s->dn > 0)
-		s->dup_timer = arm(s, s->ring[s->dhead].due, dup_fire, s);
+		sb_timer_set(s->pf, &s->dup_timer, s->ring[s->dhead].due,
+		    dup_fire, s);
 }
 
 /*
@@ -705,7 +692,7 @@ duplicate(struct socket *s, const struct rule_flow *f, struct sb_packet *p,
 	s->ring[(s->dhead + s->dn) % DUP_RING] = (struct dup){
 		c, due, (uint8_t)j, prio };
 	if (s->dn++ == 0)
-		s->dup_timer = arm(s, due, dup_fire, s);
+		sb_timer_set(s->pf, &s->dup_timer, due, dup_fire, s);
 }
 
 /*
@@ -971,12 +958,13 @@ socket_start(struct socket *s)
 			continue;
 		}
 		ping_round(l);
-		l->ping_timer = arm(s, t + SOCKET_PING_WAIT, ping_wait_fire, l);
+		sb_timer_set(s->pf, &l->ping_timer, t + SOCKET_PING_WAIT,
+		    ping_wait_fire, l);
 	}
 	offcloud_start(s);
 	s->next_eval = t + s->cfg.eval;
-	s->eval_timer = arm(s, s->next_eval, eval_fire, s);
-	s->probe_timer = arm(s, t + s->cfg.probe, probe_fire, s);
+	sb_timer_set(s->pf, &s->eval_timer, s->next_eval, eval_fire, s);
+	sb_timer_set(s->pf, &s->probe_timer, t + s->cfg.probe, probe_fire, s);
 }
 
 void
@@ -984,9 +972,9 @@ socket_free(struct socket *s)
 {
 	if (s == NULL)
 		return;
-	cancel(s, &s->probe_timer);
-	cancel(s, &s->eval_timer);
-	cancel(s, &s->dup_timer);
+	sb_timer_stop(s->pf, &s->probe_timer);
+	sb_timer_stop(s->pf, &s->eval_timer);
+	sb_timer_stop(s->pf, &s->dup_timer);
 	while (s->dn > 0) {
 		s->pf->ops->packet_free(s->pf->ctx, s->ring[s->dhead].p);
 		s->dhead = (s->dhead + 1) % DUP_RING;
@@ -995,9 +983,9 @@ socket_free(struct socket *s)
 	for (unsigned j = 0; j < s->nlinks; j++) {
 		struct slink *l = &s->link[j];
 
-		cancel(s, &l->hold_timer);
-		cancel(s, &l->connect_timer);
-		cancel(s, &l->ping_timer);
+		sb_timer_stop(s->pf, &l->hold_timer);
+		sb_timer_stop(s->pf, &l->connect_timer);
+		sb_timer_stop(s->pf, &l->ping_timer);
 		qos_free(l->q);
 		health_free(l->h);
 		popsel_free(l->ps);

@@ -140,21 +140,6 @@ emit(struct tunnel *t, const char *kind, const char *detail, double value)
 }
 
 static void
-cancel(struct tunnel *t, sb_timer *h)
-{
-	if (*h != 0)
-		t->pf->ops->timer_cancel(t->pf->ctx, *h);
-	*h = 0;
-}
-
-static void
-arm(struct tunnel *t, sb_timer *h, sb_time at, sb_timer_fn fn)
-{
-	cancel(t, h);
-	*h = t->pf->ops->timer_arm(t->pf->ctx, at, fn, t);
-}
-
-static void
 put(struct tunnel *t, struct sb_packet **p)
 {
 	if (*p != NULL)
@@ -244,15 +229,14 @@ timer_set_cb(void *arg, uint32_t int_ms, uint32_t fin_ms)
 {
 	struct tunnel *t = arg;
 
-	cancel(t, &t->hs_timer);
+	sb_timer_stop(t->pf, &t->hs_timer);
 	if (fin_ms == 0) {
 		t->hs_fin = 0;
 		return;
 	}
 	t->hs_int = now(t) + (sb_time)int_ms * SB_MS;
 	t->hs_fin = now(t) + (sb_time)fin_ms * SB_MS;
-	t->hs_timer = t->pf->ops->timer_arm(t->pf->ctx, t->hs_fin,
-	    hs_timer_fire, t);
+	sb_timer_set(t->pf, &t->hs_timer, t->hs_fin, hs_timer_fire, t);
 }
 
 static int
@@ -396,9 +380,9 @@ static void rekey_fire(void *arg);
 static void
 reset(struct tunnel *t)
 {
-	cancel(t, &t->hs_timer);
-	cancel(t, &t->ka_timer);
-	cancel(t, &t->rekey_timer);
+	sb_timer_stop(t->pf, &t->hs_timer);
+	sb_timer_stop(t->pf, &t->ka_timer);
+	sb_timer_stop(t->pf, &t->rekey_timer);
 	t->hs_fin = 0;
 	mbedtls_ssl_session_reset(&t->ssl);
 	if (t->cfg.peer_id != NULL)
@@ -410,7 +394,8 @@ reset(struct tunnel *t)
 	t->null_seq = 0;
 	t->probe_rx = t->probe_tx = 0;
 	if (t->cfg.role == TUNNEL_CLIENT && t->running)
-		arm(t, &t->retry_timer, now(t) + retry_delay(t), retry_fire);
+		sb_timer_set(t->pf, &t->retry_timer, now(t) + retry_delay(t),
+		    retry_fire, t);
 }
 
 static void
@@ -440,9 +425,11 @@ became_up(struct tunnel *t)
 	t->st.handshakes_ok++;
 	emit(t, "tunnel-up", tunnel_mode_name(t->cfg.mode),
 	    (double)(now(t) - t->hs_started) / SB_S);
-	arm(t, &t->ka_timer, now(t) + t->cfg.keepalive, ka_fire);
+	sb_timer_set(t->pf, &t->ka_timer, now(t) + t->cfg.keepalive, ka_fire,
+	    t);
 	if (t->cfg.role == TUNNEL_CLIENT && t->cfg.rekey > 0)
-		arm(t, &t->rekey_timer, now(t) + t->cfg.rekey, rekey_fire);
+		sb_timer_set(t->pf, &t->rekey_timer, now(t) + t->cfg.rekey,
+		    rekey_fire, t);
 	set_up(t, 1);
 }
 
@@ -511,7 +498,8 @@ track_rekey(struct tunnel *t)
 	t->st.rekeys++;
 	emit(t, "tunnel-rekey", NULL, 0);
 	if (t->cfg.rekey > 0 && t->cfg.role == TUNNEL_CLIENT)
-		arm(t, &t->rekey_timer, now(t) + t->cfg.rekey, rekey_fire);
+		sb_timer_set(t->pf, &t->rekey_timer, now(t) + t->cfg.rekey,
+		    rekey_fire, t);
 }
 
 /* Run mbedTLS's handshake (first, or a renegotiation) as far as it goes. */
@@ -596,7 +584,8 @@ ka_fire(void *arg)
 	if (t->cfg.role == TUNNEL_CLIENT &&
 	    send_control(t, CTL_KEEPALIVE, ++t->ka_id, NULL) == 0)
 		t->st.keepalives_sent++;
-	arm(t, &t->ka_timer, now(t) + t->cfg.keepalive, ka_fire);
+	sb_timer_set(t->pf, &t->ka_timer, now(t) + t->cfg.keepalive, ka_fire,
+	    t);
 }
 
 static void
@@ -1046,7 +1035,7 @@ tunnel_input(struct tunnel *t, struct sb_packet *p)
 			emit(t, "tunnel-down", "peer-restarted",
 			    (double)(now(t) - t->up_since) / SB_S);
 		}
-		cancel(t, &t->ka_timer);
+		sb_timer_stop(t->pf, &t->ka_timer);
 		t->win_valid = 0;
 		begin(t);
 		if (was_up)
@@ -1221,10 +1210,10 @@ tunnel_free(struct tunnel *t)
 {
 	if (t == NULL)
 		return;
-	cancel(t, &t->hs_timer);
-	cancel(t, &t->ka_timer);
-	cancel(t, &t->retry_timer);
-	cancel(t, &t->rekey_timer);
+	sb_timer_stop(t->pf, &t->hs_timer);
+	sb_timer_stop(t->pf, &t->ka_timer);
+	sb_timer_stop(t->pf, &t->retry_timer);
+	sb_timer_stop(t->pf, &t->rekey_timer);
 	put(t, &t->rx);
 	put(t, &t->tx);
 	mbedtls_ssl_free(&t->ssl);
@@ -1258,7 +1247,7 @@ tunnel_stop(struct tunnel *t, const char *reason)
 	if (!t->running)
 		return;
 	t->running = 0;
-	cancel(t, &t->retry_timer);
+	sb_timer_stop(t->pf, &t->retry_timer);
 	if (t->state == TUNNEL_UP)
 		mbedtls_ssl_close_notify(&t->ssl);
 	go_down(t, reason != NULL ? reason : "stopped");
@@ -1270,7 +1259,7 @@ tunnel_crash(struct tunnel *t)
 	if (!t->running)
 		return;
 	t->running = 0;
-	cancel(t, &t->retry_timer);
+	sb_timer_stop(t->pf, &t->retry_timer);
 	go_down(t, "crashed");
 }
 
