@@ -130,17 +130,53 @@ struct sc_internet_path {
 	struct sc_loc loc;
 };
 
-enum sc_app_kind { SC_APP_UDP_CBR = 0, SC_APP_UDP_POISSON };
+enum sc_app_kind { SC_APP_UDP_CBR = 0, SC_APP_UDP_POISSON, SC_APP_VOIP,
+	SC_APP_WEB, SC_APP_BULK, SC_APP_REPLAY };
 enum sc_via { SC_VIA_BACKBONE = 0, SC_VIA_INTERNET };
+enum sc_codec { SC_CODEC_G711 = 0, SC_CODEC_G729, SC_CODEC_OPUS };
+enum sc_cc { SC_CC_CUBIC = 0, SC_CC_NEWRENO };
+
+/* How a web or bulk application's TCP behaves (0: the default). */
+struct sc_tcp {
+	enum sc_cc cc;          /* congestion-control: cubic (default) */
+	uint64_t rwnd;          /* receive-window, bytes: 4MB */
+	uint32_t mss;           /* mss: 0 = the path MTU less the headers
+	                           and the tunnel's overhead */
+	uint32_t init_cwnd;     /* initial-window, segments: 10 (RFC 6928) */
+	sb_time min_rto;        /* min-rto: 1s (RFC 6298 2.4) */
+};
 
 struct sc_app {
 	char *name;
 	enum sc_app_kind kind;
-	int src, dst;           /* site indices; dst -1 when `to` is a
-	                           destination */
-	int dest;               /* destination index, or -1 */
-	uint64_t rate_bps;
-	uint32_t packet_bytes;
+	int src, dst;           /* site indices; src -1 when `from` is a
+	                           destination, dst -1 when `to` is one */
+	int src_dest;           /* `from` as a destination index, or -1 */
+	int dest;               /* `to` as a destination index, or -1 */
+	uint64_t rate_bps;      /* udp kinds; voip: the codec's IP rate */
+	uint32_t packet_bytes;  /* udp kinds; voip: one IP packet */
+	struct sc_tcp tcp;      /* web, bulk */
+	/* voip */
+	enum sc_codec codec;
+	sb_time ptime;          /* packetisation interval: 20ms */
+	unsigned calls;         /* concurrent calls: 1 */
+	sb_time jitter_buffer;  /* playout delay beyond the fastest
+	                           packet: 40ms */
+	/* web: pages of `objects` objects fetched over `connections`
+	 * parallel connections, a request up and the object down each;
+	 * exponential think time between pages */
+	unsigned objects;       /* 10 */
+	uint64_t object_bytes;  /* 100KB */
+	uint64_t request_bytes; /* 400B */
+	sb_time think;          /* mean: 10s */
+	unsigned connections;   /* 6 */
+	unsigned pages;         /* 0: until stop or the end */
+	/* bulk */
+	uint64_t bytes;         /* size: required */
+	/* replay */
+	char *trace;            /* the capture, as a path that opens from
+	                           where sasebed runs */
+	char *filter;           /* a pcap filter expression, or NULL */
 	sb_time start, stop;    /* stop: SB_TIME_NEVER for the whole run */
 	enum sc_via via;
 	int protocol;           /* 17 (udp) unless it says tcp */
@@ -221,6 +257,15 @@ enum sc_metric {
 	SC_M_CONVERGENCE_TIME,  /* backbone or pop: fault to the last
 	                           routing change it caused, ns; the longest */
 	SC_M_QUEUE_DELAY,       /* pop: mean wait for inspection, ns */
+	SC_M_MOS,               /* voip flow: the worst call's, score */
+	SC_M_R_FACTOR,          /* voip flow: the worst call's, score */
+	SC_M_PAGE_LOAD_P50,     /* web flow: page load time, ns */
+	SC_M_PAGE_LOAD_P95,
+	SC_M_COMPLETION_TIME,   /* bulk flow: start to last byte, ns */
+	SC_M_GOODPUT,           /* web, bulk: in-order bytes, bits/s */
+	SC_M_RETRANSMITS,       /* web, bulk: segments sent again, packets */
+	SC_M_RTOS,              /* web, bulk: retransmission timeouts,
+	                           packets */
 	SC_M__COUNT
 };
 
