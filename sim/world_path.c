@@ -510,6 +510,7 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	q->path = p->path;
 	q->hop = p->hop;
 	q->dup = p->dup;
+	q->tcp = p->tcp;
 	pool_put(w->pool, p);
 	memset(q->data + INET_IPV4_HDR + INET_UDP_HDR, 0,
 	    n - INET_IPV4_HDR - INET_UDP_HDR);

@@ -479,6 +479,7 @@ sock_copy(void *ctx, struct sb_packet *p)
 	q->seq = p->seq;
 	q->size = p->size;
 	q->flow = p->flow;
+	q->tcp = p->tcp;
 	q->dup = 2;
 	p->dup = 1;
 	return q;

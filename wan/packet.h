@@ -8,7 +8,7 @@
  * the platform's packet_new(), which always come with a buffer; `len` then
  * says how much of it is used.
  *
- * The fields from `created` to `echo` are the simulator's tags: they ride
+ * The fields from `created` to `tcp` are the simulator's tags: they ride
  * along with a packet, through a tunnel too, but are not on the wire, and
  * protocol code neither reads nor writes them.
  */
@@ -20,6 +20,9 @@
 #include "wan/platform.h"
 
 #define SB_FLOW_NONE UINT32_MAX
+
+#define SB_TCP_SYN 0x01
+#define SB_TCP_ACK 0x02
 
 /* Bytes in a packet buffer: an Ethernet MTU's datagram with room to spare
  * for tunnel headers, so no record the tunnel builds needs two. */
@@ -41,6 +44,12 @@ struct sb_packet {
 	uint8_t echo;           /* 1: an echo on a tunnel's underlay (a
 	                           Socket pinging a candidate PoP), not a
 	                           datagram of the tunnel */
+	struct sb_tcp_tag {     /* the TCP model's segment header */
+		uint64_t ack;   /* next byte expected from the peer */
+		uint32_t plen;  /* payload bytes; seq is the first's number */
+		uint32_t wnd;   /* receive window offered, bytes */
+		uint8_t flags;  /* SB_TCP_SYN, SB_TCP_ACK; 0: not TCP */
+	} tcp;
 	uint8_t *data;          /* real bytes, or NULL for modelled traffic */
 	uint32_t len;           /* bytes used in data */
 	uint32_t cap;           /* bytes available in data */
