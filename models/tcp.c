@@ -147,7 +147,7 @@ segment(struct tcp *t, uint64_t seq, uint32_t plen, uint8_t flags)
 	if (p == NULL)
 		return;       /* out of packets: as good as lost on the wire */
 	p->created = now(t);
-	p->seq = seq;
+	p->tcp.seq = seq;
 	p->size = plen + TCP_HDR + ((flags & SB_TCP_SYN) ? 20 : 0);
 	p->tcp.ack = t->rcv_nxt;
 	p->tcp.plen = plen;
@@ -579,7 +579,7 @@ tcp_input(struct tcp *t, const struct sb_packet *p)
 		return;
 	before = t->nsent;
 	if (p->tcp.plen > 0)
-		data_in(t, p->seq, p->tcp.plen);
+		data_in(t, p->tcp.seq, p->tcp.plen);
 	ack_in(t, p->tcp.ack, p->tcp.wnd, p->tcp.plen > 0);
 	output(t);
 	if (p->tcp.plen > 0 && t->nsent == before)
@@ -660,6 +660,12 @@ tcp_write(struct tcp *t, uint64_t n)
 	t->app_end += n;
 	output(t);
 	return n;
+}
+
+uint64_t
+tcp_readable(const struct tcp *t)
+{
+	return t->rcv_nxt - t->rcv_user;
 }
 
 uint64_t

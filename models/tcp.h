@@ -12,11 +12,12 @@
  * segment is acknowledged at once, as a receiver in quick-ack mode
  * does), no Nagle (writes go out as soon as the windows allow).
  *
- * Segments are sb_packets whose tcp tag carries the header: seq is the
- * first payload byte's number, tcp.ack the next byte expected,
+ * Segments are sb_packets whose tcp tag carries the header: tcp.seq is
+ * the first payload byte's number, tcp.ack the next byte expected,
  * tcp.plen the payload and tcp.wnd the window offered.  The model gets
- * packets from the pool and hands them to send(); tcp_input() reads a
- * segment and leaves the packet to its caller.
+ * packets from the pool and hands them to send(), which may set the
+ * rest of the packet (its flow, seq and tcp.conn are the caller's);
+ * tcp_input() reads a segment and leaves the packet to its caller.
  *
  * Two ends make a connection, the sim world joins them by the flows of
  * its two directions; a PoP that accelerates TCP joins two connections
@@ -89,6 +90,8 @@ uint64_t tcp_write(struct tcp *t, uint64_t n);
 uint64_t tcp_send_room(const struct tcp *t);
 /* Bytes written that the peer has not acknowledged yet. */
 uint64_t tcp_unacked(const struct tcp *t);
+/* In-order bytes received and not read yet. */
+uint64_t tcp_readable(const struct tcp *t);
 /* Take up to n in-order bytes off the receive buffer (opens the window). */
 uint64_t tcp_read(struct tcp *t, uint64_t n);
 

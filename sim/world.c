@@ -113,6 +113,8 @@ build_sites(struct world *w, char *err, size_t errlen)
 			    err, errlen);
 			if (s->links[j].down == NULL)
 				return -1;
+			s->links[j].up->rev = s->links[j].down;
+			s->links[j].down->rev = s->links[j].up;
 			links[j] = s->links[j].up->l;
 			s->links[j].tun = calloc(sc->npops,
 			    sizeof(*s->links[j].tun));
@@ -163,18 +165,49 @@ static int
 build_flows(struct world *w, char *err, size_t errlen)
 {
 	const struct scenario *sc = w->sc;
+	size_t nx = 0;
 
-	w->flows = calloc(sc->napps ? sc->napps : 1, sizeof(*w->flows));
-	if (w->flows == NULL)
+	w->nflows = sc->napps + (size_t)apps_count_flows(sc);
+	w->flows = calloc(w->nflows ? w->nflows : 1, sizeof(*w->flows));
+	w->xapps = calloc(2 * sc->napps + 1, sizeof(*w->xapps));
+	if (w->flows == NULL || w->xapps == NULL)
 		goto oom;
-	for (size_t i = 0; i < sc->napps; i++) {
+	for (size_t i = 0; i < w->nflows; i++) {
 		struct flow *f = &w->flows[i];
 		char name[256];
 
 		f->w = w;
-		f->sc = &sc->apps[i];
 		f->id = (int)i;
+		f->sc = &sc->apps[i < sc->napps ? i : 0];
+		if (i < sc->napps && f->sc->src < 0) {
+			/* from a destination: the site's end opens it */
+			struct sc_app *x = &w->xapps[nx++];
+			*x = *f->sc;
+			x->src = f->sc->dst;
+			x->dest = f->sc->src_dest;
+			x->dst = -1;
+			x->src_dest = -1;
+			f->sc = x;
+		}
+		if (i >= sc->napps) {
+			/* the return flow of the k-th TCP app */
+			struct flow *fw = &w->flows[apps_flow_of(sc,
+			    i - sc->napps)];
+			struct sc_app *x = &w->xapps[nx++];
+			*x = *fw->sc;
+			x->src = fw->sc->dst;
+			x->src_dest = fw->sc->dest;
+			x->dst = fw->sc->src;
+			x->dest = -1;
+			f->sc = x;
+			f->is_rev = 1;
+			f->rev = fw;
+			fw->rev = f;
+		} else {
+			f->home = &w->sites[f->sc->src];
+		}
 		f->cur = NONE_ROUTE;
+		f->mroute_of = NONE_ROUTE;
 		f->topo = UINT64_MAX;
 		for (size_t j = 0; j < SOCKET_MAX_LINKS; j++) {
 			f->lroute[j] = NONE_ROUTE;
@@ -182,34 +215,42 @@ build_flows(struct world *w, char *err, size_t errlen)
 			for (size_t k = 0; k < SOCKET_MAX_LINKS; k++)
 				f->oroute[j][k] = NONE_ROUTE;
 		}
-		f->rf = (struct rule_flow){
-			.src_site = sc->sites[f->sc->src].name,
-			.dst_site = f->sc->dest >= 0 ? NULL :
-			    sc->sites[f->sc->dst].name,
-			.src_addr = lan_addr(f->sc->src),
-			.dst_addr = flow_dst_addr(f->sc),
-			.proto = (uint8_t)f->sc->protocol,
-			.sport = (uint16_t)app_sport((int)i),
-			.dport = (uint16_t)app_port((int)i),
-			.ftp_passive = (uint8_t)f->sc->ftp_passive,
-			.label = f->sc->name,
-		};
+		{
+			int app = f->is_rev ? f->rev->id : (int)i;
+			unsigned sp = app_sport(app), dp = app_port(app);
+			f->rf = (struct rule_flow){
+				.src_site = f->sc->src >= 0 ?
+				    sc->sites[f->sc->src].name : NULL,
+				.dst_site = f->sc->dst >= 0 ?
+				    sc->sites[f->sc->dst].name : NULL,
+				.src_addr = flow_src_addr(f->sc),
+				.dst_addr = flow_dst_addr(f->sc),
+				.proto = (uint8_t)f->sc->protocol,
+				.sport = (uint16_t)(f->is_rev ? dp : sp),
+				.dport = (uint16_t)(f->is_rev ? sp : dp),
+				.ftp_passive = (uint8_t)f->sc->ftp_passive,
+				.label = f->sc->name,
+			};
+		}
 		f->fault_at = SB_TIME_NEVER;
 		f->egress = -1;
 		f->interval = meter_new();
 		f->total = meter_new();
-		snprintf(name, sizeof(name), "app:%s", f->sc->name);
+		snprintf(name, sizeof(name), "app:%s%s", f->sc->name,
+		    f->is_rev ? ":return" : "");
 		f->rng = rng_new(w->seed, name);
 		if (f->interval == NULL || f->total == NULL || f->rng == NULL)
 			goto oom;
-		if (w->rec != NULL) {
-			struct rec_flow rf = { (int)i, f->sc->name,
-			    app_kind_name(f->sc->kind),
-			    sc->sites[f->sc->src].name,
-			    f->sc->dest >= 0 ? sc->dests[f->sc->dest].name :
-			    sc->sites[f->sc->dst].name,
-			    f->sc->via == SC_VIA_INTERNET ? "internet" :
-			    "backbone", f->sc->rate_bps, f->sc->packet_bytes };
+		if (w->rec != NULL && i < sc->napps) {
+			const struct sc_app *a = &sc->apps[i];
+			struct rec_flow rf = { (int)i, a->name,
+			    app_kind_name(a->kind),
+			    a->src >= 0 ? sc->sites[a->src].name :
+			    sc->dests[a->src_dest].name,
+			    a->dest >= 0 ? sc->dests[a->dest].name :
+			    sc->sites[a->dst].name,
+			    a->via == SC_VIA_INTERNET ? "internet" :
+			    "backbone", a->rate_bps, a->packet_bytes };
 			rec_check(w, recorder_flow(w->rec, &rf));
 		}
 	}
@@ -243,6 +284,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 	    build_credentials(w, err, errlen) < 0 ||
 	    build_sockets(w, err, errlen) < 0 ||
 	    build_flows(w, err, errlen) < 0 ||
+	    build_apps(w, err, errlen) < 0 ||
 	    build_expectations(w, err, errlen) < 0)
 		goto fail;
 	if (w->failed) {
@@ -264,7 +306,9 @@ world_free(struct world *w)
 	if (w == NULL)
 		return;
 	sc = w->sc;
-	for (size_t i = 0; w->flows != NULL && i < sc->napps; i++) {
+	(void)sc;
+	free_apps(w);
+	for (size_t i = 0; w->flows != NULL && i < w->nflows; i++) {
 		struct flow *f = &w->flows[i];
 		traffic_free(f->src);
 		meter_free(f->interval);
@@ -278,6 +322,7 @@ world_free(struct world *w)
 			gsl_rng_free(f->rng);
 	}
 	free(w->flows);
+	free(w->xapps);
 	free_sockets(w);
 	for (size_t i = 0; i < w->ntuns; i++)
 		wtun_free(w->tuns[i]);
@@ -437,6 +482,9 @@ world_start(struct world *w)
 
 	for (size_t i = 0; i < sc->napps; i++) {
 		struct flow *f = &w->flows[i];
+		if (f->sc->kind != SC_APP_UDP_CBR &&
+		    f->sc->kind != SC_APP_UDP_POISSON)
+			continue;
 		struct traffic_spec ts = {
 			.arrivals = f->sc->kind == SC_APP_UDP_POISSON ?
 			    TRAFFIC_POISSON : TRAFFIC_CBR,
@@ -452,6 +500,8 @@ world_start(struct world *w)
 		if (f->src == NULL)
 			return -1;
 	}
+	if (start_apps(w) < 0)
+		return -1;
 	/* The PoP, which sees the whole flow, applies a rule's egress PoP;
 	 * the rules are whole by now. */
 	for (size_t i = 0; i < sc->napps; i++) {

@@ -73,6 +73,8 @@ bb_link(struct world *w, int a, int b, const struct sc_linkp *lp,
 		if (w->bb[x * np + y] == NULL)
 			w->bb[x * np + y] = c[d];
 	}
+	c[0]->rev = c[1];
+	c[1]->rev = c[0];
 	/* each end's port sends on one chan; the other arrives on it */
 	c[1]->rx_port = (int)w->pops[a].nports;
 	c[0]->rx_port = (int)w->pops[b].nports;

@@ -52,6 +52,7 @@ struct chan {
 	int id;
 	char *name;
 	int dst_pop;               /* PoP at the far end, or -1 */
+	struct chan *rev;          /* the same wire the other way, or NULL */
 	int rx_port;               /* backbone: the port it is at dst_pop */
 	struct link_stats interval, total;
 	struct cwin *wins;
@@ -107,8 +108,19 @@ struct mwin {
 
 struct flow {
 	struct world *w;
-	const struct sc_app *sc;
+	const struct sc_app *sc;   /* the app, or for a return flow (and an
+	                              app from a destination) the world's
+	                              copy with its ends as this flow has
+	                              them */
 	int id;
+	struct site *home;         /* the site whose counters it feeds, or
+	                              NULL (return flows) */
+	struct wapp *app;          /* TCP, voice, replay: their state */
+	struct flow *rev;          /* a TCP app's other direction */
+	int is_rev;                /* the return flow: it takes the mirror
+	                              of the forward flow's route */
+	uint32_t mroute_of, mroute; /* forward route mirrored, and its index */
+	uint64_t npkts;            /* packets sent, for their seq */
 	struct traffic *src;
 	gsl_rng *rng;
 	struct meter *interval, *total;
@@ -238,7 +250,10 @@ struct world {
 	size_t nfaults, capfaults;
 	struct inet *inet;
 	size_t ninet, capinet;
-	struct flow *flows;
+	struct flow *flows;        /* the apps', then return flows */
+	size_t nflows;
+	struct sc_app *xapps;      /* return and turned-round apps */
+	struct wapp *apps;         /* per app; NULL for packet sources */
 	struct wexp *wexp;
 
 	struct chan **chans;
@@ -274,7 +289,13 @@ dest_addr(int dest)
 	return 0xc6120000u | (uint32_t)(dest + 1);
 }
 
-/* Where a flow goes, as its packets say. */
+/* Where a flow comes from and goes, as its packets say. */
+static inline uint32_t
+flow_src_addr(const struct sc_app *a)
+{
+	return a->src >= 0 ? lan_addr(a->src) : dest_addr(a->src_dest);
+}
+
 static inline uint32_t
 flow_dst_addr(const struct sc_app *a)
 {
@@ -352,6 +373,21 @@ int build_sockets(struct world *w, char *err, size_t errlen);
 void free_sockets(struct world *w);
 int site_link_tunnel_up(const struct site *s, int link, int pop);
 int build_credentials(struct world *w, char *err, size_t errlen);
+
+/* world_apps.c */
+struct wapp;
+int apps_count_flows(const struct scenario *sc);
+size_t apps_flow_of(const struct scenario *sc, size_t k);
+int build_apps(struct world *w, char *err, size_t errlen);
+int start_apps(struct world *w);
+void free_apps(struct world *w);
+void app_deliver(struct flow *f, struct sb_packet *p);
+void apps_results(struct world *w, sb_time end);
+double app_metric(struct world *w, int app, enum sc_metric m, sb_time end);
+int route_mirror(const struct route *r, struct route *out);
+void rev_send(struct flow *r, struct sb_packet *p, unsigned hop);
+void flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop);
+int app_leg_end(const struct flow *f, const struct sb_packet *p);
 
 /* world_measure.c */
 void win_edge(void *a, void *b);

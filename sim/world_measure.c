@@ -377,6 +377,9 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	    (side ? e->ref.kind : e->subject.kind) == SC_T_POP)
 		return pop_expect(w, e, side ? &e->ref : &e->subject,
 		    x->cw[side][0], end);
+	if (e->metric >= SC_M_MOS)
+		return app_metric(w, side ? e->ref.i : e->subject.i, e->metric,
+		    end);
 	if (x->m[side] != NULL)
 		return meter_metric(x->m[side], e->metric, to - from);
 	for (int d = 0; d < 2; d++) {
@@ -615,6 +618,7 @@ record_final_metrics(struct world *w, sb_time end)
 		}
 	}
 	record_socket_metrics(w);
+	apps_results(w, end);
 	for (size_t i = 0; i < w->nchans; i++) {
 		struct link_stats s[2];
 		s[0] = w->chans[i]->total;

@@ -202,6 +202,8 @@ inet_make(struct world *w, const struct geo_city *a, const struct geo_city *b,
 	    p->profile, -1, err, errlen);
 	if (in->ba == NULL)
 		return NULL;
+	in->ab->rev = in->ba;
+	in->ba->rev = in->ab;
 	w->ninet++;
 	return in;
 }
@@ -296,7 +298,7 @@ inet_hop(struct world *w, const struct geo_city *a, const struct geo_city *b,
 static int
 route_internet(struct world *w, const struct flow *f, struct route *r)
 {
-	struct site *s = &w->sites[f->sc->src];
+	struct site *s = f->home;
 	int li = site_best_link(s), ld = -1;
 	const struct geo_city *to;
 
@@ -327,7 +329,7 @@ route_internet(struct world *w, const struct flow *f, struct route *r)
 static int
 route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 {
-	struct site *s = &w->sites[f->sc->src];
+	struct site *s = f->home;
 	struct wpop *in;
 	int pa, pb;
 
@@ -401,7 +403,7 @@ route_event(struct world *w, const struct flow *f, const struct route *r)
 		off += (size_t)snprintf(detail + off, sizeof(detail) - off,
 		    "%s%s", i ? " > " : "", hop_name(&r->hop[i], hop,
 		    sizeof(hop)));
-	emit(w, "route", w->sites[f->sc->src].sc->name, f->sc->name, detail,
+	emit(w, "route", f->home->sc->name, f->sc->name, detail,
 	    (double)r->n);
 }
 
@@ -442,7 +444,7 @@ flow_route(struct world *w, struct flow *f, int ls)
 	*topo = w->topo;
 	if (route_compute(w, f, ls, &r) < 0) {
 		if (!f->no_route)
-			emit(w, "no-route", w->sites[f->sc->src].sc->name,
+			emit(w, "no-route", f->home->sc->name,
 			    f->sc->name, "no up link or PoP on the way", 0);
 		f->no_route = 1;
 		*cur = NONE_ROUTE;
@@ -468,21 +470,46 @@ flow_uses(struct world *w, struct flow *f, uint32_t r)
 static void flow_delivered(struct world *w, struct flow *f,
     struct sb_packet *p);
 
+/* What happened to a packet of f, for the meters of the flow, of its
+ * home site, and of their windows open now. */
+enum feed { FEED_SENT, FEED_DROPPED, FEED_DELIVERED };
+
+static void
+feed1(struct meter *m, enum feed what, const struct sb_packet *p,
+    sb_time now)
+{
+	if (what == FEED_SENT)
+		meter_sent(m);
+	else if (what == FEED_DROPPED)
+		meter_dropped(m);
+	else
+		meter_delivered(m, p->created, now, p->size);
+}
+
+static void
+meters_feed(struct world *w, struct flow *f, enum feed what,
+    const struct sb_packet *p)
+{
+	struct site *s = f->home;
+	sb_time now = kernel_now(w->k);
+
+	feed1(f->interval, what, p, now);
+	feed1(f->total, what, p, now);
+	for (size_t i = 0; i < f->nwins; i++)
+		if (now >= f->wins[i].from && now < f->wins[i].to)
+			feed1(f->wins[i].m, what, p, now);
+	if (s == NULL)
+		return;
+	feed1(s->total, what, p, now);
+	for (size_t i = 0; i < s->nwins; i++)
+		if (now >= s->wins[i].from && now < s->wins[i].to)
+			feed1(s->wins[i].m, what, p, now);
+}
+
 static void
 meters_feed_drop(struct world *w, struct flow *f)
 {
-	struct site *s = &w->sites[f->sc->src];
-	sb_time now = kernel_now(w->k);
-
-	meter_dropped(f->interval);
-	meter_dropped(f->total);
-	meter_dropped(s->total);
-	for (size_t i = 0; i < f->nwins; i++)
-		if (now >= f->wins[i].from && now < f->wins[i].to)
-			meter_dropped(f->wins[i].m);
-	for (size_t i = 0; i < s->nwins; i++)
-		if (now >= s->wins[i].from && now < s->wins[i].to)
-			meter_dropped(s->wins[i].m);
+	meters_feed(w, f, FEED_DROPPED, NULL);
 }
 
 /*
@@ -514,9 +541,8 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	pool_put(w->pool, p);
 	memset(q->data + INET_IPV4_HDR + INET_UDP_HDR, 0,
 	    n - INET_IPV4_HDR - INET_UDP_HDR);
-	q->len = (uint32_t)inet_udp_build(q->data, q->cap,
-	    lan_addr(f->sc->src), (uint16_t)app_sport(f->id),
-	    flow_dst_addr(f->sc), (uint16_t)app_port(f->id),
+	q->len = (uint32_t)inet_udp_build(q->data, q->cap, f->rf.src_addr,
+	    f->rf.sport, f->rf.dst_addr, f->rf.dport,
 	    n - INET_IPV4_HDR - INET_UDP_HDR, (uint16_t)q->seq, 64);
 	q->size = q->len;
 	return q;
@@ -556,7 +582,8 @@ route_continue(struct world *w, struct sb_packet *p)
 {
 	struct flow *f = &w->flows[p->flow];
 
-	if (++p->hop < f->routes[p->path].n) {
+	if (++p->hop < f->routes[p->path].n &&
+	    (f->app == NULL || !app_leg_end(f, p))) {
 		hop_send(w, f, p);
 		return;
 	}
@@ -568,20 +595,11 @@ flow_send(void *ctx, struct sb_packet *p)
 {
 	struct flow *f = ctx;
 	struct world *w = f->w;
-	struct site *s = &w->sites[f->sc->src];
-	sb_time now = kernel_now(w->k);
+	struct site *s = f->home;
 	uint32_t r;
 
 	w->sent++;
-	meter_sent(f->interval);
-	meter_sent(f->total);
-	meter_sent(s->total);
-	for (size_t i = 0; i < f->nwins; i++)
-		if (now >= f->wins[i].from && now < f->wins[i].to)
-			meter_sent(f->wins[i].m);
-	for (size_t i = 0; i < s->nwins; i++)
-		if (now >= s->wins[i].from && now < s->wins[i].to)
-			meter_sent(s->wins[i].m);
+	meters_feed(w, f, FEED_SENT, p);
 	p->dup = 0;
 	if (f->sc->via == SC_VIA_BACKBONE) {
 		/* the Socket picks the link; sock_send() goes on */
@@ -599,6 +617,84 @@ flow_send(void *ctx, struct sb_packet *p)
 	p->path = r;
 	p->hop = 0;
 	hop_send(w, f, p);
+}
+
+/*
+ * A route walked backwards: the wires the other way, tunnels in the other
+ * direction, a PoP's inspection where it was.  A TCP connection's return
+ * packets take the mirror of the route its data took, as a session
+ * through a Socket and a PoP does (the PoP that terminated it, the
+ * egress PoP whose address the server saw).
+ */
+int
+route_mirror(const struct route *r, struct route *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned i = 0; i < r->n; i++) {
+		const struct rhop *h = &r->hop[r->n - 1 - i];
+		struct rhop *m = &out->hop[i];
+
+		if (h->c != NULL && (m->c = h->c->rev) == NULL)
+			return -1;
+		m->t = h->t;
+		m->x = h->x;
+		m->dir = h->t != NULL ? 1 - h->dir : 0;
+	}
+	out->n = r->n;
+	return 0;
+}
+
+/* A packet that enters its flow's current route at hop `hop`, past the
+ * Socket: a split TCP connection's leg that starts at a PoP. */
+void
+flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop)
+{
+	struct world *w = f->w;
+
+	w->sent++;
+	meters_feed(w, f, FEED_SENT, p);
+	p->dup = 0;
+	if (f->cur == NONE_ROUTE || hop >= f->routes[f->cur].n) {
+		flow_lost(w, f, p);
+		return;
+	}
+	p->path = f->cur;
+	p->hop = hop;
+	hop_send(w, f, p);
+}
+
+/* A return packet: on the mirror of the forward flow's current route,
+ * from hop `hop` of the mirror. */
+void
+rev_send(struct flow *r, struct sb_packet *p, unsigned hop)
+{
+	struct world *w = r->w;
+	struct flow *f = r->rev;
+
+	w->sent++;
+	meters_feed(w, r, FEED_SENT, p);
+	p->dup = 0;
+	if (f->cur == NONE_ROUTE) {
+		flow_lost(w, r, p);
+		return;
+	}
+	if (r->mroute_of != f->cur) {
+		struct route m;
+
+		if (route_mirror(&f->routes[f->cur], &m) < 0 ||
+		    (r->mroute = route_index(w, r, &m)) == NONE_ROUTE) {
+			flow_lost(w, r, p);
+			return;
+		}
+		r->mroute_of = f->cur;
+	}
+	if (hop >= r->routes[r->mroute].n) {
+		flow_lost(w, r, p);
+		return;
+	}
+	p->path = r->mroute;
+	p->hop = hop;
+	hop_send(w, r, p);
 }
 
 /* The Socket's send(): into the tunnel of `link`, on the flow's route
@@ -745,16 +841,13 @@ failover_end(struct world *w, struct flow *f, const struct sb_packet *p)
 	}
 	f->fo[f->nfo++] = fo;
 	hop_name(h, via, sizeof(via));
-	emit(w, "failover", w->sites[f->sc->src].sc->name, f->sc->name, via,
+	emit(w, "failover", f->home->sc->name, f->sc->name, via,
 	    (double)fo.took / 1e9);
 }
 
 static void
 flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
 {
-	struct site *s = &w->sites[f->sc->src];
-	sb_time now = kernel_now(w->k);
-
 	if (p->dup != 0) {
 		size_t k = p->seq % DUP_WINDOW;
 
@@ -765,19 +858,13 @@ flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
 		}
 		f->dseen[k] = p->seq + 1;
 	}
-	if (p->created >= f->fault_at)
+	if (p->created >= f->fault_at && !f->is_rev)
 		failover_end(w, f, p);
 
 	w->delivered++;
-	meter_delivered(f->interval, p->created, now, p->size);
-	meter_delivered(f->total, p->created, now, p->size);
-	meter_delivered(s->total, p->created, now, p->size);
-	for (size_t i = 0; i < f->nwins; i++)
-		if (now >= f->wins[i].from && now < f->wins[i].to)
-			meter_delivered(f->wins[i].m, p->created, now, p->size);
-	for (size_t i = 0; i < s->nwins; i++)
-		if (now >= s->wins[i].from && now < s->wins[i].to)
-			meter_delivered(s->wins[i].m, p->created, now, p->size);
+	meters_feed(w, f, FEED_DELIVERED, p);
+	if (f->app != NULL)
+		app_deliver(f, p);
 	pool_put(w->pool, p);
 }
 

@@ -679,8 +679,10 @@ build_rules(struct world *w, char *err, size_t errlen)
 		if (r->app >= 0) {
 			/* a scenario application: its source and port */
 			const struct sc_app *a = &sc->apps[r->app];
+			/* from a destination, the site's end opens it */
 			rs.src = (struct rule_ep){ RULE_SITE,
-			    sc->sites[a->src].name, 0, 0 };
+			    sc->sites[a->src >= 0 ? a->src : a->dst].name, 0,
+			    0 };
 			rs.port_lo = rs.port_hi = (uint16_t)app_port(r->app);
 		} else if (r->port_lo) {
 			rs.port_lo = (uint16_t)r->port_lo;

@@ -45,9 +45,12 @@ struct sb_packet {
 	                           Socket pinging a candidate PoP), not a
 	                           datagram of the tunnel */
 	struct sb_tcp_tag {     /* the TCP model's segment header */
+		uint64_t seq;   /* the first payload byte's number */
 		uint64_t ack;   /* next byte expected from the peer */
-		uint32_t plen;  /* payload bytes; seq is the first's number */
+		uint32_t plen;  /* payload bytes */
 		uint32_t wnd;   /* receive window offered, bytes */
+		uint16_t conn;  /* which of the application's connections */
+		uint8_t leg;    /* which leg of a split connection */
 		uint8_t flags;  /* SB_TCP_SYN, SB_TCP_ACK; 0: not TCP */
 	} tcp;
 	uint8_t *data;          /* real bytes, or NULL for modelled traffic */

@@ -64,7 +64,7 @@ dir_send(struct dir *d, struct sb_packet *p)
 	sb_time now = kernel_now(d->w->k), tx, start;
 
 	d->sent++;
-	if (d->drop_once && p->tcp.plen > 0 && p->seq == d->drop_seq) {
+	if (d->drop_once && p->tcp.plen > 0 && p->tcp.seq == d->drop_seq) {
 		d->drop_once = 0;
 		d->dropped++;
 		pool_put(d->w->pl, p);
