@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcap.h>
+
 #include "sim/scenario.h"
 #include "sim/suggest.h"
 #include "sim/units.h"
@@ -315,8 +317,9 @@ ref_site(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 	return 0;
 }
 
-/* An application's `to`: a site (*site), or a destination (*dest); the
- * other is -1.  Their names never clash (parse_dests sees to it). */
+/* An application's `from` or `to`: a site (*site), or a destination
+ * (*dest); the other is -1.  Their names never clash (parse_dests sees to
+ * it). */
 static int
 ref_site_or_dest(struct ld *L, const yaml_node_t *n, const char *what,
     int *site, int *dest)
@@ -1339,8 +1342,9 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 }
 
 /*
- * Places on the Internet, by city.  Applications name them in `to` as
- * they name sites, so a destination may not share a site's name.
+ * Places on the Internet, by city.  Applications name them in `to` (and
+ * `from`) as they name sites, so a destination may not share a site's
+ * name.
  */
 static int
 parse_dests(struct ld *L, const yaml_node_t *n)
@@ -1767,16 +1771,371 @@ parse_internet(struct ld *L, const yaml_node_t *n)
 	return 0;
 }
 
+/* ---- applications ---- */
+
 static int get_opt_name(struct ld *L, const yaml_node_t *it,
     const char *key, const char *what, char **out);
+
+/* Application kinds, in enum sc_app_kind order. */
+static const char *const app_kinds[] = { "udp-cbr", "udp-poisson", "voip",
+	"web", "bulk", "replay", NULL };
+_Static_assert(sizeof(app_kinds) / sizeof(*app_kinds) == SC_APP_REPLAY + 2,
+    "a name for every application kind");
+
+#define KIND(k) (1u << (k))
+#define UDP_KINDS (KIND(SC_APP_UDP_CBR) | KIND(SC_APP_UDP_POISSON))
+#define TCP_KINDS (KIND(SC_APP_WEB) | KIND(SC_APP_BULK))
+
+/* Every key of an application, for the check and its "did you mean". */
+static const char *const app_keys[] = { "name", "kind", "from", "to",
+	"start", "stop", "via", "app-id", "category", "domain", "ftp-passive",
+	"rate", "packet-size", "codec", "ptime", "calls", "jitter-buffer",
+	"objects", "object-size", "request-size", "think-time", "connections",
+	"pages", "size", "congestion-control", "receive-window", "mss",
+	"initial-window", "min-rto", "trace", "filter", NULL };
+
+/*
+ * The keys only some kinds take (every other key applies to all), and
+ * which.  A key of another kind is refused by name rather than ignored:
+ * `codec` on a udp-cbr flow is a mistake about what the flow is, and
+ * dropping it would run a scenario other than the one written.
+ */
+static const struct {
+	const char *key;
+	unsigned kinds;
+} kind_keys[] = {
+	{ "rate", UDP_KINDS }, { "packet-size", UDP_KINDS },
+	{ "codec", KIND(SC_APP_VOIP) }, { "ptime", KIND(SC_APP_VOIP) },
+	{ "calls", KIND(SC_APP_VOIP) }, { "jitter-buffer", KIND(SC_APP_VOIP) },
+	{ "objects", KIND(SC_APP_WEB) }, { "object-size", KIND(SC_APP_WEB) },
+	{ "request-size", KIND(SC_APP_WEB) },
+	{ "think-time", KIND(SC_APP_WEB) },
+	{ "connections", KIND(SC_APP_WEB) }, { "pages", KIND(SC_APP_WEB) },
+	{ "size", KIND(SC_APP_BULK) },
+	{ "congestion-control", TCP_KINDS }, { "receive-window", TCP_KINDS },
+	{ "mss", TCP_KINDS }, { "initial-window", TCP_KINDS },
+	{ "min-rto", TCP_KINDS },
+	{ "trace", KIND(SC_APP_REPLAY) }, { "filter", KIND(SC_APP_REPLAY) },
+};
+
+/* "kind voip", "kinds web and bulk": the kinds of a mask, for messages. */
+static const char *
+kinds_phrase(unsigned kinds, char *buf, size_t len)
+{
+	size_t off, n = 0, k = 0;
+
+	for (int i = 0; app_kinds[i] != NULL; i++)
+		n += (kinds & KIND(i)) != 0;
+	off = (size_t)snprintf(buf, len, "kind%s ", n > 1 ? "s" : "");
+	for (int i = 0; app_kinds[i] != NULL && off < len; i++)
+		if (kinds & KIND(i)) {
+			k++;
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			    k == 1 ? "" : k == n ? " and " : ", ",
+			    app_kinds[i]);
+		}
+	return buf;
+}
+
+/* The first key, in the order written, that the kind does not take. */
+static int
+check_kind_keys(struct ld *L, const yaml_node_t *it, const char *what,
+    enum sc_app_kind kind)
+{
+	char kinds[128];
+
+	for (size_t i = 0; i < ydoc_len(it); i++) {
+		yaml_node_t *k, *v;
+		const char *s;
+
+		ydoc_pair(L->d, it, i, &k, &v);
+		if ((s = ydoc_str(k)) == NULL)
+			continue;
+		for (size_t j = 0; j < sizeof(kind_keys) / sizeof(*kind_keys);
+		    j++)
+			if (strcmp(s, kind_keys[j].key) == 0 &&
+			    !(kind_keys[j].kinds & KIND(kind)))
+				return ydoc_err(L->d, k, "%s: '%s' applies to %s "
+				    "only", what, s, kinds_phrase(
+				    kind_keys[j].kinds, kinds, sizeof(kinds)));
+	}
+	return 0;
+}
+
+static int
+parse_app_udp(struct ld *L, const yaml_node_t *it, const char *what,
+    struct sc_app *a)
+{
+	yaml_node_t *v;
+	uint64_t size = 1000;
+	char lbl[256];
+
+	if ((v = ydoc_get(L->d, it, "rate")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'rate' is required", what);
+	if (get_rate(L, v, KEY("rate"), &a->rate_bps) < 0)
+		return -1;
+	if (a->rate_bps == 0)
+		return ydoc_err(L->d, v, "%s: rate must be above zero", what);
+	if ((v = ydoc_get(L->d, it, "packet-size")) != NULL &&
+	    get_size(L, v, KEY("packet-size"), &size) < 0)
+		return -1;
+	if (size < 28 || size > 65535)
+		return ydoc_err(L->d, v, "%s: packet-size must be between 28B "
+		    "and 65535B", what);
+	a->packet_bytes = (uint32_t)size;
+	return 0;
+}
+
+/*
+ * Voice codecs, in enum sc_codec order, and the bit rate of each one's
+ * payload: G.711 at 64 kbit/s and G.729 at 8 kbit/s (RFC 3551's PCMU/PCMA
+ * and G729); Opus at 24 kbit/s, a usual setting for wideband speech (RFC
+ * 7587 lets it run from 6 to 510 kbit/s).  A packet carries ptime's worth
+ * of payload behind IPv4 (20), UDP (8) and RTP (12) headers.
+ */
+static const char *const codec_words[] = { "g711", "g729", "opus", NULL };
+static const uint64_t codec_bps[] = { 64000, 8000, 24000 };
+_Static_assert(sizeof(codec_bps) / sizeof(*codec_bps) == SC_CODEC_OPUS + 1,
+    "a rate for every codec");
+#define VOIP_HEADERS 40
+
+static int
+parse_app_voip(struct ld *L, const yaml_node_t *it, const char *what,
+    struct sc_app *a)
+{
+	yaml_node_t *v;
+	char lbl[256];
+	uint64_t payload;
+	int w;
+
+	a->codec = SC_CODEC_G711;
+	a->ptime = 20 * SB_MS;
+	a->calls = 1;
+	a->jitter_buffer = 40 * SB_MS;
+	if ((v = ydoc_get(L->d, it, "codec")) != NULL) {
+		if (get_word(L, v, KEY("codec"), codec_words, &w) < 0)
+			return -1;
+		a->codec = (enum sc_codec)w;
+	}
+	if ((v = ydoc_get(L->d, it, "ptime")) != NULL &&
+	    get_time_in(L, v, KEY("ptime"), 10 * SB_MS, 120 * SB_MS,
+	    &a->ptime) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "calls")) != NULL) {
+		if (get_whole(L, v, KEY("calls"), 1, 1000, &w) < 0)
+			return -1;
+		a->calls = (unsigned)w;
+	}
+	if ((v = ydoc_get(L->d, it, "jitter-buffer")) != NULL &&
+	    get_time_in(L, v, KEY("jitter-buffer"), 0, SB_S,
+	    &a->jitter_buffer) < 0)
+		return -1;
+	/* per call: a ptime off the codec's frame rounds to whole bytes */
+	payload = (uint64_t)llround((double)codec_bps[a->codec] *
+	    (double)a->ptime / (8.0 * SB_S));
+	a->packet_bytes = (uint32_t)(payload + VOIP_HEADERS);
+	a->rate_bps = (uint64_t)llround((double)a->packet_bytes * 8.0 * SB_S /
+	    (double)a->ptime);
+	return 0;
+}
+
+/* A size key that must be above zero, if present. */
+static int
+get_size_pos(struct ld *L, const yaml_node_t *it, const char *key,
+    const char *what, uint64_t *out)
+{
+	yaml_node_t *v = ydoc_get(L->d, it, key);
+	char lbl[256];
+
+	if (v == NULL)
+		return 0;
+	if (get_size(L, v, KEY(key), out) < 0)
+		return -1;
+	if (*out == 0)
+		return ydoc_err(L->d, v, "%s: %s must be above zero", what, key);
+	return 0;
+}
+
+static int
+parse_app_web(struct ld *L, const yaml_node_t *it, const char *what,
+    struct sc_app *a)
+{
+	yaml_node_t *v;
+	char lbl[256];
+	int w;
+
+	a->objects = 10;
+	a->object_bytes = 100000;
+	a->request_bytes = 400;
+	a->think = 10 * SB_S;
+	a->connections = 6;
+	a->pages = 0;
+	if ((v = ydoc_get(L->d, it, "objects")) != NULL) {
+		if (get_whole(L, v, KEY("objects"), 1, 1000, &w) < 0)
+			return -1;
+		a->objects = (unsigned)w;
+	}
+	if (get_size_pos(L, it, "object-size", what, &a->object_bytes) < 0 ||
+	    get_size_pos(L, it, "request-size", what, &a->request_bytes) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "think-time")) != NULL &&
+	    get_time(L, v, KEY("think-time"), &a->think) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "connections")) != NULL) {
+		if (get_whole(L, v, KEY("connections"), 1, 64, &w) < 0)
+			return -1;
+		a->connections = (unsigned)w;
+	}
+	if ((v = ydoc_get(L->d, it, "pages")) != NULL) {
+		if (get_whole(L, v, KEY("pages"), 0, 1000000, &w) < 0)
+			return -1;
+		a->pages = (unsigned)w;
+	}
+	return 0;
+}
+
+/*
+ * TCP, for web and bulk.  The defaults: CUBIC (RFC 9438, Linux's); a
+ * 4 MiB receive window, enough for 160 Mbit/s over a 200 ms round trip;
+ * the initial window of RFC 6928; the minimum RTO of RFC 6298 2.4.  An mss left out is the path's, which is known
+ * only when the world is built: at most 1460 bytes, a 1500-byte MTU less
+ * the IPv4 and TCP headers, and less again in a tunnel.
+ */
+static const char *const cc_words[] = { "cubic", "newreno", NULL };
+#define DEFAULT_RWND (4ull << 20)
+#define MAX_RWND (1ull << 30)   /* RFC 7323 2.3: the window scale's limit */
+#define MSS_MIN 536             /* RFC 1122 4.2.2.6: the default MSS */
+#define MSS_MAX 9000            /* a jumbo frame's */
+#define MSS_PATH_MAX 1460
+
+static int
+parse_app_tcp(struct ld *L, const yaml_node_t *it, const char *what,
+    struct sc_tcp *t)
+{
+	yaml_node_t *v, *rw;
+	char lbl[256];
+	uint64_t mss = 0, least;
+	int w;
+
+	t->cc = SC_CC_CUBIC;
+	t->rwnd = DEFAULT_RWND;
+	t->mss = 0;
+	t->init_cwnd = 10;
+	t->min_rto = SB_S;
+	if ((v = ydoc_get(L->d, it, "congestion-control")) != NULL) {
+		if (get_word(L, v, KEY("congestion-control"), cc_words, &w) < 0)
+			return -1;
+		t->cc = (enum sc_cc)w;
+	}
+	if ((v = ydoc_get(L->d, it, "mss")) != NULL) {
+		if (get_size(L, v, KEY("mss"), &mss) < 0)
+			return -1;
+		if (mss != 0 && (mss < MSS_MIN || mss > MSS_MAX))
+			return ydoc_err(L->d, v, "%s: mss must be from %dB to "
+			    "%dB (or 0: the path's)", what, MSS_MIN, MSS_MAX);
+		t->mss = (uint32_t)mss;
+	}
+	if ((rw = ydoc_get(L->d, it, "receive-window")) != NULL) {
+		if (get_size(L, rw, KEY("receive-window"), &t->rwnd) < 0)
+			return -1;
+		least = 2 * (mss ? mss : MSS_PATH_MAX);
+		if (t->rwnd < least)
+			return ydoc_err(L->d, rw, "%s: receive-window must be at "
+			    "least two segments, %lluB (mss %s%lluB)", what,
+			    (unsigned long long)least, mss ? "" : "at most ",
+			    (unsigned long long)least / 2);
+		if (t->rwnd > MAX_RWND)
+			return ydoc_err(L->d, rw, "%s: receive-window must be at "
+			    "most 1GiB (TCP window scaling's limit)", what);
+	}
+	if ((v = ydoc_get(L->d, it, "initial-window")) != NULL) {
+		if (get_whole(L, v, KEY("initial-window"), 1, 100, &w) < 0)
+			return -1;
+		t->init_cwnd = (uint32_t)w;
+	}
+	if ((v = ydoc_get(L->d, it, "min-rto")) != NULL &&
+	    get_time_in(L, v, KEY("min-rto"), SB_MS, 60 * SB_S,
+	    &t->min_rto) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+parse_app_bulk(struct ld *L, const yaml_node_t *it, const char *what,
+    struct sc_app *a)
+{
+	if (ydoc_get(L->d, it, "size") == NULL)
+		return ydoc_err(L->d, it, "%s: 'size' is required (the bytes "
+		    "to send)", what);
+	return get_size_pos(L, it, "size", what, &a->bytes);
+}
+
+/*
+ * replay: a capture sent again.  The filter is compiled here, for
+ * Ethernet frames as captures mostly hold, so that a typo is reported
+ * at load and not when the replay starts; then the file must open.
+ */
+static int
+parse_app_replay(struct ld *L, const yaml_node_t *it, const char *what,
+    struct sc_app *a)
+{
+	char errbuf[PCAP_ERRBUF_SIZE], lbl[256];
+	yaml_node_t *tv, *v;
+	const char *s, *msg;
+	size_t n;
+	pcap_t *p;
+
+	if ((tv = ydoc_get(L->d, it, "trace")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'trace' is required (a pcap "
+		    "file)", what);
+	if (ydoc_want_str(L->d, tv, KEY("trace"), &s) < 0)
+		return -1;
+	if (s[0] == '\0')
+		return ydoc_err(L->d, tv, "%s: trace: give a pcap file", what);
+	/* relative to the scenario's folder, as loss traces are */
+	if (s[0] == '/' || strcmp(L->dir, ".") == 0) {
+		a->trace = xstrdup(L, tv, s);
+	} else if (asprintf(&a->trace, "%s/%s", L->dir, s) < 0) {
+		a->trace = NULL;
+		ydoc_err(L->d, tv, "out of memory");
+	}
+	if (a->trace == NULL)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "filter")) != NULL) {
+		struct bpf_program prog;
+
+		if (ydoc_want_str(L->d, v, KEY("filter"), &s) < 0 ||
+		    (a->filter = xstrdup(L, v, s)) == NULL)
+			return -1;
+		if ((p = pcap_open_dead(DLT_EN10MB, 65535)) == NULL)
+			return ydoc_err(L->d, v, "out of memory");
+		if (pcap_compile(p, &prog, s, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			ydoc_err(L->d, v, "%s: filter '%s': %s", what, s,
+			    pcap_geterr(p));
+			pcap_close(p);
+			return -1;
+		}
+		pcap_freecode(&prog);
+		pcap_close(p);
+	}
+	errbuf[0] = '\0';
+	if ((p = pcap_open_offline(a->trace, errbuf)) == NULL) {
+		/* pcap names the file first; the message does already */
+		msg = errbuf;
+		n = strlen(a->trace);
+		if (strncmp(msg, a->trace, n) == 0 && msg[n] == ':' &&
+		    msg[n + 1] == ' ')
+			msg += n + 2;
+		return ydoc_err(L->d, tv, "%s: trace '%s': %s", what, a->trace,
+		    msg[0] ? msg : "cannot open");
+	}
+	pcap_close(p);
+	return 0;
+}
 
 static int
 parse_apps(struct ld *L, const yaml_node_t *n)
 {
-	static const char *const keys[] = { "name", "kind", "from", "to",
-		"rate", "packet-size", "start", "stop", "via", "app-id",
-		"category", "domain", "ftp-passive", NULL };
-	static const char *const kinds[] = { "udp-cbr", "udp-poisson", NULL };
 	static const char *const vias[] = { "backbone", "internet", NULL };
 	struct scenario *sc = L->sc;
 
@@ -1789,13 +2148,13 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
 		struct sc_app *a = &sc->apps[i];
 		char what[128], lbl[256];
-		uint64_t size = 1000;
-		int w;
+		int w, rc = 0;
 
 		a->loc.line = (unsigned)it->start_mark.line + 1;
 		a->loc.col = (unsigned)it->start_mark.column + 1;
+		a->src = a->dst = a->src_dest = a->dest = -1;
 		if (ydoc_want_map(L->d, it, "an application") < 0 ||
-		    ydoc_check_keys(L->d, it, "application", keys) < 0)
+		    ydoc_check_keys(L->d, it, "application", app_keys) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "name")) == NULL)
 			return ydoc_err(L->d, it, "application: 'name' is "
@@ -1809,35 +2168,54 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 		snprintf(what, sizeof(what), "application '%s'", a->name);
 		if ((v = ydoc_get(L->d, it, "kind")) == NULL)
 			return ydoc_err(L->d, it, "%s: 'kind' is required "
-			    "(udp-cbr or udp-poisson)", what);
-		if (get_word(L, v, KEY("kind"), kinds, &w) < 0)
+			    "(udp-cbr, udp-poisson, voip, web, bulk or replay)",
+			    what);
+		if (get_word(L, v, KEY("kind"), app_kinds, &w) < 0)
 			return -1;
 		a->kind = (enum sc_app_kind)w;
+		if (check_kind_keys(L, it, what, a->kind) < 0)
+			return -1;
+		/* either end a site or a destination, not both destinations */
 		if ((v = ydoc_get(L->d, it, "from")) == NULL)
 			return ydoc_err(L->d, it, "%s: 'from' is required", what);
-		if (ref_site(L, v, KEY("from"), &a->src) < 0)
+		if (ref_site_or_dest(L, v, KEY("from"), &a->src,
+		    &a->src_dest) < 0)
 			return -1;
 		if ((v = ydoc_get(L->d, it, "to")) == NULL)
 			return ydoc_err(L->d, it, "%s: 'to' is required", what);
 		if (ref_site_or_dest(L, v, KEY("to"), &a->dst, &a->dest) < 0)
 			return -1;
-		if (a->src == a->dst)
+		if (a->src_dest >= 0 && a->dest >= 0)
+			return ydoc_err(L->d, v, "%s: 'from' and 'to' are both "
+			    "destinations; from a destination, 'to' must be a "
+			    "site", what);
+		if (a->src >= 0 && a->src == a->dst)
 			return ydoc_err(L->d, v, "%s: 'from' and 'to' are the "
 			    "same site", what);
-		if ((v = ydoc_get(L->d, it, "rate")) == NULL)
-			return ydoc_err(L->d, it, "%s: 'rate' is required", what);
-		if (get_rate(L, v, KEY("rate"), &a->rate_bps) < 0)
+		switch (a->kind) {
+		case SC_APP_UDP_CBR:
+		case SC_APP_UDP_POISSON:
+			rc = parse_app_udp(L, it, what, a);
+			break;
+		case SC_APP_VOIP:
+			rc = parse_app_voip(L, it, what, a);
+			break;
+		case SC_APP_WEB:
+			rc = parse_app_web(L, it, what, a);
+			if (rc == 0)
+				rc = parse_app_tcp(L, it, what, &a->tcp);
+			break;
+		case SC_APP_BULK:
+			rc = parse_app_bulk(L, it, what, a);
+			if (rc == 0)
+				rc = parse_app_tcp(L, it, what, &a->tcp);
+			break;
+		case SC_APP_REPLAY:
+			rc = parse_app_replay(L, it, what, a);
+			break;
+		}
+		if (rc < 0)
 			return -1;
-		if (a->rate_bps == 0)
-			return ydoc_err(L->d, v, "%s: rate must be above zero",
-			    what);
-		if ((v = ydoc_get(L->d, it, "packet-size")) != NULL &&
-		    get_size(L, v, KEY("packet-size"), &size) < 0)
-			return -1;
-		if (size < 28 || size > 65535)
-			return ydoc_err(L->d, v, "%s: packet-size must be "
-			    "between 28B and 65535B", what);
-		a->packet_bytes = (uint32_t)size;
 		a->stop = SB_TIME_NEVER;
 		if ((v = ydoc_get(L->d, it, "start")) != NULL &&
 		    get_time(L, v, KEY("start"), &a->start) < 0)
@@ -1860,7 +2238,7 @@ parse_apps(struct ld *L, const yaml_node_t *n)
 				return -1;
 			a->via = (enum sc_via)w;
 		}
-		a->protocol = 17;
+		a->protocol = KIND(a->kind) & TCP_KINDS ? 6 : 17;
 		if (get_opt_name(L, it, "app-id", what, &a->app_id) < 0 ||
 		    get_opt_name(L, it, "category", what, &a->category) < 0 ||
 		    get_opt_name(L, it, "domain", what, &a->domain) < 0)
@@ -2265,7 +2643,9 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 static const char *const metric_names[SC_M__COUNT + 1] = {
 	"latency-mean", "latency-p50", "latency-p95", "latency-p99", "jitter",
 	"loss", "throughput", "delivered", "utilisation", "queue-max",
-	"delay-mean", "failover-time", "convergence-time", "queue-delay", NULL,
+	"delay-mean", "failover-time", "convergence-time", "queue-delay",
+	"mos", "r-factor", "page-load-p50", "page-load-p95", "completion-time",
+	"goodput", "retransmits", "rtos", NULL,
 };
 
 static const char *const op_names[] = { "below", "at-most", "above",
@@ -2306,6 +2686,15 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 		return k == SC_T_BACKBONE || k == SC_T_POP;
 	case SC_M_QUEUE_DELAY:
 		return k == SC_T_POP;
+	case SC_M_MOS:
+	case SC_M_R_FACTOR:
+	case SC_M_PAGE_LOAD_P50:
+	case SC_M_PAGE_LOAD_P95:
+	case SC_M_COMPLETION_TIME:
+	case SC_M_GOODPUT:
+	case SC_M_RETRANSMITS:
+	case SC_M_RTOS:
+		return k == SC_T_FLOW;
 	default:
 		return 1;
 	}
@@ -2336,7 +2725,7 @@ static int
 metric_misfit(struct ld *L, const yaml_node_t *n, enum sc_metric m,
     enum sc_target_kind k, const char *whose)
 {
-	char list[256];
+	char list[512];
 	size_t off = 0;
 
 	list[0] = '\0';
@@ -2368,6 +2757,50 @@ pop_metric_check(struct ld *L, const yaml_node_t *n, enum sc_metric m,
 	return 0;
 }
 
+/* The application kinds a flow metric needs (KIND() bits), or 0: any. */
+static unsigned
+metric_app_kinds(enum sc_metric m)
+{
+	switch (m) {
+	case SC_M_MOS:
+	case SC_M_R_FACTOR:
+		return KIND(SC_APP_VOIP);
+	case SC_M_PAGE_LOAD_P50:
+	case SC_M_PAGE_LOAD_P95:
+		return KIND(SC_APP_WEB);
+	case SC_M_COMPLETION_TIME:
+		return KIND(SC_APP_BULK);
+	case SC_M_GOODPUT:
+	case SC_M_RETRANSMITS:
+	case SC_M_RTOS:
+		return TCP_KINDS;
+	default:
+		return 0;
+	}
+}
+
+/* A call's quality, a page's load time, TCP's retransmissions: each is
+ * measured by one kind of application only, and another kind has none
+ * to measure (as a PoP without inspection has no inspection metrics). */
+static int
+flow_metric_check(struct ld *L, const yaml_node_t *n, enum sc_metric m,
+    const struct sc_target *t)
+{
+	unsigned kinds = metric_app_kinds(m);
+	const struct sc_app *a;
+	char phrase[128];
+
+	if (t->kind != SC_T_FLOW || kinds == 0)
+		return 0;
+	a = &L->sc->apps[t->i];
+	if (!(kinds & KIND(a->kind)))
+		return ydoc_err(L->d, n, "metric %s applies to applications of "
+		    "%s, and application '%s' is %s", metric_names[m],
+		    kinds_phrase(kinds, phrase, sizeof(phrase)), a->name,
+		    app_kinds[a->kind]);
+	return 0;
+}
+
 const char *
 sc_metric_unit(enum sc_metric m)
 {
@@ -2381,15 +2814,24 @@ sc_metric_unit(enum sc_metric m)
 	case SC_M_FAILOVER_TIME:
 	case SC_M_CONVERGENCE_TIME:
 	case SC_M_QUEUE_DELAY:
+	case SC_M_PAGE_LOAD_P50:
+	case SC_M_PAGE_LOAD_P95:
+	case SC_M_COMPLETION_TIME:
 		return "ns";
 	case SC_M_LOSS:
 	case SC_M_UTILISATION:
 		return "fraction";
 	case SC_M_THROUGHPUT:
+	case SC_M_GOODPUT:
 		return "bps";
+	case SC_M_MOS:
+	case SC_M_R_FACTOR:
+		return "score";
 	case SC_M_QUEUE_MAX:
 		return "bytes";
 	case SC_M_DELIVERED:
+	case SC_M_RETRANSMITS:
+	case SC_M_RTOS:
 	default:
 		return "packets";
 	}
@@ -2419,7 +2861,11 @@ parse_bound(struct ld *L, const yaml_node_t *v, const char *what,
 		*out = (double)u;
 		return 0;
 	}
-	/* delivered: a count of packets */
+	/* a score: MOS from 1 to 5, the R factor from 0 to 100 (G.107) */
+	if (strcmp(unit, "score") == 0)
+		return get_number(L, v, what, m == SC_M_MOS ? 1 : 0,
+		    m == SC_M_MOS ? 5 : 100, out);
+	/* delivered, retransmits, rtos: a count of packets */
 	if (get_number(L, v, what, 0, 1e18, out) < 0)
 		return -1;
 	if (*out != floor(*out))
@@ -2607,7 +3053,8 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 		if (!metric_fits(e->metric, e->subject.kind))
 			return metric_misfit(L, v, e->metric, e->subject.kind,
 			    "");
-		if (pop_metric_check(L, v, e->metric, &e->subject) < 0)
+		if (pop_metric_check(L, v, e->metric, &e->subject) < 0 ||
+		    flow_metric_check(L, v, e->metric, &e->subject) < 0)
 			return -1;
 		for (int o = 0; op_names[o] != NULL; o++)
 			if ((v = ydoc_get(L->d, it, op_names[o])) != NULL) {
@@ -2627,7 +3074,8 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 			if (!metric_fits(e->metric, e->ref.kind))
 				return metric_misfit(L, bnode, e->metric,
 				    e->ref.kind, "the reference, ");
-			if (pop_metric_check(L, bnode, e->metric, &e->ref) < 0)
+			if (pop_metric_check(L, bnode, e->metric, &e->ref) < 0 ||
+			    flow_metric_check(L, bnode, e->metric, &e->ref) < 0)
 				return -1;
 		} else if (parse_bound(L, bnode, op_names[e->op], e->metric,
 		    &e->bound) < 0) {
@@ -2955,12 +3403,13 @@ scenario_free(struct scenario *sc)
 	for (size_t i = 0; i < sc->ninet; i++)
 		linkp_clear(&sc->inet[i].p);
 	free(sc->inet);
-	for (size_t i = 0; i < sc->napps; i++)
-	{
+	for (size_t i = 0; i < sc->napps; i++) {
 		free(sc->apps[i].name);
 		free(sc->apps[i].app_id);
 		free(sc->apps[i].category);
 		free(sc->apps[i].domain);
+		free(sc->apps[i].trace);
+		free(sc->apps[i].filter);
 	}
 	free(sc->apps);
 	for (size_t i = 0; i < sc->nrules; i++) {

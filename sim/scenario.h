@@ -368,7 +368,7 @@ void scenario_free(struct scenario *sc);
 const char *sc_metric_name(enum sc_metric m);
 const char *sc_op_name(enum sc_op op);
 /* The unit a metric is measured and recorded in: "ns", "fraction", "bps",
- * "bytes" or "packets". */
+ * "bytes", "packets" or "score" (a plain number: MOS, R factor). */
 const char *sc_metric_unit(enum sc_metric m);
 /* Whether a path between a and b crosses mainland China's border (one
  * end in "CN", the other not; Hong Kong is outside): the paths that

@@ -57,7 +57,10 @@ psim_emit_cb(void *ctx, sb_time t, const struct sb_event *ev)
 static const char *
 app_kind_name(enum sc_app_kind k)
 {
-	return k == SC_APP_UDP_POISSON ? "udp-poisson" : "udp-cbr";
+	static const char *const names[] = { "udp-cbr", "udp-poisson",
+		"voip", "web", "bulk", "replay" };
+
+	return (unsigned)k < sizeof(names) / sizeof(*names) ? names[k] : "?";
 }
 
 static int

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pcap.h>
+
 #include "sim/scenario.h"
 
 static const char good[] =
@@ -1063,10 +1065,11 @@ START_TEST(test_destinations)
 	text_error(MINIMAL DESTS "applications: [{name: x, kind: udp-cbr, "
 	    "from: a, to: zzzzzz, rate: 1Mbps}]\n", "x.yaml:8:",
 	    "no site or destination named 'zzzzzz'");
-	/* from is a site, always */
+	/* from a site or a destination (test_app_kinds has the fields) */
 	text_error(MINIMAL DESTS "applications: [{name: x, kind: udp-cbr, "
-	    "from: crm, to: a, rate: 1Mbps}]\n", "x.yaml:8:",
-	    "from: no site named 'crm'");
+	    "from: crn, to: a, rate: 1Mbps}]\n", "x.yaml:8:",
+	    "application 'x': from: no site or destination named 'crn' (did "
+	    "you mean 'crm'?)");
 	text_error(MINIMAL DESTS "rules: [{name: r, to: crm, transport: cloud}]\n",
 	    "x.yaml:8:23:", "rule 'r': to: 'crm' is a destination; a rule "
 	    "matches flows to destinations with 'to: internet'");
@@ -1357,6 +1360,349 @@ START_TEST(test_document)
 }
 END_TEST
 
+/* voip, web and bulk: what each kind's keys and defaults come to. */
+START_TEST(test_app_kinds)
+{
+	struct scenario *sc = text_ok(MINIMAL
+	    "destinations: [{name: crm, city: ashburn}]\n"
+	    "applications:\n"
+	    "  - {name: call, kind: voip, from: a, to: b}\n"
+	    "  - {name: g729, kind: voip, from: a, to: b, codec: g729,"
+	    " ptime: 30ms, calls: 12, jitter-buffer: 60ms}\n"
+	    "  - {name: opus, kind: voip, from: b, to: crm, codec: opus}\n"
+	    "  - {name: portal, kind: web, from: a, to: crm}\n"
+	    "  - {name: backup, kind: bulk, from: a, to: b, size: 2GB}\n"
+	    "  - {name: push, kind: bulk, from: crm, to: a, size: 10MiB,"
+	    " congestion-control: newreno, receive-window: 64KiB, mss: 1200B,"
+	    " initial-window: 4, min-rto: 200ms}\n"
+	    "  - {name: shop, kind: web, from: b, to: a, objects: 40,"
+	    " object-size: 20KB, request-size: 1KB, think-time: 30s,"
+	    " connections: 2, pages: 5, start: 1m, via: internet}\n");
+	const struct sc_app *a = sc->apps;
+
+	ck_assert_uint_eq(sc->napps, 7);
+	/* G.711 at 20 ms: 160 bytes of voice and 40 of headers, 50 a second */
+	ck_assert_int_eq(a[0].kind, SC_APP_VOIP);
+	ck_assert_int_eq(a[0].codec, SC_CODEC_G711);
+	ck_assert_int_eq(a[0].ptime, 20 * SB_MS);
+	ck_assert_uint_eq(a[0].calls, 1);
+	ck_assert_int_eq(a[0].jitter_buffer, 40 * SB_MS);
+	ck_assert_uint_eq(a[0].packet_bytes, 200);
+	ck_assert_uint_eq(a[0].rate_bps, 80000);
+	ck_assert_int_eq(a[0].protocol, 17);
+	ck_assert_int_eq(a[0].src, 0);
+	ck_assert_int_eq(a[0].src_dest, -1);
+	/* G.729 at 30 ms: 30 bytes of voice */
+	ck_assert_int_eq(a[1].codec, SC_CODEC_G729);
+	ck_assert_int_eq(a[1].ptime, 30 * SB_MS);
+	ck_assert_uint_eq(a[1].packet_bytes, 70);
+	ck_assert_uint_eq(a[1].rate_bps, 18667);
+	ck_assert_uint_eq(a[1].calls, 12);
+	ck_assert_int_eq(a[1].jitter_buffer, 60 * SB_MS);
+	/* Opus at 24 kbit/s: 60 bytes per 20 ms */
+	ck_assert_int_eq(a[2].codec, SC_CODEC_OPUS);
+	ck_assert_uint_eq(a[2].packet_bytes, 100);
+	ck_assert_uint_eq(a[2].rate_bps, 40000);
+	ck_assert_int_eq(a[2].dest, 0);
+	/* web: the defaults, TCP's too */
+	ck_assert_int_eq(a[3].kind, SC_APP_WEB);
+	ck_assert_int_eq(a[3].protocol, 6);
+	ck_assert_uint_eq(a[3].objects, 10);
+	ck_assert_uint_eq(a[3].object_bytes, 100000);
+	ck_assert_uint_eq(a[3].request_bytes, 400);
+	ck_assert_int_eq(a[3].think, 10 * SB_S);
+	ck_assert_uint_eq(a[3].connections, 6);
+	ck_assert_uint_eq(a[3].pages, 0);
+	ck_assert_int_eq(a[3].tcp.cc, SC_CC_CUBIC);
+	ck_assert_uint_eq(a[3].tcp.rwnd, 4194304);
+	ck_assert_uint_eq(a[3].tcp.mss, 0);
+	ck_assert_uint_eq(a[3].tcp.init_cwnd, 10);
+	ck_assert_int_eq(a[3].tcp.min_rto, SB_S);
+	ck_assert_uint_eq(a[3].rate_bps, 0);
+	ck_assert_uint_eq(a[3].packet_bytes, 0);
+	ck_assert_int_eq(a[3].dest, 0);
+	/* bulk */
+	ck_assert_int_eq(a[4].kind, SC_APP_BULK);
+	ck_assert_int_eq(a[4].protocol, 6);
+	ck_assert_uint_eq(a[4].bytes, 2000000000ull);
+	ck_assert_int_eq(a[4].tcp.cc, SC_CC_CUBIC);
+	ck_assert_uint_eq(a[4].tcp.rwnd, 4194304);
+	ck_assert_uint_eq(a[4].tcp.init_cwnd, 10);
+	ck_assert_int_eq(a[4].tcp.min_rto, SB_S);
+	ck_assert_int_eq(a[4].stop, SB_TIME_NEVER);
+	/* from a destination to a site */
+	ck_assert_int_eq(a[5].src, -1);
+	ck_assert_int_eq(a[5].src_dest, 0);
+	ck_assert_int_eq(a[5].dst, 0);
+	ck_assert_int_eq(a[5].dest, -1);
+	ck_assert_uint_eq(a[5].bytes, 10485760);
+	ck_assert_int_eq(a[5].tcp.cc, SC_CC_NEWRENO);
+	ck_assert_uint_eq(a[5].tcp.rwnd, 65536);
+	ck_assert_uint_eq(a[5].tcp.mss, 1200);
+	ck_assert_uint_eq(a[5].tcp.init_cwnd, 4);
+	ck_assert_int_eq(a[5].tcp.min_rto, 200 * SB_MS);
+	/* web, every key */
+	ck_assert_uint_eq(a[6].objects, 40);
+	ck_assert_uint_eq(a[6].object_bytes, 20000);
+	ck_assert_uint_eq(a[6].request_bytes, 1000);
+	ck_assert_int_eq(a[6].think, 30 * SB_S);
+	ck_assert_uint_eq(a[6].connections, 2);
+	ck_assert_uint_eq(a[6].pages, 5);
+	ck_assert_int_eq(a[6].start, SB_MIN);
+	ck_assert_int_eq(a[6].via, SC_VIA_INTERNET);
+	for (size_t i = 0; i < sc->napps; i++)
+		ck_assert_ptr_null(a[i].trace);
+	scenario_free(sc);
+
+#define AP MINIMAL DESTS "applications:\n  - {name: x, "
+	/* keys of another kind, by name */
+	text_error(AP "kind: voip, from: a, to: b, rate: 1Mbps}\n",
+	    "x.yaml:9:43:", "application 'x': 'rate' applies to kinds udp-cbr "
+	    "and udp-poisson only");
+	text_error(AP "kind: bulk, from: a, to: b, size: 1MB, codec: g711}\n",
+	    "x.yaml:9:54:", "'codec' applies to kind voip only");
+	text_error(AP "kind: voip, from: a, to: b, mss: 1000B}\n",
+	    "x.yaml:9:43:", "'mss' applies to kinds web and bulk only");
+	text_error(AP "kind: web, from: a, to: b, size: 1MB}\n",
+	    "x.yaml:9:42:", "'size' applies to kind bulk only");
+	text_error(AP "kind: udp-cbr, from: a, to: b, rate: 1Mbps, "
+	    "trace: t.pcap}\n", "x.yaml:9:59:",
+	    "'trace' applies to kind replay only");
+	text_error(AP "kind: web, from: a, to: b, objects: 0}\n",
+	    "x.yaml:9:51:", "objects: 0 is outside [1, 1000]");
+	text_error(AP "kind: web, from: a, to: b, connections: 65}\n",
+	    "x.yaml:9:55:", "connections: 65 is outside [1, 64]");
+	text_error(AP "kind: web, from: a, to: b, object-size: 0B}\n",
+	    "x.yaml:9:55:", "object-size must be above zero");
+	text_error(AP "kind: web, from: a, to: b, conections: 2}\n",
+	    "x.yaml:9:42:", "unknown key 'conections' (did you mean "
+	    "'connections'?)");
+	text_error(AP "kind: voip, from: a, to: b, ptime: 5ms}\n",
+	    "x.yaml:9:50:", "ptime must be from 0.01s to 0.12s");
+	text_error(AP "kind: voip, from: a, to: b, calls: 1001}\n",
+	    "x.yaml:9:50:", "calls: 1001 is outside [1, 1000]");
+	text_error(AP "kind: voip, from: a, to: b, jitter-buffer: 2s}\n",
+	    "x.yaml:9:58:", "jitter-buffer must be from 0s to 1s");
+	text_error(AP "kind: voip, from: a, to: b, codec: g7111}\n",
+	    "x.yaml:9:50:", "did you mean 'g711'");
+	text_error(AP "kind: bulk, from: a, to: b, size: 0B}\n",
+	    "x.yaml:9:49:", "size must be above zero");
+	text_error(AP "kind: bulk, from: a, to: b, size: 1MB, mss: 100B}\n",
+	    "x.yaml:9:59:", "mss must be from 536B to 9000B");
+	text_error(AP "kind: bulk, from: a, to: b, size: 1MB, "
+	    "receive-window: 2919B}\n", "x.yaml:9:70:",
+	    "receive-window must be at least two segments, 2920B (mss at "
+	    "most 1460B)");
+	text_error(AP "kind: bulk, from: a, to: b, size: 1MB, "
+	    "receive-window: 2GiB}\n", "x.yaml:9:70:", "at most 1GiB");
+	text_error(AP "kind: bulk, from: a, to: b, size: 1MB, "
+	    "initial-window: 0}\n", "x.yaml:9:70:",
+	    "initial-window: 0 is outside [1, 100]");
+	text_error(AP "kind: bulk, from: a, to: b, size: 1MB, "
+	    "min-rto: 0s}\n", "x.yaml:9:63:",
+	    "min-rto must be from 0.001s to 60s");
+	text_error(AP "kind: bulk, from: a, to: b, size: 1MB, "
+	    "congestion-control: bbr}\n", "x.yaml:9:74:",
+	    "unknown value 'bbr'; one of: cubic, newreno");
+	text_error(AP "kind: tcp, from: a, to: b}\n", "x.yaml:9:21:",
+	    "one of: udp-cbr, udp-poisson, voip, web, bulk, replay");
+	text_error(AP "from: a, to: b}\n", "x.yaml:9:5:", "'kind' is required "
+	    "(udp-cbr, udp-poisson, voip, web, bulk or replay)");
+	/* one end a site */
+	text_error(MINIMAL "destinations: [{name: crm, city: ashburn},"
+	    " {name: mail, city: dublin}]\n"
+	    "applications: [{name: x, kind: voip, from: crm, to: mail}]\n",
+	    "x.yaml:8:53:", "application 'x': 'from' and 'to' are both "
+	    "destinations; from a destination, 'to' must be a site");
+	text_error(AP "kind: voip, from: b, to: b}\n", "x.yaml:9:40:",
+	    "'from' and 'to' are the same site");
+#undef AP
+}
+END_TEST
+
+/* The new metrics: their units, bounds and the kinds they need. */
+START_TEST(test_app_metrics)
+{
+	struct scenario *sc = text_ok(MINIMAL
+	    "applications:\n"
+	    "  - {name: call, kind: voip, from: a, to: b}\n"
+	    "  - {name: portal, kind: web, from: a, to: b}\n"
+	    "  - {name: backup, kind: bulk, from: a, to: b, size: 1GB}\n"
+	    "  - {name: ab, kind: udp-cbr, from: a, to: b, rate: 1Mbps}\n"
+	    "expect:\n"
+	    "  - {flow: call, metric: mos, above: 4.0}\n"
+	    "  - {flow: call, metric: r-factor, at-least: 80}\n"
+	    "  - {flow: portal, metric: page-load-p50, below: 1.5s}\n"
+	    "  - {flow: portal, metric: page-load-p95, below: 3s}\n"
+	    "  - {flow: backup, metric: completion-time, below: 10m}\n"
+	    "  - {flow: backup, metric: goodput, above: {flow: portal}}\n"
+	    "  - {flow: portal, metric: retransmits, at-most: 100}\n"
+	    "  - {flow: backup, metric: rtos, at-most: 0}\n"
+	    "  - {flow: call, metric: latency-p95, below: 150ms}\n"
+	    "  - {flow: backup, metric: goodput, above: 5Mbps}\n");
+	const struct sc_expect *e = sc->expects;
+	static const char *const names[] = { "mos", "r-factor",
+		"page-load-p50", "page-load-p95", "completion-time", "goodput",
+		"retransmits", "rtos" };
+	static const char *const units[] = { "score", "score", "ns", "ns",
+		"ns", "bps", "packets", "packets" };
+
+	for (int m = SC_M_MOS; m < SC_M__COUNT; m++) {
+		ck_assert_str_eq(sc_metric_name((enum sc_metric)m),
+		    names[m - SC_M_MOS]);
+		ck_assert_str_eq(sc_metric_unit((enum sc_metric)m),
+		    units[m - SC_M_MOS]);
+	}
+	ck_assert_uint_eq(sc->nexpects, 10);
+	ck_assert_int_eq(e[0].metric, SC_M_MOS);
+	ck_assert_double_eq(e[0].bound, 4.0);
+	ck_assert_str_eq(e[0].text, "flow call mos above 4.0");
+	ck_assert_double_eq(e[1].bound, 80);
+	ck_assert_double_eq(e[2].bound, 1.5e9);
+	ck_assert_double_eq(e[3].bound, 3e9);
+	ck_assert_double_eq(e[4].bound, 600e9);
+	ck_assert(e[5].bound_is_ref);
+	ck_assert_int_eq(e[5].ref.i, 1);
+	ck_assert_double_eq(e[6].bound, 100);
+	ck_assert_double_eq(e[7].bound, 0);
+	ck_assert_double_eq(e[9].bound, 5e6);
+	scenario_free(sc);
+
+#define EX MINIMAL "applications:\n" \
+	"  - {name: call, kind: voip, from: a, to: b}\n" \
+	"  - {name: ab, kind: udp-cbr, from: a, to: b, rate: 1Mbps}\n" \
+	"  - {name: portal, kind: web, from: a, to: b}\n" \
+	"expect:\n"
+	text_error(EX "  - {flow: ab, metric: mos, above: 4}\n",
+	    "x.yaml:12:24:", "metric mos applies to applications of kind "
+	    "voip, and application 'ab' is udp-cbr");
+	text_error(EX "  - {flow: call, metric: mos, above: {flow: ab}}\n",
+	    "x.yaml:12:38:", "application 'ab' is udp-cbr");
+	text_error(EX "  - {flow: call, metric: goodput, above: 1Mbps}\n",
+	    "x.yaml:12:26:", "metric goodput applies to applications of kinds "
+	    "web and bulk, and application 'call' is voip");
+	text_error(EX "  - {flow: portal, metric: completion-time, "
+	    "below: 1m}\n", "x.yaml:12:28:", "of kind bulk, and application "
+	    "'portal' is web");
+	text_error(EX "  - {flow: call, metric: page-load-p95, below: 1s}\n",
+	    "x.yaml:12:26:", "of kind web,");
+	text_error(EX "  - {flow: call, metric: mos, above: 5.5}\n",
+	    "x.yaml:12:38:", "above: 5.5 is outside [1, 5]");
+	text_error(EX "  - {flow: call, metric: r-factor, above: 120}\n",
+	    "x.yaml:12:43:", "outside [0, 100]");
+	text_error(EX "  - {flow: call, metric: mos, above: 4ms}\n",
+	    "x.yaml:12:38:", "not a number");
+	text_error(EX "  - {flow: portal, metric: rtos, below: 1.5}\n",
+	    "x.yaml:12:41:", "whole number");
+	text_error(EX "  - {link: a/w, metric: rtos, below: 1}\n",
+	    "x.yaml:12:25:", "metric rtos does not apply to a link");
+	text_error(EX "  - {site: a, metric: mos, above: 3}\n",
+	    "x.yaml:12:23:", "metric mos does not apply to a site");
+#undef EX
+}
+END_TEST
+
+/* A capture of one UDP packet at path. */
+static void
+write_pcap(const char *path)
+{
+	static const unsigned char frame[42] = {
+		/* Ethernet: to, from, IPv4 */
+		0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00,
+		/* IPv4, 28 bytes, UDP, 10.0.0.1 > 10.0.0.2 */
+		0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0,
+		10, 0, 0, 1, 10, 0, 0, 2,
+		/* UDP 5000 > 53, 8 bytes */
+		0x13, 0x88, 0, 53, 0, 8, 0, 0,
+	};
+	struct pcap_pkthdr h = { .caplen = sizeof(frame),
+		.len = sizeof(frame) };
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
+	pcap_dumper_t *d;
+
+	ck_assert_ptr_nonnull(p);
+	d = pcap_dump_open(p, path);
+	ck_assert_msg(d != NULL, "%s: %s", path, pcap_geterr(p));
+	pcap_dump((u_char *)d, &h, frame);
+	pcap_dump_close(d);
+	pcap_close(p);
+}
+
+/* replay: the trace found next to the scenario, the filter compiled. */
+START_TEST(test_app_replay)
+{
+	char dir[] = "/tmp/sasebed-replay-XXXXXX", yaml[128], pcap[128];
+	char text[2048], err[1024], want[512];
+	struct scenario *sc = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(yaml, sizeof(yaml), "%s/s.yaml", dir);
+	snprintf(pcap, sizeof(pcap), "%s/t.pcap", dir);
+	write_pcap(pcap);
+
+	/* relative to the scenario's folder */
+	snprintf(text, sizeof(text), "%s", MINIMAL "applications:\n"
+	    "  - {name: r, kind: replay, from: a, to: b, trace: t.pcap,"
+	    " filter: 'udp port 53'}\n");
+	ck_assert_msg(scenario_load_text(yaml, text, strlen(text), &sc, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(sc->apps[0].kind, SC_APP_REPLAY);
+	ck_assert_str_eq(sc->apps[0].trace, pcap);
+	ck_assert_str_eq(sc->apps[0].filter, "udp port 53");
+	ck_assert_uint_eq(sc->apps[0].rate_bps, 0);
+	ck_assert_uint_eq(sc->apps[0].packet_bytes, 0);
+	ck_assert_int_eq(sc->apps[0].protocol, 17);
+	scenario_free(sc);
+
+	/* an absolute path as it is; no filter */
+	snprintf(text, sizeof(text), MINIMAL "applications:\n"
+	    "  - {name: r, kind: replay, from: a, to: b, trace: %s}\n", pcap);
+	sc = text_ok(text);
+	ck_assert_str_eq(sc->apps[0].trace, pcap);
+	ck_assert_ptr_null(sc->apps[0].filter);
+	scenario_free(sc);
+
+	/* a filter pcap cannot compile, at the filter */
+	snprintf(text, sizeof(text), "%s", MINIMAL "applications:\n"
+	    "  - {name: r, kind: replay, from: a, to: b, trace: t.pcap,"
+	    " filter: 'udp port x53'}\n");
+	ck_assert_int_lt(scenario_load_text(yaml, text, strlen(text), &sc,
+	    err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:8:68: application 'r': filter "
+	    "'udp port x53': ", yaml);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got '%s'", err);
+
+	/* a trace that is not there, or not a capture, at the trace */
+	snprintf(text, sizeof(text), "%s", MINIMAL "applications:\n"
+	    "  - {name: r, kind: replay, from: a, to: b, trace: u.pcap}\n");
+	ck_assert_int_lt(scenario_load_text(yaml, text, strlen(text), &sc,
+	    err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:8:52: application 'r': trace "
+	    "'%s/u.pcap': No such file or directory", yaml, dir);
+	ck_assert_msg(strcmp(err, want) == 0, "got '%s'", err);
+	snprintf(text, sizeof(text), "%s", MINIMAL "applications:\n"
+	    "  - {name: r, kind: replay, from: a, to: b, trace: s.yaml}\n");
+	{
+		FILE *f = fopen(yaml, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(text, f);
+		fclose(f);
+	}
+	ck_assert_int_lt(scenario_load(yaml, &sc, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:8:52: application 'r': trace "
+	    "'%s': ", yaml, yaml);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "got '%s'", err);
+	/* required */
+	text_error(MINIMAL "applications: [{name: r, kind: replay, from: a, "
+	    "to: b}]\n", "x.yaml:7:16:", "application 'r': 'trace' is "
+	    "required (a pcap file)");
+
+	unlink(yaml);
+	unlink(pcap);
+	rmdir(dir);
+}
+END_TEST
+
 /* The source tree: $SRCDIR when make check sets it, else from __FILE__. */
 static void
 source_dir(char *buf, size_t len)
@@ -1428,7 +1774,7 @@ START_TEST(test_bad_files)
 		checked++;
 	}
 	globfree(&g);
-	ck_assert_uint_ge(checked, 64);
+	ck_assert_uint_ge(checked, 74);
 }
 END_TEST
 
@@ -1452,6 +1798,9 @@ make_suite(void)
 	tcase_add_test(tc, test_inspection);
 	tcase_add_test(tc, test_routing);
 	tcase_add_test(tc, test_destinations);
+	tcase_add_test(tc, test_app_kinds);
+	tcase_add_test(tc, test_app_metrics);
+	tcase_add_test(tc, test_app_replay);
 	tcase_add_test(tc, test_pop_expects);
 	tcase_add_test(tc, test_cross_border);
 	tcase_add_test(tc, test_document);
