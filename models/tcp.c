@@ -71,6 +71,13 @@ struct tcp {
 	struct range ooo[OOO_MAX];
 	unsigned nooo;
 
+	/* HyStart (RFC 9406's delay test): the round's end, and the least
+	 * RTT seen in this round and the last */
+	uint64_t hs_end;
+	sb_time hs_min, hs_last;
+	unsigned hs_n;
+	sb_time ts_recent;         /* the peer's segment time to echo */
+
 	uint64_t nsent;            /* segments sent, for piggybacking */
 	struct tcp_stats st;
 };
@@ -153,6 +160,7 @@ segment(struct tcp *t, uint64_t seq, uint32_t plen, uint8_t flags)
 	p->tcp.plen = plen;
 	p->tcp.wnd = (uint32_t)rcv_window(t);
 	p->tcp.flags = flags;
+	p->tcp.tsecr = t->ts_recent;
 	t->adv_wnd = p->tcp.wnd;
 	t->nsent++;
 	t->ops->send(t->ctx, p);
@@ -288,6 +296,45 @@ cubic_ack(struct tcp *t, uint64_t acked)
 			t->cwnd = t->w_est * mss;
 	} else {
 		t->cwnd += (target - w) / w * (double)acked;
+	}
+}
+
+/*
+ * Slow start ends before it overflows the queue: when the least RTT of a
+ * round has grown by an eighth of the last round's (4 to 16 ms) over
+ * eight samples or more, the queue is filling (RFC 9406 section 4.2; this
+ * model then goes straight to congestion avoidance, as Linux's CUBIC
+ * does, without the RFC's conservative phase).
+ */
+#define HS_SAMPLES 8
+#define HS_MIN_CWND 16
+
+static void
+hystart(struct tcp *t, uint64_t ack, sb_time rtt)
+{
+	sb_time thresh;
+
+	if (ack >= t->hs_end) {
+		t->hs_last = t->hs_min;
+		t->hs_min = SB_TIME_NEVER;
+		t->hs_n = 0;
+		t->hs_end = t->snd_nxt;
+	}
+	if (rtt <= 0)
+		return;
+	if (rtt < t->hs_min)
+		t->hs_min = rtt;
+	if (++t->hs_n < HS_SAMPLES || t->hs_last == SB_TIME_NEVER ||
+	    t->cwnd < HS_MIN_CWND * (double)t->cfg.mss)
+		return;
+	thresh = t->hs_last / 8;
+	if (thresh < 4 * SB_MS)
+		thresh = 4 * SB_MS;
+	if (thresh > 16 * SB_MS)
+		thresh = 16 * SB_MS;
+	if (t->hs_min >= t->hs_last + thresh) {
+		t->ssthresh = t->cwnd;
+		t->st.hystart_exits++;
 	}
 }
 
@@ -478,7 +525,8 @@ fast_retransmit(struct tcp *t)
 }
 
 static void
-ack_in(struct tcp *t, uint64_t ack, uint64_t wnd, int had_data)
+ack_in(struct tcp *t, uint64_t ack, uint64_t wnd, int had_data,
+    sb_time tsecr)
 {
 	uint64_t acked;
 	int restart = 1;
@@ -526,6 +574,8 @@ ack_in(struct tcp *t, uint64_t ack, uint64_t wnd, int had_data)
 		}
 	} else {
 		t->dupacks = 0;
+		if (t->cwnd < t->ssthresh)
+			hystart(t, ack, tsecr > 0 ? now(t) - tsecr : 0);
 		cc_ack(t, acked);
 	}
 	if (t->snd_una == t->snd_max)
@@ -578,9 +628,11 @@ tcp_input(struct tcp *t, const struct sb_packet *p)
 	if (t->state != ST_ESTABLISHED)
 		return;
 	before = t->nsent;
-	if (p->tcp.plen > 0)
+	if (p->tcp.plen > 0) {
+		t->ts_recent = p->created;
 		data_in(t, p->tcp.seq, p->tcp.plen);
-	ack_in(t, p->tcp.ack, p->tcp.wnd, p->tcp.plen > 0);
+	}
+	ack_in(t, p->tcp.ack, p->tcp.wnd, p->tcp.plen > 0, p->tcp.tsecr);
 	output(t);
 	if (p->tcp.plen > 0 && t->nsent == before)
 		send_ack(t);
@@ -606,6 +658,7 @@ tcp_new(struct kernel *k, struct pool *pl, const struct tcp_cfg *cfg,
 	t->cwnd = (double)cfg->init_cwnd * cfg->mss;
 	t->deadline = SB_TIME_NEVER;
 	t->epoch = -1;
+	t->hs_min = t->hs_last = SB_TIME_NEVER;
 	return t;
 }
 

@@ -3,7 +3,8 @@
  * slow start, congestion avoidance (NewReno or CUBIC), fast retransmit
  * and NewReno fast recovery (RFC 6582), the retransmission timer of RFC
  * 6298 with Karn's rule and exponential backoff, the receiver's window
- * and its updates, and a zero-window probe.
+ * and its updates, a zero-window probe, and HyStart's exit from slow
+ * start when the RTT grows (RFC 9406), with RFC 7323 timestamps for it.
  *
  * What it is not: a byte-accurate stack.  Data has no content, only a
  * count; sequence numbers are 64-bit byte offsets that start at 0 and
@@ -69,6 +70,7 @@ struct tcp_stats {
 	uint64_t retransmits;   /* data segments sent again */
 	uint64_t rtos;          /* retransmission timeouts */
 	uint64_t recoveries;    /* fast retransmits (entries to recovery) */
+	uint64_t hystart_exits; /* slow starts ended by a growing RTT */
 	uint64_t acked;         /* bytes the peer acknowledged */
 	uint64_t received;      /* in-order bytes received */
 	uint64_t ooo_dropped;   /* out-of-order segments with no room */

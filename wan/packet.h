@@ -49,6 +49,7 @@ struct sb_packet {
 		uint64_t ack;   /* next byte expected from the peer */
 		uint32_t plen;  /* payload bytes */
 		uint32_t wnd;   /* receive window offered, bytes */
+		sb_time tsecr;  /* the sending time echoed (RFC 7323) */
 		uint16_t conn;  /* which of the application's connections */
 		uint8_t leg;    /* which leg of a split connection */
 		uint8_t flags;  /* SB_TCP_SYN, SB_TCP_ACK; 0: not TCP */
