@@ -67,6 +67,8 @@ expect_fmt_unit(const char *u, double v, char *buf, size_t len)
 		units_fmt_rate(v, buf, len);
 	else if (u[0] == 'b')
 		snprintf(buf, len, "%.0fB", v);
+	else if (u[0] == 's')
+		snprintf(buf, len, "%.2f", v);   /* a score: MOS, R */
 	else
 		snprintf(buf, len, "%.0f", v);
 	return buf;

@@ -16,7 +16,10 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "models/emodel.h"
 #include "models/tcp.h"
+#include "models/traffic.h"
+#include "models/voicecall.h"
 #include "reports/recorder.h"
 #include "sim/kernel.h"
 #include "sim/pool.h"
@@ -55,6 +58,14 @@ struct tconn {
 	uint64_t resp_got;         /* web, site's end: of the object now */
 };
 
+/* A voice call: its talker and the listener's meter. */
+struct vcall {
+	struct wapp *a;
+	unsigned idx;
+	struct traffic *talk;
+	struct voicecall *vc;
+};
+
 struct wapp {
 	struct world *w;
 	const struct sc_app *sc;   /* as the file says */
@@ -72,6 +83,9 @@ struct wapp {
 	sb_time *plt;
 	size_t nplt, capplt;
 	sb_timer next_page;
+	/* voip */
+	struct vcall *calls;
+	unsigned ncalls;
 };
 
 static int
@@ -414,6 +428,129 @@ bulk_start(void *arg, void *unused)
 	tcp_connect(c->end[0][0]);
 }
 
+/* ---- voice ---- */
+
+/* A call's packet: numbered within its call for the meter, and within
+ * the app (call by call, round robin) for the flow's own counting. */
+static void
+vcall_send(void *ctx, struct sb_packet *p)
+{
+	struct vcall *v = ctx;
+
+	voicecall_sent(v->vc, p->seq);
+	p->seq = p->seq * v->a->ncalls + v->idx;
+	flow_send(v->a->f, p);
+}
+
+static const enum emodel_codec codec_of[] = { EMODEL_G711, EMODEL_G729,
+	EMODEL_OPUS };
+
+static int
+build_voip(struct world *w, struct wapp *a, char *err, size_t errlen)
+{
+	const struct sc_app *s = a->sc;
+
+	a->ncalls = s->calls ? s->calls : 1;
+	a->calls = calloc(a->ncalls, sizeof(*a->calls));
+	if (a->calls == NULL)
+		goto oom;
+	for (unsigned i = 0; i < a->ncalls; i++) {
+		struct vcall *v = &a->calls[i];
+		v->a = a;
+		v->idx = i;
+		v->vc = voicecall_new(codec_of[s->codec], s->ptime,
+		    s->jitter_buffer);
+		if (v->vc == NULL)
+			goto oom;
+	}
+	a->f->app = a;
+	(void)w;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory building application '%s'",
+	    s->name);
+	return -1;
+}
+
+/*
+ * The talkers start a packet interval apart spread over the calls, so
+ * that calls do not all send at the same instant; they stop a second
+ * and a jitter buffer before the run ends (unless told to stop earlier),
+ * so that what they sent has arrived, or is truly lost, when the calls
+ * are rated.
+ */
+static int
+start_voip(struct world *w, struct wapp *a)
+{
+	const struct sc_app *s = a->sc;
+	sb_time last = w->sc->duration - SB_S - s->jitter_buffer;
+
+	for (unsigned i = 0; i < a->ncalls; i++) {
+		struct traffic_spec ts = {
+			.arrivals = TRAFFIC_CBR,
+			.sizes = TRAFFIC_SIZE_FIXED,
+			.rate_bps = s->rate_bps,
+			.packet_bytes = s->packet_bytes,
+			.start = s->start + s->ptime * i / a->ncalls,
+			.stop = s->stop < last ? s->stop : last,
+		};
+		a->calls[i].talk = traffic_new(w->k, w->pool, &ts,
+		    (uint32_t)a->f->id, a->f->rng, vcall_send, &a->calls[i]);
+		if (a->calls[i].talk == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* The worst call's R and MOS; NAN with no call rated. */
+static void
+voip_worst(const struct wapp *a, double *r, double *mos)
+{
+	*r = *mos = NAN;
+	for (unsigned i = 0; i < a->ncalls; i++) {
+		struct voicecall_report rep;
+		if (voicecall_report(a->calls[i].vc, &rep) < 0)
+			continue;
+		if (isnan(*r) || rep.r < *r)
+			*r = rep.r;
+		if (isnan(*mos) || rep.mos < *mos)
+			*mos = rep.mos;
+	}
+}
+
+static void
+voip_results(struct world *w, struct wapp *a)
+{
+	char subj[300];
+	double r, mos;
+
+	for (unsigned i = 0; i < a->ncalls; i++) {
+		struct voicecall_report rep;
+		if (voicecall_report(a->calls[i].vc, &rep) < 0)
+			continue;
+		snprintf(subj, sizeof(subj), "%s#%u", a->sc->name, i + 1);
+		rec_check(w, recorder_metric(w->rec, "call", subj, "r-factor",
+		    rep.r, "score"));
+		rec_check(w, recorder_metric(w->rec, "call", subj, "mos",
+		    rep.mos, "score"));
+		rec_check(w, recorder_metric(w->rec, "call", subj,
+		    "mouth-to-ear", (double)rep.ta, "ns"));
+		rec_check(w, recorder_metric(w->rec, "call", subj,
+		    "effective-loss", rep.ppl / 100.0, "fraction"));
+		rec_check(w, recorder_metric(w->rec, "call", subj, "late",
+		    (double)rep.late, "packets"));
+		rec_check(w, recorder_metric(w->rec, "call", subj, "burst-ratio",
+		    rep.burst_r, "score"));
+	}
+	voip_worst(a, &r, &mos);
+	if (!isnan(r)) {
+		rec_check(w, recorder_metric(w->rec, "flow", a->sc->name,
+		    "r-factor", r, "score"));
+		rec_check(w, recorder_metric(w->rec, "flow", a->sc->name, "mos",
+		    mos, "score"));
+	}
+}
+
 /* ---- building ---- */
 
 /* The MSS: the path MTU less the IPv4 and TCP headers and, through a
@@ -509,6 +646,9 @@ build_apps(struct world *w, char *err, size_t errlen)
 			    sc->path, s->loc.line, s->loc.col, s->name);
 			return -1;
 		}
+		if (s->kind == SC_APP_VOIP &&
+		    build_voip(w, a, err, errlen) < 0)
+			return -1;
 		if (!is_tcp(s))
 			continue;
 		a->f->app = a;
@@ -530,6 +670,8 @@ start_apps(struct world *w)
 	for (size_t i = 0; i < sc->napps; i++) {
 		struct wapp *a = &w->apps[i];
 
+		if (sc->apps[i].kind == SC_APP_VOIP && start_voip(w, a) < 0)
+			return -1;
 		if (sc->apps[i].kind == SC_APP_BULK &&
 		    kernel_at(w->k, a->sc->start, bulk_start, a, NULL) == 0)
 			return -1;
@@ -556,6 +698,11 @@ free_apps(struct world *w)
 			}
 		free(a->conns);
 		free(a->plt);
+		for (unsigned j = 0; j < a->ncalls; j++) {
+			traffic_free(a->calls[j].talk);
+			voicecall_free(a->calls[j].vc);
+		}
+		free(a->calls);
 	}
 	free(w->apps);
 	w->apps = NULL;
@@ -567,6 +714,12 @@ app_deliver(struct flow *f, struct sb_packet *p)
 {
 	struct wapp *a = f->app;
 
+	if (a->ncalls > 0) {
+		struct vcall *v = &a->calls[p->seq % a->ncalls];
+		voicecall_arrived(v->vc, p->seq / a->ncalls,
+		    kernel_now(f->w->k) - p->created);
+		return;
+	}
 	if (p->tcp.flags != 0 && p->tcp.conn < a->nconns &&
 	    p->tcp.leg < a->conns[p->tcp.conn].nlegs)
 		tcp_input(a->conns[p->tcp.conn].end[p->tcp.leg][f->is_rev ?
@@ -617,7 +770,12 @@ app_metric(struct world *w, int app, enum sc_metric m, sb_time end)
 	struct wapp *a = &w->apps[app];
 	uint64_t retx, rtos, segs;
 	sb_time span;
+	double r, mos;
 
+	if (a->sc->kind == SC_APP_VOIP) {
+		voip_worst(a, &r, &mos);
+		return m == SC_M_MOS ? mos : m == SC_M_R_FACTOR ? r : NAN;
+	}
 	if (!is_tcp(a->sc))
 		return NAN;
 	tcp_totals(a, &retx, &rtos, &segs);
@@ -659,6 +817,8 @@ apps_results(struct world *w, sb_time end)
 		struct wapp *a = &w->apps[i];
 		uint64_t retx, rtos, segs;
 
+		if (a->sc->kind == SC_APP_VOIP)
+			voip_results(w, a);
 		if (!is_tcp(a->sc))
 			continue;
 		for (size_t m = 0; m < sizeof(tcp_m) / sizeof(*tcp_m); m++) {
