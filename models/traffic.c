@@ -3,6 +3,9 @@
  * from the start rather than adding intervals, so rounding never drifts:
  * packet n leaves at start + n * bits * 1e9 / rate, exactly, in integer
  * arithmetic.  A Poisson source draws exponential gaps from its own stream.
+ * A replay source reads the n-th time and size from its caller's arrays,
+ * so it too never accumulates rounding, and holds one event at a time
+ * however long the trace.
  */
 #include <stdlib.h>
 
@@ -31,6 +34,22 @@ cbr_time(const struct traffic *t, uint64_t n)
 	    (sb_time)(bits * 1000000000u / t->spec.rate_bps);
 }
 
+/* When replayed packet n leaves, or SB_TIME_NEVER past the last packet
+ * or the stop.  Comparing times[n] with stop - start rather than adding
+ * keeps a huge offset from overflowing. */
+static sb_time
+replay_time(const struct traffic *t, uint64_t n)
+{
+	sb_time off;
+
+	if (n >= t->spec.replay.count)
+		return SB_TIME_NEVER;
+	off = t->spec.replay.times[n];
+	if (off >= t->spec.stop - t->spec.start)
+		return SB_TIME_NEVER;
+	return t->spec.start + off;
+}
+
 static void traffic_fire(void *a, void *b);
 
 static void
@@ -38,7 +57,11 @@ schedule_next(struct traffic *t)
 {
 	sb_time when;
 
-	if (t->spec.arrivals == TRAFFIC_CBR) {
+	if (t->spec.arrivals == TRAFFIC_REPLAY) {
+		when = replay_time(t, t->n);
+		if (when < kernel_now(t->k))
+			when = kernel_now(t->k);
+	} else if (t->spec.arrivals == TRAFFIC_CBR) {
 		when = cbr_time(t, t->n);
 	} else {
 		double mean = (double)t->spec.packet_bytes * 8e9 /
@@ -60,7 +83,9 @@ traffic_fire(void *a, void *b)
 	t->next = 0;
 	if (p != NULL) {
 		uint32_t size = t->spec.packet_bytes;
-		if (t->spec.sizes == TRAFFIC_SIZE_EXP) {
+		if (t->spec.arrivals == TRAFFIC_REPLAY) {
+			size = t->spec.replay.sizes[t->n];
+		} else if (t->spec.sizes == TRAFFIC_SIZE_EXP) {
 			double s = gsl_ran_exponential(t->rng, (double)size);
 			size = s < 1.0 ? 1 : (uint32_t)(s + 0.5);
 		}
@@ -80,8 +105,13 @@ traffic_new(struct kernel *k, struct pool *pl, const struct traffic_spec *spec,
 {
 	struct traffic *t;
 
-	if (spec->rate_bps == 0 || spec->packet_bytes == 0)
+	if (spec->arrivals == TRAFFIC_REPLAY) {
+		if (spec->replay.count > 0 && (spec->replay.times == NULL ||
+		    spec->replay.sizes == NULL))
+			return NULL;
+	} else if (spec->rate_bps == 0 || spec->packet_bytes == 0) {
 		return NULL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return NULL;
@@ -92,7 +122,17 @@ traffic_new(struct kernel *k, struct pool *pl, const struct traffic_spec *spec,
 	t->rng = rng;
 	t->send = send;
 	t->ctx = ctx;
-	if (t->spec.arrivals == TRAFFIC_CBR) {
+	if (t->spec.arrivals == TRAFFIC_REPLAY) {
+		/* replay_time() takes start from stop: only with start first */
+		if (t->spec.start < t->spec.stop) {
+			sb_time when = replay_time(t, 0);
+			if (when < t->spec.start)
+				when = t->spec.start;
+			if (when != SB_TIME_NEVER)
+				t->next = kernel_at(k, when, traffic_fire, t,
+				    NULL);
+		}
+	} else if (t->spec.arrivals == TRAFFIC_CBR) {
 		if (t->spec.start < t->spec.stop)
 			t->next = kernel_at(k, t->spec.start, traffic_fire, t,
 			    NULL);

@@ -1,10 +1,13 @@
 /*
  * Traffic sources: a constant-bit-rate source sends exactly rate/size
  * packets a second at exact times and stops at its stop time; a Poisson
- * source's count and gaps match the process's mean and variance.
+ * source's count and gaps match the process's mean and variance; a replay
+ * source sends its packets at their times with their sizes, all of them
+ * and no more, stops at its stop time, and refuses packets without arrays.
  */
 #include <check.h>
 #include <math.h>
+#include <string.h>
 
 #include "models/traffic.h"
 #include "sim/rng.h"
@@ -113,6 +116,158 @@ START_TEST(test_poisson)
 }
 END_TEST
 
+/* What a replay source sent: every packet's time and size, in order. */
+#define LOG_MAX 16
+
+struct replay_log {
+	struct kernel *k;
+	struct pool *pl;
+	size_t n;
+	uint64_t bytes;
+	sb_time at[LOG_MAX];
+	uint32_t size[LOG_MAX];
+	int bad;
+};
+
+static void
+on_replay(void *ctx, struct sb_packet *p)
+{
+	struct replay_log *l = ctx;
+	sb_time now = kernel_now(l->k);
+
+	if (p->created != now || p->seq != l->n || p->flow != 7)
+		l->bad++;
+	if (l->n < LOG_MAX) {
+		l->at[l->n] = now;
+		l->size[l->n] = p->size;
+	}
+	l->n++;
+	l->bytes += p->size;
+	pool_put(l->pl, p);
+}
+
+/* Gaps from 0 to over a second, two packets at one instant, sizes from a
+ * byte to a jumbo datagram. */
+static const sb_time R_TIMES[] = { 0, 1, 20 * SB_MS, 20 * SB_MS,
+	20 * SB_MS + 7, 1500 * SB_MS, 1500 * SB_MS + 999999, 3 * SB_S };
+static const uint32_t R_SIZES[] = { 200, 1, 1500, 52, 9000, 65535, 64,
+	1400 };
+#define R_N	(sizeof(R_TIMES) / sizeof(*R_TIMES))
+
+static void
+replay_run(struct replay_log *l, struct traffic_spec *ts, struct traffic **t)
+{
+	memset(l, 0, sizeof(*l));
+	l->k = kernel_new();
+	l->pl = pool_new();
+	*t = traffic_new(l->k, l->pl, ts, 7, NULL, on_replay, l);
+	ck_assert_ptr_nonnull(*t);
+	kernel_run(l->k, SB_TIME_NEVER);
+}
+
+static void
+replay_done(struct replay_log *l, struct traffic *t)
+{
+	traffic_free(t);
+	pool_free(l->pl);
+	kernel_free(l->k);
+}
+
+START_TEST(test_replay_all)
+{
+	struct traffic_spec ts = { .arrivals = TRAFFIC_REPLAY,
+	    .start = 250 * SB_MS, .stop = SB_TIME_NEVER,
+	    .replay = { R_TIMES, R_SIZES, R_N } };
+	struct replay_log l;
+	struct traffic *t;
+	uint64_t bytes = 0;
+
+	replay_run(&l, &ts, &t);
+	ck_assert_uint_eq(l.n, R_N);
+	ck_assert_uint_eq(traffic_sent(t), R_N);
+	for (size_t i = 0; i < R_N; i++) {
+		ck_assert_int_eq(l.at[i], 250 * SB_MS + R_TIMES[i]);
+		ck_assert_uint_eq(l.size[i], R_SIZES[i]);
+		bytes += R_SIZES[i];
+	}
+	ck_assert_uint_eq(l.bytes, bytes);
+	ck_assert_int_eq(l.bad, 0);
+	replay_done(&l, t);
+}
+END_TEST
+
+START_TEST(test_replay_stop)
+{
+	/* stop at 1.5 s after the start: the packet due then is not sent,
+	 * nor any after it */
+	struct traffic_spec ts = { .arrivals = TRAFFIC_REPLAY,
+	    .start = 10 * SB_S, .stop = 10 * SB_S + 1500 * SB_MS,
+	    .replay = { R_TIMES, R_SIZES, R_N } };
+	struct replay_log l;
+	struct traffic *t;
+
+	replay_run(&l, &ts, &t);
+	ck_assert_uint_eq(l.n, 5);
+	ck_assert_uint_eq(l.bytes, 200 + 1 + 1500 + 52 + 9000);
+	ck_assert_int_eq(l.at[4], 10 * SB_S + 20 * SB_MS + 7);
+	ck_assert_int_eq(kernel_now(l.k), l.at[4]);
+	replay_done(&l, t);
+
+	/* a stop at the start, or before it, sends nothing */
+	ts.stop = ts.start;
+	replay_run(&l, &ts, &t);
+	ck_assert_uint_eq(l.n, 0);
+	replay_done(&l, t);
+	ts.stop = ts.start - 1;
+	replay_run(&l, &ts, &t);
+	ck_assert_uint_eq(l.n, 0);
+	replay_done(&l, t);
+}
+END_TEST
+
+START_TEST(test_replay_edges)
+{
+	/* a time earlier than the one before it leaves right after it */
+	static const sb_time back[] = { 0, 5 * SB_MS, 2 * SB_MS, 6 * SB_MS };
+	static const uint32_t sizes[] = { 100, 200, 300, 400 };
+	struct traffic_spec ts = { .arrivals = TRAFFIC_REPLAY,
+	    .start = 0, .stop = SB_TIME_NEVER,
+	    .replay = { back, sizes, 4 } };
+	struct replay_log l;
+	struct traffic *t;
+	struct kernel *k;
+	struct pool *pl;
+
+	replay_run(&l, &ts, &t);
+	ck_assert_uint_eq(l.n, 4);
+	ck_assert_int_eq(l.at[1], 5 * SB_MS);
+	ck_assert_int_eq(l.at[2], 5 * SB_MS);
+	ck_assert_int_eq(l.at[3], 6 * SB_MS);
+	ck_assert_uint_eq(l.bytes, 1000);
+	replay_done(&l, t);
+
+	/* nothing to replay is a source that sends nothing */
+	ts.replay.times = NULL;
+	ts.replay.sizes = NULL;
+	ts.replay.count = 0;
+	replay_run(&l, &ts, &t);
+	ck_assert_uint_eq(l.n, 0);
+	replay_done(&l, t);
+
+	/* packets without their arrays are refused; no rate is needed */
+	k = kernel_new();
+	pl = pool_new();
+	ts.replay.count = 4;
+	ts.replay.times = back;
+	ck_assert_ptr_null(traffic_new(k, pl, &ts, 0, NULL, on_replay, &l));
+	ts.replay.times = NULL;
+	ts.replay.sizes = sizes;
+	ck_assert_ptr_null(traffic_new(k, pl, &ts, 0, NULL, on_replay, &l));
+	pool_free(pl);
+	kernel_free(k);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -122,6 +277,9 @@ make_suite(void)
 	tcase_add_test(tc, test_cbr_exact);
 	tcase_add_test(tc, test_cbr_no_drift);
 	tcase_add_test(tc, test_poisson);
+	tcase_add_test(tc, test_replay_all);
+	tcase_add_test(tc, test_replay_stop);
+	tcase_add_test(tc, test_replay_edges);
 	suite_add_tcase(s, tc);
 	return s;
 }
