@@ -79,6 +79,7 @@ struct tcp {
 	sb_time ts_recent;         /* the peer's segment time to echo */
 
 	uint64_t nsent;            /* segments sent, for piggybacking */
+	sb_time last_data;         /* when data last went out */
 	struct tcp_stats st;
 };
 
@@ -177,6 +178,7 @@ static void
 send_data(struct tcp *t, uint64_t seq, uint32_t len)
 {
 	t->st.segments++;
+	t->last_data = now(t);
 	if (seq < t->snd_max) {
 		t->st.retransmits++;
 		if (t->timing && seq < t->rtt_seq)
@@ -710,6 +712,13 @@ tcp_write(struct tcp *t, uint64_t n)
 
 	if (n > room)
 		n = room;
+	/* idle for longer than an RTO: the window it had no longer says
+	 * what the path holds, so restart from the initial one (RFC 5681
+	 * 4.1) */
+	if (n > 0 && t->state == ST_ESTABLISHED && t->snd_una == t->app_end &&
+	    now(t) - t->last_data > t->rto &&
+	    t->cwnd > (double)t->cfg.init_cwnd * t->cfg.mss)
+		t->cwnd = (double)t->cfg.init_cwnd * t->cfg.mss;
 	t->app_end += n;
 	output(t);
 	return n;

@@ -3,7 +3,7 @@
  * slow start, congestion avoidance (NewReno or CUBIC), fast retransmit
  * and NewReno fast recovery (RFC 6582), the retransmission timer of RFC
  * 6298 with Karn's rule and exponential backoff, the receiver's window
- * and its updates, a zero-window probe, and HyStart's exit from slow
+ * and its updates, a zero-window probe, the restart window after idle, and HyStart's exit from slow
  * start when the RTT grows (RFC 9406), with RFC 7323 timestamps for it.
  *
  * What it is not: a byte-accurate stack.  Data has no content, only a

@@ -20,6 +20,7 @@
 #include "models/tcp.h"
 #include "models/traffic.h"
 #include "models/voicecall.h"
+#include "pcap/trace.h"
 #include "reports/recorder.h"
 #include "sim/kernel.h"
 #include "sim/pool.h"
@@ -86,6 +87,9 @@ struct wapp {
 	/* voip */
 	struct vcall *calls;
 	unsigned ncalls;
+	/* replay */
+	struct trace *trace;
+	struct traffic *replay;
 };
 
 static int
@@ -551,6 +555,47 @@ voip_results(struct world *w, struct wapp *a)
 	}
 }
 
+/* ---- replay ---- */
+
+/* The capture's packets, with their spacing and sizes, from the app's
+ * start on; what the capture's own addresses were does not matter, the
+ * app's ends do. */
+static int
+start_replay(struct world *w, struct wapp *a)
+{
+	struct traffic_spec ts = {
+		.arrivals = TRAFFIC_REPLAY,
+		.start = a->sc->start,
+		.stop = a->sc->stop < w->sc->duration ? a->sc->stop :
+		    w->sc->duration,
+		.replay = { trace_times(a->trace), trace_sizes(a->trace),
+		    trace_count(a->trace) },
+	};
+
+	if (trace_count(a->trace) == 0)
+		return 0;
+	a->replay = traffic_new(w->k, w->pool, &ts, (uint32_t)a->f->id,
+	    a->f->rng, flow_send, a->f);
+	return a->replay == NULL ? -1 : 0;
+}
+
+static void
+replay_results(struct world *w, struct wapp *a)
+{
+	uint64_t n = a->replay != NULL ? traffic_sent(a->replay) : 0, b = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		b += trace_size(a->trace, i);
+	rec_check(w, recorder_metric(w->rec, "flow", a->sc->name,
+	    "trace-packets", (double)trace_count(a->trace), "packets"));
+	rec_check(w, recorder_metric(w->rec, "flow", a->sc->name,
+	    "trace-bytes", (double)trace_bytes(a->trace), "bytes"));
+	rec_check(w, recorder_metric(w->rec, "flow", a->sc->name,
+	    "replayed-packets", (double)n, "packets"));
+	rec_check(w, recorder_metric(w->rec, "flow", a->sc->name,
+	    "replayed-bytes", (double)b, "bytes"));
+}
+
 /* ---- building ---- */
 
 /* The MSS: the path MTU less the IPv4 and TCP headers and, through a
@@ -649,6 +694,10 @@ build_apps(struct world *w, char *err, size_t errlen)
 		if (s->kind == SC_APP_VOIP &&
 		    build_voip(w, a, err, errlen) < 0)
 			return -1;
+		if (s->kind == SC_APP_REPLAY &&
+		    (a->trace = trace_open(s->trace, s->filter, err,
+		    errlen)) == NULL)
+			return -1;
 		if (!is_tcp(s))
 			continue;
 		a->f->app = a;
@@ -671,6 +720,8 @@ start_apps(struct world *w)
 		struct wapp *a = &w->apps[i];
 
 		if (sc->apps[i].kind == SC_APP_VOIP && start_voip(w, a) < 0)
+			return -1;
+		if (sc->apps[i].kind == SC_APP_REPLAY && start_replay(w, a) < 0)
 			return -1;
 		if (sc->apps[i].kind == SC_APP_BULK &&
 		    kernel_at(w->k, a->sc->start, bulk_start, a, NULL) == 0)
@@ -703,6 +754,8 @@ free_apps(struct world *w)
 			voicecall_free(a->calls[j].vc);
 		}
 		free(a->calls);
+		traffic_free(a->replay);
+		trace_free(a->trace);
 	}
 	free(w->apps);
 	w->apps = NULL;
@@ -819,6 +872,8 @@ apps_results(struct world *w, sb_time end)
 
 		if (a->sc->kind == SC_APP_VOIP)
 			voip_results(w, a);
+		if (a->sc->kind == SC_APP_REPLAY)
+			replay_results(w, a);
 		if (!is_tcp(a->sc))
 			continue;
 		for (size_t m = 0; m < sizeof(tcp_m) / sizeof(*tcp_m); m++) {

@@ -40,4 +40,16 @@ awk -v a="$l_early" -v b="$l_peak" 'BEGIN { exit !(b > 1.5 * a) }' && pass || fa
 pb=$(sql "$db" "SELECT max(latency_p95_ns) FROM v_flow_samples WHERE flow = 'erp-backbone' AND time(local_time) BETWEEN '20:50' AND '21:10'")
 pi=$(sql "$db" "SELECT min(latency_p95_ns) FROM v_flow_samples WHERE flow = 'erp-internet' AND time(local_time) BETWEEN '20:50' AND '21:10'")
 [ "$pb" -lt "$pi" ] && pass || fail "backbone p95 $pb not below internet p95 $pi at 21:00"
+# the backup: the whole gigabyte arrives both ways, and the split at the
+# PoPs at least twice as fast (CUBIC's response function gives about 5
+# against 20 Mbit/s here)
+tb=$(metric "$db" flow backup completion-time)
+ta=$(metric "$db" flow backup-accelerated completion-time)
+echo "backup 1 GB: $tb ns end to end, $ta ns accelerated"
+awk -v a="$ta" -v b="$tb" 'BEGIN { exit !(a > 0 && 2 * a < b) }' && pass ||
+	fail "acceleration: $ta ns against $tb ns"
+for f in backup backup-accelerated; do
+	n=$(metric "$db" flow $f bytes-received)
+	[ "$n" = 1000000000.0 ] && pass || fail "$f: $n bytes received"
+done
 finish
