@@ -21,7 +21,7 @@ done
 for f in "$d"/*.png; do
 	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = "211PNG" ] && pass || fail "$f is not a PNG"
 done
-grep -q '5 of 5 expectations held' "$d/index.html" && pass || fail "summary"
+grep -q '7 of 7 expectations held' "$d/index.html" && pass || fail "summary"
 n=$(grep -o 'src="data:image/svg+xml;base64,' "$d/index.html" | wc -l)
 [ "$n" -ge 8 ] && pass || fail "$n pictures embedded, expected the topology and 7 charts"
 [ -s "$d/last-mile.png" ] && grep -q "Last mile" "$d/index.html" && pass || fail "no last-mile chart"
