@@ -223,16 +223,12 @@ output(struct tcp *t)
 		if (t->snd_nxt > t->snd_max)
 			t->snd_max = t->snd_nxt;
 	}
-	if (t->snd_una < t->snd_max) {
-		if (t->deadline == SB_TIME_NEVER)
-			timer_set(t, now(t) + t->rto);
-	} else if (t->app_end > t->snd_nxt) {
-		/* data waits on a closed window: probe it */
-		if (t->deadline == SB_TIME_NEVER)
-			timer_set(t, now(t) + t->rto);
-	} else {
+	/* data in flight wants the retransmission timer; data held back by
+	 * a closed window, the probe (the same timer) */
+	if (t->snd_una == t->snd_max && t->app_end == t->snd_nxt)
 		t->deadline = SB_TIME_NEVER;
-	}
+	else if (t->deadline == SB_TIME_NEVER)
+		timer_set(t, now(t) + t->rto);
 }
 
 /* ---- congestion control ---- */

@@ -96,10 +96,8 @@ fail:
 	return NULL;
 }
 
-/* 02:00 and the IPv4 address: locally administered, unicast, and the
- * same for the same address in every file. */
-static void
-mac_of(uint8_t *m, uint32_t a)
+void
+capture_mac(uint8_t m[6], uint32_t a)
 {
 	m[0] = 0x02;
 	m[1] = 0x00;
@@ -146,8 +144,8 @@ capture_udp(struct capture *c, int64_t t_ns, uint32_t src, uint16_t sport,
 
 	/* Ethernet: no libnet here; three fixed headers are simpler built
 	 * by hand with wan/inet.c than through a libnet context per packet. */
-	mac_of(c->frame, dst);
-	mac_of(c->frame + 6, src);
+	capture_mac(c->frame, dst);
+	capture_mac(c->frame + 6, src);
 	c->frame[12] = ETHERTYPE_IPV4 >> 8;
 	c->frame[13] = ETHERTYPE_IPV4 & 0xff;
 	if (len > 0)

@@ -54,4 +54,9 @@ uint64_t capture_count(const struct capture *c);
  * records reached the file: this cannot say. */
 void capture_free(struct capture *c);
 
+/* The Ethernet address the captures give an IPv4 address: 02:00 and the
+ * address's four bytes, locally administered, unicast, and the same for
+ * the same address in every file. */
+void capture_mac(uint8_t m[6], uint32_t addr);
+
 #endif

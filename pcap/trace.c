@@ -17,6 +17,7 @@
 #include <pcap.h>
 
 #include "pcap/trace.h"
+#include "wan/byteorder.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -54,25 +55,25 @@ ipv4_offset(int dlt, const uint8_t *d, uint32_t caplen)
 		if (caplen < 14)
 			return -1;
 		off = 12;
-		type = (uint32_t)d[off] << 8 | d[off + 1];
+		type = get16(d + off);
 		/* 802.1Q, and 802.1ad or the older QinQ outer tag */
 		for (int tags = 0; tags < 2 && (type == 0x8100 ||
 		    type == 0x88a8 || type == 0x9100); tags++) {
 			off += 4;
 			if (caplen < off + 2)
 				return -1;
-			type = (uint32_t)d[off] << 8 | d[off + 1];
+			type = get16(d + off);
 		}
 		return type == ETHERTYPE_IPV4 ? (long)off + 2 : -1;
 	case DLT_LINUX_SLL:
 		if (caplen < 16)
 			return -1;
-		type = (uint32_t)d[14] << 8 | d[15];
+		type = get16(d + 14);
 		return type == ETHERTYPE_IPV4 ? 16 : -1;
 	case DLT_LINUX_SLL2:
 		if (caplen < 20)
 			return -1;
-		type = (uint32_t)d[0] << 8 | d[1];
+		type = get16(d);
 		return type == ETHERTYPE_IPV4 ? 20 : -1;
 	case DLT_RAW:
 	case DLT_IPV4:
@@ -83,8 +84,7 @@ ipv4_offset(int dlt, const uint8_t *d, uint32_t caplen)
 		 * in the capturing host's byte order, DLT_LOOP big-endian */
 		if (caplen < 4)
 			return -1;
-		fam = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
-		    (uint32_t)d[2] << 8 | d[3];
+		fam = get32(d);
 		if (fam == 2 || (dlt == DLT_NULL && fam == UINT32_C(0x02000000)))
 			return 4;
 		return -1;
@@ -222,7 +222,7 @@ keep_ipv4(struct trace *t, const uint8_t *ip, uint32_t avail, uint32_t wire,
 	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20)
 		return 1;
-	size = (uint32_t)ip[2] << 8 | ip[3];
+	size = get16(ip + 2);
 	/* a total length of 0 is a segment captured before the NIC cut it
 	 * up (TCP segmentation offload): the wire length is what was sent */
 	if (size == 0)
@@ -230,17 +230,15 @@ keep_ipv4(struct trace *t, const uint8_t *ip, uint32_t avail, uint32_t wire,
 	if (size < ihl)
 		return 1;
 	key.proto = ip[9];
-	key.src = (uint32_t)ip[12] << 24 | (uint32_t)ip[13] << 16 |
-	    (uint32_t)ip[14] << 8 | ip[15];
-	key.dst = (uint32_t)ip[16] << 24 | (uint32_t)ip[17] << 16 |
-	    (uint32_t)ip[18] << 8 | ip[19];
+	key.src = get32(ip + 12);
+	key.dst = get32(ip + 16);
 	/* ports are in the first fragment only; a snap length that cut them
 	 * off leaves them 0, and the packet still replays at its size */
 	if ((key.proto == 6 || key.proto == 17) &&
-	    (((uint32_t)ip[6] << 8 | ip[7]) & 0x1fff) == 0 &&
+	    (get16(ip + 6) & 0x1fff) == 0 &&
 	    avail >= ihl + 4) {
-		key.sport = (uint16_t)(ip[ihl] << 8 | ip[ihl + 1]);
-		key.dport = (uint16_t)(ip[ihl + 2] << 8 | ip[ihl + 3]);
+		key.sport = get16(ip + ihl);
+		key.dport = get16(ip + ihl + 2);
 	}
 	if (t->n == t->cap && packets_grow(t) < 0)
 		return -1;

@@ -257,6 +257,7 @@ enum sc_metric {
 	SC_M_CONVERGENCE_TIME,  /* backbone or pop: fault to the last
 	                           routing change it caused, ns; the longest */
 	SC_M_QUEUE_DELAY,       /* pop: mean wait for inspection, ns */
+	/* from here on, what the applications measure (sim/world_apps.c) */
 	SC_M_MOS,               /* voip flow: the worst call's, score */
 	SC_M_R_FACTOR,          /* voip flow: the worst call's, score */
 	SC_M_PAGE_LOAD_P50,     /* web flow: page load time, ns */

@@ -309,7 +309,6 @@ world_free(struct world *w)
 	if (w == NULL)
 		return;
 	sc = w->sc;
-	(void)sc;
 	free_apps(w);
 	for (size_t i = 0; w->flows != NULL && i < w->nflows; i++) {
 		struct flow *f = &w->flows[i];

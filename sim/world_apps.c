@@ -171,15 +171,14 @@ app_end(const struct tconn *c, int side)
 }
 
 /* A leg of no hops (ingress and egress PoP the same): the segment is
- * handed over at once, but from the event queue, never from inside the
- * sender's own call. */
+ * handed over inside the PoP, on no wire and in no counter, at once but
+ * from the event queue, never from inside the sender's own call. */
 static void
 local_arrive(void *a, void *b)
 {
 	struct flow *f = a;
 	struct sb_packet *p = b;
 
-	f->w->delivered++;
 	app_deliver(f, p);
 	pool_put(f->w->pool, p);
 }
@@ -191,7 +190,7 @@ tend_send(void *ctx, struct sb_packet *p)
 	struct tconn *c = e->c;
 	struct flow *f = e->side == 0 ? c->a->f : c->a->f->rev;
 	struct flow *fw = c->a->f;
-	unsigned b[LEGS + 1], from, to;
+	unsigned b[LEGS + 1], from = 0, to;
 
 	p->flow = (uint32_t)f->id;
 	p->seq = f->npkts++;
@@ -201,22 +200,22 @@ tend_send(void *ctx, struct sb_packet *p)
 		flow_send(f, p);    /* the site's Socket sends it */
 		return;
 	}
-	if (fw->cur == NONE_ROUTE) {
-		f->w->sent++;
-		flow_lost(f->w, f, p);
-		return;
+	/* with no route, the send below counts the packet lost */
+	if (fw->cur != NONE_ROUTE) {
+		leg_bounds(c, &fw->routes[fw->cur], 0, b);
+		from = e->side == 0 ? b[e->leg] : b[3] - b[e->leg + 1];
+		to = e->side == 0 ? b[e->leg + 1] : b[3] - b[e->leg];
+		if (from == to) {
+			if (kernel_at(f->w->k, kernel_now(f->w->k),
+			    local_arrive, f, p) == 0)
+				pool_put(f->w->pool, p);
+			return;
+		}
 	}
-	leg_bounds(c, &fw->routes[fw->cur], 0, b);
-	from = e->side == 0 ? b[e->leg] : b[3] - b[e->leg + 1];
-	to = e->side == 0 ? b[e->leg + 1] : b[3] - b[e->leg];
-	if (from == to) {
-		f->w->sent++;
-		kernel_at(f->w->k, kernel_now(f->w->k), local_arrive, f, p);
-	} else if (e->side == 0) {
+	if (e->side == 0)
 		flow_send_at(f, p, from);
-	} else {
+	else
 		rev_send(f, p, from);
-	}
 }
 
 /* Write what each app end has waiting, as far as its buffer takes it. */
@@ -228,30 +227,24 @@ pump(struct tconn *c)
 			c->left[s] -= tcp_write(app_end(c, s), c->left[s]);
 }
 
-/* A PoP's relay: from leg `from`'s end into the next leg's, both ways. */
+/* What `in` has received, into `out`, as far as out's buffer takes it. */
+static void
+move(struct tcp *in, struct tcp *out)
+{
+	uint64_t n = tcp_readable(in), room = tcp_send_room(out);
+
+	if (n > room)
+		n = room;
+	if (n > 0)
+		tcp_write(out, tcp_read(in, n));
+}
+
+/* The PoP between leg and leg + 1 relays both ways. */
 static void
 relay(struct tconn *c, unsigned leg)
 {
-	struct tcp *in, *out;
-	uint64_t n;
-
-	/* towards the far end: leg's far end reads, leg + 1 writes */
-	if (leg + 1 < c->nlegs) {
-		in = c->end[leg][1];
-		out = c->end[leg + 1][0];
-		n = tcp_readable(in);
-		if (n > tcp_send_room(out))
-			n = tcp_send_room(out);
-		if (n > 0)
-			tcp_write(out, tcp_read(in, n));
-		in = c->end[leg + 1][0];
-		out = c->end[leg][1];
-		n = tcp_readable(in);
-		if (n > tcp_send_room(out))
-			n = tcp_send_room(out);
-		if (n > 0)
-			tcp_write(out, tcp_read(in, n));
-	}
+	move(c->end[leg][1], c->end[leg + 1][0]);
+	move(c->end[leg + 1][0], c->end[leg][1]);
 }
 
 static int
@@ -268,34 +261,30 @@ relay_of(const struct tend *e)
 	return e->side == 1 ? (unsigned)e->leg : (unsigned)e->leg - 1;
 }
 
+/* Room or a connection at e: an app end writes what it has waiting, a
+ * PoP's end relays. */
+static void
+tend_writable(void *ctx, struct tcp *t)
+{
+	struct tend *e = ctx;
+
+	(void)t;
+	if (is_app_end(e))
+		pump(e->c);
+	else
+		relay(e->c, relay_of(e));
+}
+
 static void
 tend_connected(void *ctx, struct tcp *t)
 {
 	struct tend *e = ctx;
 	struct tconn *c = e->c;
 
-	(void)t;
 	/* a PoP that accepted a leg opens the next */
 	if (e->side == 1 && (unsigned)e->leg + 1 < c->nlegs)
 		tcp_connect(c->end[e->leg + 1][0]);
-	if (is_app_end(e))
-		pump(c);
-	else
-		relay(c, relay_of(e));
-}
-
-static void
-tend_writable(void *ctx, struct tcp *t)
-{
-	struct tend *e = ctx;
-	struct tconn *c = e->c;
-
-	if (!is_app_end(e)) {
-		relay(c, relay_of(e));
-		return;
-	}
-	if (c->left[e->side] > 0)
-		c->left[e->side] -= tcp_write(t, c->left[e->side]);
+	tend_writable(ctx, t);
 }
 
 static void web_object_done(struct tconn *c);
@@ -450,7 +439,7 @@ static const enum emodel_codec codec_of[] = { EMODEL_G711, EMODEL_G729,
 	EMODEL_OPUS };
 
 static int
-build_voip(struct world *w, struct wapp *a, char *err, size_t errlen)
+build_voip(struct wapp *a, char *err, size_t errlen)
 {
 	const struct sc_app *s = a->sc;
 
@@ -468,7 +457,6 @@ build_voip(struct world *w, struct wapp *a, char *err, size_t errlen)
 			goto oom;
 	}
 	a->f->app = a;
-	(void)w;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory building application '%s'",
@@ -692,7 +680,7 @@ build_apps(struct world *w, char *err, size_t errlen)
 			return -1;
 		}
 		if (s->kind == SC_APP_VOIP &&
-		    build_voip(w, a, err, errlen) < 0)
+		    build_voip(a, err, errlen) < 0)
 			return -1;
 		if (s->kind == SC_APP_REPLAY &&
 		    (a->trace = trace_open(s->trace, s->filter, err,

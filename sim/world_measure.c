@@ -377,7 +377,7 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	    (side ? e->ref.kind : e->subject.kind) == SC_T_POP)
 		return pop_expect(w, e, side ? &e->ref : &e->subject,
 		    x->cw[side][0], end);
-	if (e->metric >= SC_M_MOS)
+	if (e->metric >= SC_M_MOS)       /* an application's own */
 		return app_metric(w, side ? e->ref.i : e->subject.i, e->metric,
 		    end);
 	if (x->m[side] != NULL)

@@ -644,23 +644,48 @@ route_mirror(const struct route *r, struct route *out)
 	return 0;
 }
 
+/* p sets out on route r of f (NONE_ROUTE: there is none) at hop `hop`. */
+static void
+send_on(struct world *w, struct flow *f, struct sb_packet *p, uint32_t r,
+    unsigned hop)
+{
+	w->sent++;
+	meters_feed(w, f, FEED_SENT, p);
+	p->dup = 0;
+	if (r == NONE_ROUTE || hop >= f->routes[r].n) {
+		flow_lost(w, f, p);
+		return;
+	}
+	p->path = r;
+	p->hop = hop;
+	hop_send(w, f, p);
+}
+
 /* A packet that enters its flow's current route at hop `hop`, past the
  * Socket: a split TCP connection's leg that starts at a PoP. */
 void
 flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop)
 {
-	struct world *w = f->w;
+	send_on(f->w, f, p, f->cur, hop);
+}
 
-	w->sent++;
-	meters_feed(w, f, FEED_SENT, p);
-	p->dup = 0;
-	if (f->cur == NONE_ROUTE || hop >= f->routes[f->cur].n) {
-		flow_lost(w, f, p);
-		return;
+/* The return flow r's route: the mirror of its forward flow's current
+ * one, made when that changes. */
+static uint32_t
+mirror_route(struct world *w, struct flow *r)
+{
+	struct flow *f = r->rev;
+	struct route m;
+
+	if (f->cur == NONE_ROUTE)
+		return NONE_ROUTE;
+	if (r->mroute_of != f->cur) {
+		if (route_mirror(&f->routes[f->cur], &m) < 0 ||
+		    (r->mroute = route_index(w, r, &m)) == NONE_ROUTE)
+			return NONE_ROUTE;
+		r->mroute_of = f->cur;
 	}
-	p->path = f->cur;
-	p->hop = hop;
-	hop_send(w, f, p);
+	return r->mroute;
 }
 
 /* A return packet: on the mirror of the forward flow's current route,
@@ -668,33 +693,7 @@ flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop)
 void
 rev_send(struct flow *r, struct sb_packet *p, unsigned hop)
 {
-	struct world *w = r->w;
-	struct flow *f = r->rev;
-
-	w->sent++;
-	meters_feed(w, r, FEED_SENT, p);
-	p->dup = 0;
-	if (f->cur == NONE_ROUTE) {
-		flow_lost(w, r, p);
-		return;
-	}
-	if (r->mroute_of != f->cur) {
-		struct route m;
-
-		if (route_mirror(&f->routes[f->cur], &m) < 0 ||
-		    (r->mroute = route_index(w, r, &m)) == NONE_ROUTE) {
-			flow_lost(w, r, p);
-			return;
-		}
-		r->mroute_of = f->cur;
-	}
-	if (hop >= r->routes[r->mroute].n) {
-		flow_lost(w, r, p);
-		return;
-	}
-	p->path = r->mroute;
-	p->hop = hop;
-	hop_send(w, r, p);
+	send_on(r->w, r, p, mirror_route(r->w, r), hop);
 }
 
 /* The Socket's send(): into the tunnel of `link`, on the flow's route

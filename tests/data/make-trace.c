@@ -43,6 +43,8 @@
 
 #include <pcap.h>
 
+#include "pcap/capture.h"
+#include "wan/byteorder.h"
 #include "wan/inet.h"
 
 #define EPOCH_S		INT64_C(1773145800)	/* 2026-03-10T12:30:00Z */
@@ -85,40 +87,12 @@ rec_new(int64_t us)
 	return r;
 }
 
-/* 02:00 and the four bytes of an IPv4 address, as pcap/capture.c does */
-static void
-mac_of(uint8_t *m, uint32_t a)
-{
-	m[0] = 0x02;
-	m[1] = 0x00;
-	m[2] = (uint8_t)(a >> 24);
-	m[3] = (uint8_t)(a >> 16);
-	m[4] = (uint8_t)(a >> 8);
-	m[5] = (uint8_t)a;
-}
-
-static void
-put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Everything off the site's LAN goes through its gateway. */
 static void
 eth(uint8_t *f, uint32_t src, uint32_t dst, uint16_t type)
 {
-	mac_of(f, dst == HOST ? HOST : GATEWAY);
-	mac_of(f + 6, src == HOST ? HOST : GATEWAY);
+	capture_mac(f, dst == HOST ? HOST : GATEWAY);
+	capture_mac(f + 6, src == HOST ? HOST : GATEWAY);
 	put16(f + 12, type);
 }
 
@@ -191,11 +165,11 @@ arp(int64_t us, int reply)
 	uint8_t *a = r->frame + ETH_HDR;
 
 	if (reply) {
-		mac_of(r->frame, HOST);
-		mac_of(r->frame + 6, GATEWAY);
+		capture_mac(r->frame, HOST);
+		capture_mac(r->frame + 6, GATEWAY);
 	} else {
 		memset(r->frame, 0xff, 6);
-		mac_of(r->frame + 6, HOST);
+		capture_mac(r->frame + 6, HOST);
 	}
 	put16(r->frame + 12, 0x0806);
 	put16(a, 1);                    /* Ethernet */
@@ -203,10 +177,10 @@ arp(int64_t us, int reply)
 	a[4] = 6;
 	a[5] = 4;
 	put16(a + 6, reply ? 2 : 1);
-	mac_of(a + 8, reply ? GATEWAY : HOST);
+	capture_mac(a + 8, reply ? GATEWAY : HOST);
 	put32(a + 14, reply ? GATEWAY : HOST);
 	if (reply)
-		mac_of(a + 18, HOST);
+		capture_mac(a + 18, HOST);
 	put32(a + 24, reply ? HOST : GATEWAY);
 	/* padded to Ethernet's minimum frame, as a wire shows it */
 	r->len = r->caplen = 60;
@@ -230,7 +204,7 @@ ipv6_ns(int64_t us)
 	r->frame[0] = 0x33;
 	r->frame[1] = 0x33;
 	memcpy(r->frame + 2, dst + 12, 4);
-	mac_of(r->frame + 6, HOST);
+	capture_mac(r->frame + 6, HOST);
 	put16(r->frame + 12, 0x86dd);
 	ip[0] = 0x60;
 	put16(ip + 4, 32);
@@ -242,7 +216,7 @@ ipv6_ns(int64_t us)
 	memcpy(ic + 8, target, 16);
 	ic[24] = 1;                     /* source link-layer address */
 	ic[25] = 1;
-	mac_of(ic + 26, HOST);
+	capture_mac(ic + 26, HOST);
 	sum = inet_sum(src, 16, 0);
 	sum = inet_sum(dst, 16, sum);
 	sum = inet_sum(pseudo, sizeof(pseudo), sum);
