@@ -244,9 +244,12 @@ build_flows(struct world *w, char *err, size_t errlen)
 		f->rng = rng_new(w->seed, name);
 		if (f->interval == NULL || f->total == NULL || f->rng == NULL)
 			goto oom;
-		if (w->rec != NULL && i < sc->napps) {
-			const struct sc_app *a = &sc->apps[i];
-			struct rec_flow rf = { (int)i, a->name,
+		if (w->rec != NULL) {
+			/* an app as the file says; a return flow as it goes */
+			const struct sc_app *a = i < sc->napps ? &sc->apps[i] :
+			    f->sc;
+			struct rec_flow rf = { (int)i,
+			    flow_name(f, name, sizeof(name)),
 			    app_kind_name(a->kind),
 			    a->src >= 0 ? sc->sites[a->src].name :
 			    sc->dests[a->src_dest].name,

@@ -12,6 +12,7 @@
 #define SASEBED_SIM_WORLD_IMPL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "models/geo.h"
@@ -287,6 +288,15 @@ static inline uint32_t
 dest_addr(int dest)
 {
 	return 0xc6120000u | (uint32_t)(dest + 1);
+}
+
+/* A flow's name in the results: its app's, and for a TCP app's return
+ * direction the app's with ":return". */
+static inline const char *
+flow_name(const struct flow *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", f->sc->name, f->is_rev ? ":return" : "");
+	return buf;
 }
 
 /* Where a flow comes from and goes, as its packets say. */

@@ -198,7 +198,7 @@ sample_all(struct world *w, sb_time span)
 {
 	sb_time now = kernel_now(w->k);
 
-	for (size_t i = 0; i < w->sc->napps; i++) {
+	for (size_t i = 0; i < w->nflows; i++) {
 		struct flow *f = &w->flows[i];
 		struct meter_summary ms;
 		meter_summary(f->interval, span, &ms);
@@ -547,17 +547,20 @@ record_final_metrics(struct world *w, sb_time end)
 
 	if (w->rec == NULL)
 		return;
-	for (size_t i = 0; i < sc->napps; i++)
+	for (size_t i = 0; i < w->nflows; i++) {
+		char name[300];
+		flow_name(&w->flows[i], name, sizeof(name));
 		for (size_t m = 0; m < sizeof(flow_m) / sizeof(*flow_m); m++) {
 			double v = meter_metric(w->flows[i].total, flow_m[m],
 			    end);
 			if (!isnan(v))
 				rec_check(w, recorder_metric(w->rec, "flow",
-				    sc->apps[i].name, sc_metric_name(flow_m[m]),
-				    v, sc_metric_unit(flow_m[m])));
+				    name, sc_metric_name(flow_m[m]), v,
+				    sc_metric_unit(flow_m[m])));
 		}
+	}
 	/* the latency distribution: every percentile, and the tail finer */
-	for (size_t i = 0; i < sc->napps; i++)
+	for (size_t i = 0; i < w->nflows; i++)
 		for (int k = 0; k <= 103; k++) {
 			double q = k <= 100 ? k / 100.0 :
 			    k == 101 ? 0.995 : k == 102 ? 0.999 : 0.9999;
