@@ -183,6 +183,13 @@ local_arrive(void *a, void *b)
 	pool_put(f->w->pool, p);
 }
 
+static int
+is_app_end(const struct tend *e)
+{
+	return (e->side == 0 && e->leg == 0) ||
+	    (e->side == 1 && (unsigned)e->leg == e->c->nlegs - 1);
+}
+
 static void
 tend_send(void *ctx, struct sb_packet *p)
 {
@@ -196,6 +203,7 @@ tend_send(void *ctx, struct sb_packet *p)
 	p->seq = f->npkts++;
 	p->tcp.conn = (uint16_t)c->idx;
 	p->tcp.leg = (uint8_t)e->leg;
+	p->tcp.relayed = !is_app_end(e);
 	if (e->side == 0 && e->leg == 0) {
 		flow_send(f, p);    /* the site's Socket sends it */
 		return;
@@ -245,13 +253,6 @@ relay(struct tconn *c, unsigned leg)
 {
 	move(c->end[leg][1], c->end[leg + 1][0]);
 	move(c->end[leg + 1][0], c->end[leg][1]);
-}
-
-static int
-is_app_end(const struct tend *e)
-{
-	return (e->side == 0 && e->leg == 0) ||
-	    (e->side == 1 && (unsigned)e->leg == e->c->nlegs - 1);
 }
 
 /* The PoP between leg and leg + 1, for end e (not an app end). */

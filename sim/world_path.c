@@ -493,6 +493,10 @@ meters_feed(struct world *w, struct flow *f, enum feed what,
 	struct site *s = f->home;
 	sb_time now = kernel_now(w->k);
 
+	/* the meters say what the application's packets met; a PoP's
+	 * relaying of a split connection is the PoPs' business */
+	if (p != NULL && p->tcp.relayed)
+		return;
 	feed1(f->interval, what, p, now);
 	feed1(f->total, what, p, now);
 	for (size_t i = 0; i < f->nwins; i++)
@@ -554,6 +558,7 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 {
 	const struct rhop *h = &f->routes[p->path].hop[p->hop];
 	struct tunnel *t;
+	uint8_t relayed;
 
 	if (h->x != NULL) {
 		inspect_send(h->x->insp, p);
@@ -569,12 +574,11 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 		flow_lost(w, f, p);
 		return;
 	}
-	if ((p = inner_bytes(w, f, p)) == NULL) {
-		meters_feed_drop(w, f);
-		return;
+	relayed = p->tcp.relayed;     /* p may be gone below */
+	if ((p = inner_bytes(w, f, p)) == NULL || tunnel_send(t, p) < 0) {
+		if (!relayed)
+			meters_feed_drop(w, f);
 	}
-	if (tunnel_send(t, p) < 0)
-		meters_feed_drop(w, f);
 }
 
 void
@@ -780,7 +784,7 @@ flow_lost(struct world *w, struct flow *f, struct sb_packet *p)
 			return;       /* the other copy may yet arrive */
 		}
 	}
-	meters_feed_drop(w, f);
+	meters_feed(w, f, FEED_DROPPED, p);
 	pool_put(w->pool, p);
 }
 

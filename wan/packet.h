@@ -52,6 +52,8 @@ struct sb_packet {
 		sb_time tsecr;  /* the sending time echoed (RFC 7323) */
 		uint16_t conn;  /* which of the application's connections */
 		uint8_t leg;    /* which leg of a split connection */
+		uint8_t relayed; /* sent by a PoP relaying a split
+		                    connection, not by the application */
 		uint8_t flags;  /* SB_TCP_SYN, SB_TCP_ACK; 0: not TCP */
 	} tcp;
 	uint8_t *data;          /* real bytes, or NULL for modelled traffic */
