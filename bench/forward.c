@@ -8,7 +8,11 @@
  * loader.  Prints figures; a benchmark, not a test.  Results are not
  * recorded, so this measures the engine, not SQLite.
  *
- *   bench/forward [SITES [POPS [SECONDS]]]
+ *   bench/forward [SITES [POPS [SECONDS [null-cipher|dtls]]]]
+ *   bench/forward --yaml [SITES [POPS [SECONDS [MODE]]]]
+ *
+ * With --yaml it prints the scenario instead of running it: that is how
+ * bench/wan-bench.yaml and bench/wan-bench-null.yaml were made.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +71,38 @@ make_scenario(int S, int P, int T, const char *mode, size_t *len)
 	struct text t = { malloc(1024), 0, 1024 };
 
 	t.s[0] = '\0';
-	put(&t, "name: forward-bench\nseed: 1\nduration: %ds\n"
-	    "sample-interval: %ds\ntunnels: {mode: %s}\n", T, T, mode);
+	/* The reference program's sources start at once and its links need no
+	 * handshake; here a tunnel is up some 100 ms after the start, so the
+	 * sources start a second in, send for T seconds and, as there, have
+	 * half a second after they stop for what is in flight to land. */
+	put(&t, "# The ns-3 reference workload default3hop (shared/anchors/ns3,\n"
+	    "# wan_bench.cc --dstOffset=101) as a scenario: %d sites on 50 Mbps\n"
+	    "# links (5 + 7s mod 21 ms, 1%% loss each way) to %d PoPs in a 10 Gbps\n"
+	    "# full mesh (20 + (37i + 17j) mod 101 ms), each site sending 2 Mbps\n"
+	    "# of 1000-byte UDP to the site 101 places on, for %d s.\n"
+	    "#\n"
+	    "# Where the model differs, necessarily:\n"
+	    "# - Traffic rides Socket-to-PoP tunnels, so each packet carries the\n"
+	    "#   tunnel's overhead on the site links (%s),\n"
+	    "#   and the PoPs\n"
+	    "#   decapsulate, route and encapsulate it again: real tunnel and\n"
+	    "#   PoP code, where the reference only forwards IP.\n"
+	    "# - Tunnels need a handshake, so sources start 1 s in and stop at\n"
+	    "#   %d s; the run ends at %d.5 s (the reference: 0 to %d s, end at\n"
+	    "#   %d.5 s).  Sockets also probe their links and PoPs their\n"
+	    "#   backbone, which the reference does not.\n"
+	    "# - Sizes: the reference's 1000 bytes are UDP payload; the size\n"
+	    "#   here is of the packet on a point-to-point wire, 1030 bytes.\n"
+	    "# - Queues: the reference has FqCoDel and 100-packet device queues;\n"
+	    "#   at 2 Mbps on 50 Mbps links neither ever holds a packet.\n"
+	    "#\n"
+	    "# Made by: bench/forward --yaml %d %d %d %s\n",
+	    S, P, T, strcmp(mode, "dtls") == 0 ?
+	    "DTLS 1.2 with AES-128-GCM:\n#   37 bytes of record, 28 of outer UDP/IP" :
+	    "null cipher:\n#   a 13-byte record header, 28 bytes of outer UDP/IP",
+	    T + 1, T + 1, T, T, S, P, T, mode);
+	put(&t, "name: wan-bench\nseed: 1\nduration: %d.5s\n"
+	    "sample-interval: 10s\ntunnels: {mode: %s}\n", T + 1, mode);
 	put(&t, "pops:\n");
 	for (int p = 0; p < P; p++)
 		put(&t, "  - {name: p%d, city: frankfurt}\n", p);
@@ -86,8 +120,9 @@ make_scenario(int S, int P, int T, const char *mode, size_t *len)
 	for (int s = 0; s < S; s++)
 		/* 1000 B of payload is 1030 B on a point-to-point wire */
 		put(&t, "  - {name: f%d, kind: udp-cbr, from: s%d, to: s%d, "
-		    "rate: %.0fbps, packet-size: 1030B, start: %dus}\n", s, s,
-		    (s + 101) % S, 2e6 * 1030.0 / 1000.0, (s * 37) % 4000);
+		    "rate: %.0fbps, packet-size: 1030B, start: %dus, "
+		    "stop: %ds}\n", s, s, (s + 101) % S, 2e6 * 1030.0 / 1000.0,
+		    1000000 + (s * 37) % 4000, T + 1);
 	*len = t.n;
 	return t.s;
 }
@@ -95,6 +130,12 @@ make_scenario(int S, int P, int T, const char *mode, size_t *len)
 int
 main(int argc, char **argv)
 {
+	int yaml = argc > 1 && strcmp(argv[1], "--yaml") == 0;
+
+	if (yaml) {
+		argc--;
+		argv++;
+	}
 	int S = argc > 1 ? atoi(argv[1]) : 200;
 	int P = argc > 2 ? atoi(argv[2]) : 10;
 	int T = argc > 3 ? atoi(argv[3]) : 60;
@@ -110,6 +151,12 @@ main(int argc, char **argv)
 	char *text = make_scenario(S, P, T, mode, &len);
 	uint64_t sent, delivered, hops;
 	double t0, t1;
+
+	if (yaml) {
+		fwrite(text, 1, len, stdout);
+		free(text);
+		return 0;
+	}
 
 	if (scenario_load_text("forward-bench.yaml", text, len, &sc, err,
 	    sizeof(err)) < 0) {
@@ -127,7 +174,7 @@ main(int argc, char **argv)
 	t1 = wall();
 	world_counts(w, &sent, &delivered, &hops);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("forwarding: %d sites, %d PoPs, %d s simulated, tunnels %s "
+	printf("forwarding: %d sites, %d PoPs, %d s of traffic, tunnels %s "
 	    "(every flow crosses the backbone)\n", S, P, T, mode);
 	printf("  wall %.2f s; packets sent %llu, delivered %llu (%.1f%%)\n",
 	    t1 - t0, (unsigned long long)sent, (unsigned long long)delivered,

@@ -684,6 +684,8 @@ draw_legend(Agraph_t *g, const struct topo *t)
  * small sep, as every label is a node.  Nodes are drawn over edges, so a
  * line never crosses a name.
  */
+#define SPLINE_NODES_MAX 60
+
 static Agraph_t *
 build(struct topo *t)
 {
@@ -697,6 +699,11 @@ build(struct topo *t)
 
 	if ((g = agmemread(dot)) == NULL)
 		return NULL;
+	/* Routing curves around every node costs time that grows faster
+	 * than the square of the nodes: 50 s for 210 of them.  A large
+	 * network is drawn with straight lines, in well under a second. */
+	if (t->nn > SPLINE_NODES_MAX)
+		agattr(g, AGRAPH, "splines", "line");
 	if (draw_legend(g, t) < 0) {
 		agclose(g);
 		return NULL;

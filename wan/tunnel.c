@@ -1,12 +1,20 @@
 /*
  * The tunnel: mbedTLS's DTLS 1.2 driven by platform time and platform I/O.
  *
- * mbedTLS does the handshake, the record protection and its own replay
- * check; this file feeds it one datagram at a time (the bio callbacks), runs
- * its retransmission timer on the platform clock (the timer callbacks), and
- * adds what DTLS leaves to the application: keepalives and dead-peer
- * detection, retries with backoff, rekeying, the null-cipher data path, the
- * MTU check and the counters.
+ * mbedTLS does the handshake, the protection of handshake and alert
+ * records and its own replay check; this file feeds it one datagram at a
+ * time (the bio callbacks), runs its retransmission timer on the platform
+ * clock (the timer callbacks), and adds what DTLS leaves to the
+ * application: keepalives and dead-peer detection, retries with backoff,
+ * rekeying, the null-cipher data path, the MTU check and the counters.
+ *
+ * Application records of an established epoch are sealed and opened here
+ * (wan/dtls_aead.h says why), with the keys mbedTLS exports for each
+ * epoch, mbedTLS's own record counter and our replay window: the fast
+ * path.  Whenever mbedTLS has anything of its own under way (a handshake
+ * or rekey, its handshake state not yet freed, buffered input or output)
+ * records go through mbedTLS as before, so its state machine sees every
+ * record it needs to.
  *
  * Counting drops needs a look at each record before mbedTLS, which drops
  * bad records silently in DTLS: a record that does not parse is malformed;
@@ -29,6 +37,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "wan/byteorder.h"
+#include "wan/dtls_aead.h"
 #include "wan/tunnel.h"
 
 #define CTL_KEEPALIVE 0x01
@@ -113,6 +122,14 @@ struct tunnel {
 	uint16_t win_epoch;
 	uint64_t win_top, win_bits;
 	uint64_t null_seq;
+
+	/* The fast path's keys: the epoch mbedTLS last exported keys for
+	 * and the one before it, at slot epoch % 2. */
+	struct fast_epoch {
+		int valid;
+		uint16_t epoch;
+		struct dtls_aead *seal, *open;
+	} fast[2];
 
 	int renegotiating;         /* a rekey's handshake is on */
 	uint64_t dgrams;           /* datagrams mbedTLS has sent */
@@ -336,6 +353,50 @@ cookie_check(void *arg, const unsigned char *cookie, size_t clen,
 	return 0;
 }
 
+/*
+ * The key block of the handshake under way (RFC 5246 6.3: MAC keys, none
+ * for GCM, then the client's and the server's write keys, then their
+ * implicit nonces) is for the epoch after the current one, which its
+ * ChangeCipherSpec starts in each direction.
+ */
+static void
+fast_keys(struct tunnel *t, const uint8_t *kb, size_t maclen, size_t keylen,
+    size_t ivlen)
+{
+	uint16_t epoch = (uint16_t)((t->ssl.cur_out_ctr[0] << 8 |
+	    t->ssl.cur_out_ctr[1]) + 1);
+	struct fast_epoch *f = &t->fast[epoch % 2];
+	const uint8_t *ck = kb + 2 * maclen, *sk = ck + keylen;
+	const uint8_t *civ = sk + keylen, *siv = civ + ivlen;
+	int client = t->cfg.role == TUNNEL_CLIENT;
+
+	f->valid = 0;
+	if (t->cfg.mbedtls_records || f->seal == NULL || maclen != 0 ||
+	    ivlen != 4)
+		return;
+	if (dtls_aead_key(f->seal, 1, client ? ck : sk, keylen,
+	    client ? civ : siv) < 0 ||
+	    dtls_aead_key(f->open, 0, client ? sk : ck, keylen,
+	    client ? siv : civ) < 0)
+		return;
+	f->epoch = epoch;
+	f->valid = 1;
+}
+
+/* The fast path's keys for this epoch, if it may be taken at all now. */
+static struct fast_epoch *
+fast_for(struct tunnel *t, uint16_t epoch)
+{
+	struct fast_epoch *f = &t->fast[epoch % 2];
+
+	if (!f->valid || f->epoch != epoch || t->state != TUNNEL_UP ||
+	    t->renegotiating || t->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER ||
+	    t->ssl.handshake != NULL || t->ssl.out_left != 0 ||
+	    mbedtls_ssl_check_pending(&t->ssl))
+		return NULL;
+	return f;
+}
+
 static int
 export_keys_cb(void *arg, const unsigned char *ms, const unsigned char *kb,
     size_t maclen, size_t keylen, size_t ivlen,
@@ -346,6 +407,7 @@ export_keys_cb(void *arg, const unsigned char *ms, const unsigned char *kb,
 
 	if (t->cfg.keylog != NULL)
 		t->cfg.keylog(t->cfg.ctx, client_random, ms, 48);
+	fast_keys(t, kb, maclen, keylen, ivlen);
 	return 0;
 }
 
@@ -392,6 +454,7 @@ reset(struct tunnel *t)
 	t->renegotiating = 0;
 	t->win_valid = 0;
 	t->null_seq = 0;
+	t->fast[0].valid = t->fast[1].valid = 0;
 	t->probe_rx = t->probe_tx = 0;
 	if (t->cfg.role == TUNNEL_CLIENT && t->running)
 		sb_timer_set(t->pf, &t->retry_timer, now(t) + retry_delay(t),
@@ -635,12 +698,52 @@ null_write(struct tunnel *t, struct sb_packet *p)
 	return 0;
 }
 
+/*
+ * An application record of the current epoch, sealed here: what
+ * mbedtls_ssl_write() would send, with its counter, which moves on as if
+ * it had.  1 if the packet went (or was spent), 0 to leave it to mbedTLS.
+ */
+static int
+fast_write(struct tunnel *t, struct sb_packet *p)
+{
+	uint8_t *ctr = t->ssl.cur_out_ctr, *d = p->data;
+	uint16_t epoch = (uint16_t)(ctr[0] << 8 | ctr[1]);
+	uint64_t seq = be48(ctr + 2);
+	struct fast_epoch *f = fast_for(t, epoch);
+	uint32_t n = p->len;
+
+	/* (mbedTLS refuses the last counter of an epoch; so do we.) */
+	if (f == NULL || seq >= (UINT64_C(1) << 48) - 1 ||
+	    n + DTLS_AEAD_EXPANSION > p->cap)
+		return 0;
+	memmove(d + DTLS_AEAD_HDR + DTLS_AEAD_NONCE, d, n);
+	d[0] = MBEDTLS_SSL_MSG_APPLICATION_DATA;
+	d[1] = 0xfe;
+	d[2] = 0xfd;
+	memcpy(d + 3, ctr, 8);
+	if (dtls_aead_seal(f->seal, d, n) < 0) {
+		put(t, &p);
+		return 1;
+	}
+	put_be48(ctr + 2, seq + 1);
+	t->st.fast_sealed++;
+	p->len = n + DTLS_AEAD_EXPANSION;
+	p->size = p->len + TUNNEL_UDP_IP_HDR;
+	t->pf->ops->send(t->pf->ctx, t->cfg.link, p);
+	return 1;
+}
+
 static int
 record_write(struct tunnel *t, struct sb_packet *p)
 {
 	uint32_t n = p->len;
 	int rc;
 
+	if (t->cfg.mode != TUNNEL_NULL && fast_write(t, p)) {
+		t->st.tx_records++;
+		t->st.tx_bytes += n;
+		return 0;
+	}
 	if (t->cfg.mode == TUNNEL_NULL) {
 		if (null_write(t, p) < 0)
 			return -1;
@@ -916,6 +1019,35 @@ inner(struct tunnel *t, struct sb_packet *p)
 	put(t, &p);
 }
 
+/*
+ * A datagram that is one application record of the epoch mbedTLS reads,
+ * opened here.  1 if it was taken (delivered or dropped as forged), 0 to
+ * leave it to mbedTLS.
+ */
+static int
+fast_read(struct tunnel *t, struct sb_packet *p, uint16_t epoch, uint64_t seq,
+    uint16_t rlen)
+{
+	struct fast_epoch *f;
+	long n;
+
+	if (t->cfg.mode == TUNNEL_NULL || epoch != t->ssl.in_epoch ||
+	    p->data[2] != 0xfd || TUNNEL_RECORD_HDR + (size_t)rlen != p->len ||
+	    (f = fast_for(t, epoch)) == NULL)
+		return 0;
+	if ((n = dtls_aead_open(f->open, p->data, p->len)) < 0) {
+		t->st.drop_forged++;
+		put(t, &p);
+		return 1;
+	}
+	accept_seq(t, epoch, seq);
+	t->st.fast_opened++;
+	memmove(p->data, p->data + DTLS_AEAD_HDR + DTLS_AEAD_NONCE, (size_t)n);
+	p->len = (uint32_t)n;
+	inner(t, p);
+	return 1;
+}
+
 void
 tunnel_input(struct tunnel *t, struct sb_packet *p)
 {
@@ -964,6 +1096,9 @@ tunnel_input(struct tunnel *t, struct sb_packet *p)
 		inner(t, p);
 		return;
 	}
+
+	if (app && fast_read(t, p, epoch, seq, rlen))
+		return;
 
 	if (t->state == TUNNEL_IDLE) {
 		/* Only a server waits for a hello; a client that is not
@@ -1151,6 +1286,12 @@ tunnel_new(const struct sb_platform *pf, const struct tunnel_cfg *cfg,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (int i = 0; i < 2 && cfg->mode != TUNNEL_NULL; i++)
+		if ((t->fast[i].seal = dtls_aead_new()) == NULL ||
+		    (t->fast[i].open = dtls_aead_new()) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	if (server && t->peer_id == NULL) {
 		snprintf(err, errlen, "a server tunnel needs its peer's "
 		    "transport address (cookies are bound to it)");
@@ -1216,6 +1357,10 @@ tunnel_free(struct tunnel *t)
 	sb_timer_stop(t->pf, &t->rekey_timer);
 	put(t, &t->rx);
 	put(t, &t->tx);
+	for (int i = 0; i < 2; i++) {
+		dtls_aead_free(t->fast[i].seal);
+		dtls_aead_free(t->fast[i].open);
+	}
 	mbedtls_ssl_free(&t->ssl);
 	mbedtls_ssl_config_free(&t->conf);
 	mbedtls_x509_crt_free(&t->own);

@@ -89,6 +89,9 @@ struct tunnel_cfg {
 	sb_time retry_min, retry_max;
 	sb_time rekey;             /* client: renegotiate this often; 0: never */
 	uint32_t mtu;              /* path MTU, IP layer; 0: default */
+	/* Leave every record to mbedTLS, without the fast path: for tests
+	 * that hold one against the other. */
+	int mbedtls_records;
 
 	/* Called on every change between up and not up: the failover signal. */
 	void (*on_state)(void *ctx, struct tunnel *t, int up);
@@ -118,6 +121,7 @@ struct tunnel_stats {
 	uint64_t probes_answered;              /* server */
 	uint64_t rekeys;
 	uint64_t downs;
+	uint64_t fast_sealed, fast_opened;  /* records on the fast path */
 };
 
 /* NULL on a bad configuration (bad PEM, no credentials) or no memory;
