@@ -102,7 +102,7 @@ make_scenario(int S, int P, int T, const char *mode, size_t *len)
 	    "null cipher:\n#   a 13-byte record header, 28 bytes of outer UDP/IP",
 	    T + 1, T + 1, T, T, S, P, T, mode);
 	put(&t, "name: wan-bench\nseed: 1\nduration: %d.5s\n"
-	    "sample-interval: 10s\ntunnels: {mode: %s}\n", T + 1, mode);
+	    "sample-interval: %ds\ntunnels: {mode: %s}\n", T + 1, T < 10 ? T : 10, mode);
 	put(&t, "pops:\n");
 	for (int p = 0; p < P; p++)
 		put(&t, "  - {name: p%d, city: frankfurt}\n", p);
@@ -150,7 +150,7 @@ main(int argc, char **argv)
 	size_t len;
 	char *text = make_scenario(S, P, T, mode, &len);
 	uint64_t sent, delivered, hops;
-	double t0, t1;
+	double ts, t0, t1;
 
 	if (yaml) {
 		fwrite(text, 1, len, stdout);
@@ -158,6 +158,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	ts = wall();
 	if (scenario_load_text("forward-bench.yaml", text, len, &sc, err,
 	    sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -176,8 +177,9 @@ main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("forwarding: %d sites, %d PoPs, %d s of traffic, tunnels %s "
 	    "(every flow crosses the backbone)\n", S, P, T, mode);
-	printf("  wall %.2f s; packets sent %llu, delivered %llu (%.1f%%)\n",
-	    t1 - t0, (unsigned long long)sent, (unsigned long long)delivered,
+	printf("  setup %.2f s (load, build, start); wall %.2f s; packets "
+	    "sent %llu, delivered %llu (%.1f%%)\n", t0 - ts, t1 - t0,
+	    (unsigned long long)sent, (unsigned long long)delivered,
 	    100.0 * (double)delivered / (double)sent);
 	printf("  delivered packets/s %.0f; link hops/s %.0f; events %llu "
 	    "(%.2f per delivered packet), events/s %.0f\n",

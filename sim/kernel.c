@@ -55,6 +55,9 @@
 #include "sim/kernel.h"
 
 #define EV_NONE UINT32_MAX
+#ifndef AHEAD
+#define AHEAD 4            /* events between a prefetch and its use */
+#endif
 #define MAX_RUNGS 24
 #ifndef SPLIT_OVER
 #define SPLIT_OVER 48      /* a bucket with more events becomes a rung */
@@ -755,6 +758,21 @@ pop_one(struct kernel *k)
 
 	if (k->late_n == 0 || (k->head < k->bot.n &&
 	    k->bot.v[k->head].t <= k->late[0].t)) {
+		/* What an event works on is mostly a packet that has been
+		 * in flight for milliseconds, long out of the cache: start
+		 * fetching the arguments of the event AHEAD places on
+		 * (a packet's header and its first bytes, which the pool
+		 * keeps together).  A prefetch never faults, whatever the
+		 * arguments are. */
+		if (k->head + AHEAD < k->bot.n) {
+			const struct ev *n = ev_at(k,
+			    k->bot.v[k->head + AHEAD].idx);
+
+			__builtin_prefetch(n->a);
+			__builtin_prefetch(n->b);
+			__builtin_prefetch((const char *)n->b + 64);
+			__builtin_prefetch((const char *)n->b + 128);
+		}
 		x = k->bot.v[k->head++];
 	} else {
 		x = k->late[0];

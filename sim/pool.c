@@ -22,10 +22,15 @@ struct slab {
 	struct sb_packet pkt[POOL_SLAB];
 };
 
+/* A packet's bytes follow its header, so that the header's last line
+ * and the bytes' first (a record header, an IP header) come in together,
+ * and a prefetch of the packet (sim/kernel.c) fetches both. */
 struct buf_slab {
 	struct buf_slab *next;
-	struct sb_packet pkt[BUF_SLAB];
-	uint8_t buf[BUF_SLAB][SB_PACKET_BUF];
+	struct pkt_buf {
+		struct sb_packet pkt;
+		uint8_t buf[SB_PACKET_BUF];
+	} pb[BUF_SLAB];
 };
 
 struct pool {
@@ -101,9 +106,9 @@ pool_grow_buf(struct pool *pl)
 	b->next = pl->buf_slabs;
 	pl->buf_slabs = b;
 	for (size_t i = 0; i < BUF_SLAB; i++) {
-		b->pkt[i].data = b->buf[i];
-		b->pkt[i].next = pl->free_buf;
-		pl->free_buf = &b->pkt[i];
+		b->pb[i].pkt.data = b->pb[i].buf;
+		b->pb[i].pkt.next = pl->free_buf;
+		pl->free_buf = &b->pb[i].pkt;
 	}
 	return 0;
 }
