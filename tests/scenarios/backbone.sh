@@ -3,7 +3,8 @@
 # is routed around and back within the convergence times the run records;
 # a failed PoP's Sockets move and the other PoPs route around it; load
 # past a PoP's inspection capacity queues, then drops, and passes the
-# capacity within 5%.
+# capacity within 5%; on a full mesh of 24 PoPs the control messages stay
+# a few a second per link.
 . "$(dirname "$0")/lib.sh"
 G="$SRCDIR/tests/scenarios/good"
 
@@ -74,4 +75,38 @@ within 95e6 105e6 "$tp" && pass || fail "inspection: $tp bps past capacity"
 # single pass: the two engines' costs (10 + 30 us) added once
 lat=$(sql "$db" "SELECT delay_ns FROM links WHERE name = 'inspection:fra'")
 [ "$lat" = 40000 ] && pass || fail "inspection: latency $lat ns, not 40 us"
+
+# ---- a full mesh of 24 PoPs: the control plane stays quadratic ----
+# Every directed backbone link carries its sender's probes and the echoes
+# of its far end's (10 + 10 a second) and, once at the start, the adverts
+# of every PoP.  A PoP that took its own advert, relayed back to it, for
+# news, or an advert relayed to PoPs that had it from its origin, sent
+# hundreds a second on every link instead.
+n=24
+y="$TMP/mesh.yaml"
+{
+	printf 'name: mesh\nseed: 3\nduration: 20s\nsample-interval: 10s\n'
+	printf 'tunnels: {mode: null-cipher}\npops:\n'
+	i=0; while [ $i -lt $n ]; do
+		printf '  - {name: p%d, city: frankfurt}\n' $i; i=$((i + 1)); done
+	printf 'backbone:\n  bandwidth: 10Gbps\n  pairs:\n'
+	i=0; while [ $i -lt $n ]; do j=$((i + 1)); while [ $j -lt $n ]; do
+		printf '    - {between: [p%d, p%d], delay: %dms}\n' $i $j \
+		    $((20 + (37 * i + 17 * j) % 101)); j=$((j + 1)); done
+		i=$((i + 1)); done
+	printf 'sites:\n'
+	for s in 0 13; do
+		printf '  - {name: s%d, city: frankfurt, pop: p%d, links: [{name: wan1, bandwidth: 50Mbps, delay: 5ms}]}\n' $s $s
+	done
+	printf 'applications:\n  - {name: f, kind: udp-cbr, from: s0, to: s13, rate: 80kbps, packet-size: 1000B, start: 1s}\n'
+} >"$y"
+db="$TMP/mesh.db"
+"$SASEBED" run "$y" --db "$db" >"$TMP/out" 2>&1 ||
+	fail "mesh: exit $? ($(tail -3 "$TMP/out"))"
+# control messages a second per directed link, the flow's packets aside
+r=$(sql "$db" "SELECT (sum(value) - (SELECT value FROM metrics WHERE scope = 'flow' AND subject = 'f' AND metric = 'delivered')) / ($n * ($n - 1) * 20.0) FROM metrics WHERE scope = 'link' AND subject LIKE 'backbone:%' AND metric = 'delivered'")
+within 19 25 "$r" && pass || fail "mesh: $r messages a second on a backbone link (expected 20 to 25)"
+# and the adverts did their work: the flow crossed the mesh
+f=$(metric "$db" flow f delivered)
+[ "${f%.*}" -gt 180 ] && pass || fail "mesh: the flow delivered '$f' packets"
 finish
