@@ -386,6 +386,23 @@ advert_is(const struct advert *a, const uint8_t *b, unsigned nl, unsigned np)
 	return 1;
 }
 
+/* Send neighbour on port k the adverts we hold: all of them, or only
+ * those of origins that do not reach it themselves. */
+static void
+tell_all(struct pop *p, unsigned k, int all)
+{
+	int peer = p->ports[k].peer;
+
+	for (unsigned i = 0; i < p->cfg.npops; i++) {
+		struct sb_packet *m;
+		if ((int)i == p->cfg.id || !p->db[i].valid || (!all &&
+		    ((int)i == peer || lists(&p->db[i], peer))))
+			continue;
+		if ((m = advert_encode(p, (int)i)) != NULL)
+			send_on(p, k, m);
+	}
+}
+
 static void
 advert_input(struct pop *p, unsigned port, const uint8_t *b, size_t len)
 {
@@ -418,6 +435,14 @@ advert_input(struct pop *p, unsigned port, const uint8_t *b, size_t len)
 			p->my_seq = seq;
 			originate(p);
 		}
+		return;
+	}
+	if (a->valid && (int32_t)(seq - a->seq) < 0 &&
+	    (int)origin == p->ports[port].peer) {
+		/* A neighbour's own advert older than the one we hold: it
+		 * restarted and knows nothing, its old advert included
+		 * (which it needs, to number past it). */
+		tell_all(p, port, 1);
 		return;
 	}
 	if (a->valid && (int32_t)(seq - a->seq) <= 0)
@@ -593,15 +618,12 @@ port_set_up(struct pop *p, unsigned k, int up, const char *why)
 		port_adv(p, k, SB_TIME_NEVER);
 		return;
 	}
-	/* a neighbour back: tell it all we know, as it may know nothing */
+	/* A neighbour back: tell it what it cannot hear from the origins
+	 * themselves (their ports to it come up too, and they say so).
+	 * One that restarted and knows nothing is told everything when
+	 * its first advert shows it (advert_input). */
 	port_adv(p, k, port_cost(p, o, sb_now(p->pf)));
-	for (unsigned i = 0; i < p->cfg.npops; i++) {
-		struct sb_packet *m;
-		if ((int)i == p->cfg.id || !p->db[i].valid)
-			continue;
-		if ((m = advert_encode(p, (int)i)) != NULL)
-			send_on(p, k, m);
-	}
+	tell_all(p, k, 0);
 }
 
 /* Is the new cost far enough from the advertised one to say so?  Small
