@@ -187,20 +187,38 @@ step_stationary(struct fluid *f, double dt, double u, double svc)
 	f->e = fmax(f->e - (1 - u) * dt, 0);
 }
 
-/* Reflected Brownian motion with the queue's drift and variance: the net
- * input x, the minimum of the bridge from 0 to x, and the idle time it
- * forces (which the excess drains by). */
-static void
-step_diffusion(struct fluid *f, double dt, double u, double svc)
+/* One step of a Brownian motion of drift mu and variance var per ns,
+ * reflected at 0, from x0 over dt: the net input x, the minimum of the
+ * Brownian bridge from 0 to x, and the push the barrier gave (*push).
+ * Exact for the diffusion, whatever dt. */
+static double
+rbm(gsl_rng *r, double x0, double mu, double var, double dt, double *push)
 {
-	double var = u * svc * dt;
-	double x = (u - 1) * dt + sqrt(var) * gsl_ran_ugaussian(f->rng);
-	double m = (x - sqrt(x * x - 2 * var *
-	    log(gsl_rng_uniform_pos(f->rng)))) / 2;
-	double idle = fmax(-(f->v + m), 0);
+	double v = var * dt;
+	double x = mu * dt + sqrt(v) * gsl_ran_ugaussian(r);
+	double m = (x - sqrt(x * x - 2 * v * log(gsl_rng_uniform_pos(r)))) / 2;
 
-	f->v += x + idle;
-	f->e = fmax(f->e - idle, 0);
+	*push = fmax(-(x0 + m), 0);
+	return x0 + x + *push;
+}
+
+/* The workload as that diffusion, drift u - 1 and variance lambda E[S^2]
+ * = u S; the time it is pushed off 0 is idle time, which the excess
+ * drains by.  With a buffer and u >= 1 the queue lives at the top: then
+ * the room left, lim - V, is the reflected one (drift 1 - u). */
+static void
+step_diffusion(struct fluid *f, double dt, double u, double svc, double lim)
+{
+	double push;
+
+	if (lim > 0 && u >= 1) {
+		double room = rbm(f->rng, fmax(lim - f->e - f->v, 0), 1 - u,
+		    u * svc, dt, &push);
+		f->v = fmax(lim - f->e - room, 0);
+		return;
+	}
+	f->v = rbm(f->rng, f->v, u - 1, u * svc, dt, &push);
+	f->e = fmax(f->e - push, 0);
 }
 
 sb_time
@@ -218,11 +236,20 @@ fluid_wait(struct fluid *f, sb_time now, uint64_t bps, sb_time limit)
 		drain(f, dt);
 	else if (u / svc * dt <= FLUID_EXACT)
 		step_exact(f, dt, u, svc, lim);
-	else if (u < FLUID_DIFFUSION_U)
-		step_stationary(f, dt, u, svc);
-	else
-		step_diffusion(f, dt, u, svc);
-	/* the buffer holds what fits: the rest of the background was lost */
+	else {
+		if (u < FLUID_DIFFUSION_U)
+			step_stationary(f, dt, u, svc);
+		else
+			step_diffusion(f, dt, u, svc, lim);
+		if (lim > 0 && (u >= 1 || f->v + f->e > lim)) {
+			/* near the top of the buffer the last few arrivals
+			 * decide what is in it (the sawtooth of a drop-tail
+			 * queue at its limit): play those exactly */
+			f->v = fmin(f->v, fmax(lim - f->e, 0));
+			step_exact(f, fmin(dt, FLUID_EXACT * svc / u), u, svc,
+			    lim);
+		}
+	}
 	if (lim > 0 && f->v + f->e > lim)
 		f->v = fmax(lim - f->e, 0);
 	return (sb_time)(f->v + f->e);

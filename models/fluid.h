@@ -41,6 +41,11 @@
  * A finite buffer (limit, in ns of work) makes an M/D/1/K: a background
  * arrival that would not fit is lost, so V stays under the limit, and
  * the link drops foreground packets that find W plus themselves over it.
+ * In overload (u >= 1) over a long gap the room left in the buffer is
+ * the reflected diffusion (drift 1 - u), and whenever a long gap ends at
+ * or near the top the last FLUID_EXACT arrivals are played exactly from
+ * there: a drop-tail queue at its limit is a sawtooth one background
+ * packet deep, and small foreground packets slip into its gaps.
  *
  * The background is either a utilisation (a fraction of whatever the
  * link's bandwidth is) or a rate in bits/s; either constant or a list of
@@ -90,6 +95,7 @@ struct fluid_spec {
 };
 
 #define FLUID_DEFAULT_STEP SB_S
+#define FLUID_MAX_UTIL 4.0      /* what a scenario may ask for */
 #define FLUID_DEFAULT_PACKET 1000
 
 /* Deep copy (points) and release of a spec's owned parts. */
