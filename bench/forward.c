@@ -20,50 +20,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "sim/kernel.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
-
-static double
-wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Append to a growing text buffer. */
-struct text {
-	char *s;
-	size_t n, cap;
-};
-
-static void
-put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static void
-put(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int need;
-
-	for (;;) {
-		va_start(ap, fmt);
-		need = vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
-		va_end(ap);
-		if ((size_t)need < t->cap - t->n)
-			break;
-		t->cap = t->cap * 2 + (size_t)need + 1;
-		t->s = realloc(t->s, t->cap);
-		if (t->s == NULL) {
-			fprintf(stderr, "forward: out of memory\n");
-			exit(3);
-		}
-	}
-	t->n += (size_t)need;
-}
 
 static char *
 make_scenario(int S, int P, int T, const char *mode, size_t *len)

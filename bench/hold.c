@@ -12,6 +12,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "bench/bench.h"
 #include "sim/kernel.h"
 #include "sim/rng.h"
 
@@ -32,15 +33,6 @@ hold_cb(void *a, void *b)
 	if (++h->next == h->ndraws)
 		h->next = 0;
 	kernel_after(h->k, d, hold_cb, h, b);
-}
-
-static double
-wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static double

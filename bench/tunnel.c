@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "models/link.h"
 #include "sim/kernel.h"
 #include "sim/platform_sim.h"
@@ -49,15 +50,6 @@ struct pair {
 	struct end c, s;
 	uint64_t delivered;
 };
-
-static double
-wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void
 deliver(void *ctx, struct sb_packet *p)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/fluid.h"
 #include "models/link.h"
 
 #define FACTOR_REFRESH SB_S
@@ -42,6 +43,8 @@ struct link {
 
 	struct profile_factors fac;
 	sb_time fac_until;
+
+	struct fluid *bg;        /* background load, or NULL; not owned */
 
 	struct link_stats st;
 };
@@ -155,21 +158,45 @@ arrive(void *a, void *b)
 	l->recv(l->ctx, l, p);
 }
 
+static uint64_t
+work_bytes(const struct link *l, sb_time work)
+{
+	return (uint64_t)((double)work * (double)l->spec.bandwidth_bps / 8e9);
+}
+
 uint64_t
 link_backlog(const struct link *l)
 {
 	sb_time now = kernel_now(l->k);
 
-	if (l->busy_until <= now || l->spec.bandwidth_bps == 0)
+	if (l->spec.bandwidth_bps == 0)
 		return 0;
-	return (uint64_t)((double)(l->busy_until - now) *
-	    (double)l->spec.bandwidth_bps / 8e9);
+	if (l->bg != NULL)
+		return work_bytes(l, fluid_backlog(l->bg, now));
+	if (l->busy_until <= now)
+		return 0;
+	return work_bytes(l, l->busy_until - now);
+}
+
+void
+link_set_background(struct link *l, struct fluid *bg)
+{
+	l->bg = bg;
+}
+
+/* The background's share of the time since the last take. */
+static void
+background_busy(struct link *l)
+{
+	if (l->bg != NULL)
+		l->st.busy += fluid_busy(l->bg, kernel_now(l->k),
+		    l->spec.bandwidth_bps);
 }
 
 void
 link_send(struct link *l, struct sb_packet *p)
 {
-	sb_time now = kernel_now(l->k), start, dep, delay, arr;
+	sb_time now = kernel_now(l->k), start, dep, delay, arr, wait = 0;
 	struct profile_factors f;
 	uint64_t backlog;
 
@@ -177,7 +204,15 @@ link_send(struct link *l, struct sb_packet *p)
 		drop(l, p, LINK_DROP_DOWN);
 		return;
 	}
-	backlog = link_backlog(l);
+	if (l->bg != NULL && l->spec.bandwidth_bps != 0) {
+		/* the FIFO is shared with the background: its virtual queue
+		 * says what is ahead (fluid.h) */
+		wait = fluid_wait(l->bg, now, l->spec.bandwidth_bps,
+		    (sb_time)((double)l->spec.queue_bytes * 8e9 /
+		    (double)l->spec.bandwidth_bps));
+		backlog = work_bytes(l, wait);
+	} else
+		backlog = link_backlog(l);
 	if (l->spec.queue_bytes != 0 &&
 	    backlog + p->size > l->spec.queue_bytes) {
 		drop(l, p, LINK_DROP_QUEUE);
@@ -186,6 +221,8 @@ link_send(struct link *l, struct sb_packet *p)
 	if (backlog + p->size > l->st.queue_max)
 		l->st.queue_max = backlog + p->size;
 	start = l->busy_until > now ? l->busy_until : now;
+	if (l->bg != NULL)
+		start = now + wait;
 	dep = start;
 	if (l->spec.bandwidth_bps != 0) {
 		/* ceil(bits * 1e9 / bps) without overflow for any sane size */
@@ -193,6 +230,8 @@ link_send(struct link *l, struct sb_packet *p)
 		    l->spec.bandwidth_bps - 1) / l->spec.bandwidth_bps);
 		dep += ser;
 		l->st.busy += ser;
+		if (l->bg != NULL)
+			fluid_commit(l->bg, ser);
 	}
 	l->busy_until = dep;
 
@@ -232,6 +271,8 @@ link_set_up(struct link *l, int up)
 		if (l->busy_until > now)
 			l->busy_until = now;
 		l->last_arrival = now;
+		if (l->bg != NULL)
+			fluid_flush(l->bg, now);
 	}
 }
 
@@ -274,6 +315,7 @@ link_set_bandwidth(struct link *l, uint64_t bps)
 void
 link_stats_take(struct link *l, struct link_stats *out, int reset)
 {
+	background_busy(l);
 	*out = l->st;
 	if (reset) {
 		memset(&l->st, 0, sizeof(l->st));

@@ -90,7 +90,13 @@ int link_set_jitter(struct link *l, const struct jitter_spec *j);
 int link_set_loss(struct link *l, const struct loss_spec *s);
 void link_set_bandwidth(struct link *l, uint64_t bps);
 
-/* Bytes waiting or being serialised now. */
+/* Background load (models/fluid.h) sharing the link's FIFO, or NULL; not
+ * owned.  Its share of the time counts in the stats' busy. */
+struct fluid;
+void link_set_background(struct link *l, struct fluid *bg);
+
+/* Bytes waiting or being serialised now (with a background: as the last
+ * packet found them, drained since). */
 uint64_t link_backlog(const struct link *l);
 
 /* The profile's factors now (1, 1, 1 without a profile). */

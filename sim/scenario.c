@@ -645,8 +645,152 @@ parse_loss(struct ld *L, const yaml_node_t *n, const char *what,
 	}
 }
 
+/* A background's value: a number (utilisation) or a rate, constant, or
+ * a list of [time, value] points at increasing times. */
+static int
+get_bg_value(struct ld *L, const yaml_node_t *n, const char *what,
+    enum fluid_unit unit, double *out)
+{
+	uint64_t r;
+
+	if (unit == FLUID_UTIL)
+		return get_number(L, n, what, 0, FLUID_MAX_UTIL, out);
+	if (get_rate(L, n, what, &r) < 0)
+		return -1;
+	*out = (double)r;
+	return 0;
+}
+
+static int
+parse_bg_points(struct ld *L, const yaml_node_t *n, const char *what,
+    struct fluid_spec *s)
+{
+	size_t len = ydoc_len(n);
+
+	if (len == 0)
+		return ydoc_err(L->d, n, "%s: the list of [time, value] "
+		    "points is empty", what);
+	fluid_spec_clear(s);
+	s->points = xcalloc(L, n, len, sizeof(*s->points));
+	if (s->points == NULL)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i), *t, *v;
+		struct fluid_point *pt = &s->points[i];
+
+		if (get_pair(L, it, what, &t, &v) < 0 ||
+		    get_time(L, t, what, &pt->at) < 0 ||
+		    get_bg_value(L, v, what, s->unit, &pt->value) < 0)
+			return -1;
+		s->npoints++;
+		if (i > 0 && pt->at <= pt[-1].at)
+			return ydoc_err(L->d, t, "%s: point times must "
+			    "increase", what);
+	}
+	return 0;
+}
+
+/* The keys of one direction's background, on top of what s holds. */
+static int
+parse_bg_dir(struct ld *L, const yaml_node_t *n, const char *what,
+    struct fluid_spec *s)
+{
+	yaml_node_t *v, *u, *r;
+	uint64_t x;
+	char lbl[256];
+
+	if (n->type == YAML_SCALAR_NODE) {
+		fluid_spec_clear(s);
+		s->on = 1;
+		s->unit = FLUID_UTIL;
+		return get_number(L, n, KEY("utilisation"), 0, FLUID_MAX_UTIL,
+		    &s->value);
+	}
+	if (ydoc_want_map(L->d, n, what) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "packet")) != NULL) {
+		if (get_size(L, v, KEY("packet"), &x) < 0)
+			return -1;
+		if (x == 0 || x > 65535)
+			return ydoc_err(L->d, v, "%s: packet: a size from 1 to "
+			    "65535 bytes", what);
+		s->packet_bytes = (uint32_t)x;
+	}
+	if ((v = ydoc_get(L->d, n, "step")) != NULL) {
+		if (get_time(L, v, KEY("step"), &s->step) < 0)
+			return -1;
+		if (s->step < SB_MS)
+			return ydoc_err(L->d, v, "%s: step: at least 1ms (the "
+			    "background is coarse by design)", what);
+	}
+	u = ydoc_get(L->d, n, "utilisation");
+	r = ydoc_get(L->d, n, "rate");
+	if (u != NULL && r != NULL)
+		return ydoc_err(L->d, r, "%s: give 'utilisation' or 'rate', "
+		    "not both", what);
+	if ((v = u != NULL ? u : r) == NULL)
+		return 0;
+	fluid_spec_clear(s);
+	s->on = 1;
+	s->unit = u != NULL ? FLUID_UTIL : FLUID_RATE;
+	if (v->type == YAML_SEQUENCE_NODE)
+		return parse_bg_points(L, v, KEY(u ? "utilisation" : "rate"),
+		    s);
+	return get_bg_value(L, v, KEY(u ? "utilisation" : "rate"), s->unit,
+	    &s->value);
+}
+
+/*
+ * background: fluid load on both directions of the link (up: the first
+ * end to the second), with up: and down: overriding one direction.
+ */
+static int
+parse_background(struct ld *L, const yaml_node_t *n, const char *what,
+    struct fluid_spec bg[2])
+{
+	static const char *const keys[] = { "utilisation", "rate", "packet",
+		"step", "up", "down", NULL };
+	static const char *const dkeys[] = { "utilisation", "rate", "packet",
+		"step", NULL };
+	static const char *const dirs[] = { "up", "down" };
+	struct fluid_spec base = { .step = FLUID_DEFAULT_STEP,
+	    .packet_bytes = FLUID_DEFAULT_PACKET };
+	char lbl[256];
+	int rc = -1;
+
+	if (n->type == YAML_MAPPING_NODE &&
+	    ydoc_check_keys(L->d, n, what, keys) < 0)
+		return -1;
+	if (parse_bg_dir(L, n, what, &base) < 0)
+		goto out;
+	for (int d = 0; d < 2; d++) {
+		yaml_node_t *v = n->type == YAML_MAPPING_NODE ?
+		    ydoc_get(L->d, n, dirs[d]) : NULL;
+		fluid_spec_clear(&bg[d]);
+		if (fluid_spec_copy(&bg[d], &base) < 0) {
+			ydoc_err(L->d, n, "out of memory");
+			goto out;
+		}
+		if (v == NULL)
+			continue;
+		if (v->type == YAML_MAPPING_NODE &&
+		    ydoc_check_keys(L->d, v, SUB(dirs[d]), dkeys) < 0)
+			goto out;
+		if (parse_bg_dir(L, v, SUB(dirs[d]), &bg[d]) < 0)
+			goto out;
+	}
+	if (!bg[0].on && !bg[1].on) {
+		ydoc_err(L->d, n, "%s: give 'utilisation' or 'rate'", what);
+		goto out;
+	}
+	rc = 0;
+out:
+	fluid_spec_clear(&base);
+	return rc;
+}
+
 static const char *const linkp_keys[] = { "bandwidth", "queue", "delay",
-	"jitter", "loss", "reorder", "profile", NULL };
+	"jitter", "loss", "reorder", "profile", "background", NULL };
 
 /*
  * Read the link parameter keys present in map into p, on top of what p
@@ -707,6 +851,15 @@ parse_linkp(struct ld *L, const yaml_node_t *map, const char *what,
 			    L->sc->nprofiles, s));
 		}
 	}
+	if ((v = ydoc_get(L->d, map, "background")) != NULL &&
+	    parse_background(L, v, KEY("background"), p->bg) < 0)
+		return -1;
+	/* a background takes a share of the bandwidth: there must be one */
+	if ((p->bg[0].on || p->bg[1].on) && p->bandwidth_bps == 0) {
+		v = ydoc_get(L->d, map, "background");
+		return ydoc_err(L->d, v != NULL ? v : map, "%s: background "
+		    "needs a bandwidth", what);
+	}
 	return 0;
 }
 
@@ -718,7 +871,11 @@ linkp_copy(struct ld *L, const yaml_node_t *n, struct sc_linkp *dst,
 	*dst = *src;
 	dst->jitter.table = NULL;
 	dst->loss.trace = NULL;
-	if (jitter_spec_copy(&dst->jitter, &src->jitter) < 0)
+	dst->bg[0].points = dst->bg[1].points = NULL;
+	dst->bg[0].npoints = dst->bg[1].npoints = 0;
+	if (jitter_spec_copy(&dst->jitter, &src->jitter) < 0 ||
+	    fluid_spec_copy(&dst->bg[0], &src->bg[0]) < 0 ||
+	    fluid_spec_copy(&dst->bg[1], &src->bg[1]) < 0)
 		return ydoc_err(L->d, n, "out of memory");
 	if (src->loss.trace_len > 0) {
 		dst->loss.trace = malloc(src->loss.trace_len);
@@ -734,6 +891,8 @@ linkp_clear(struct sc_linkp *p)
 {
 	jitter_spec_clear(&p->jitter);
 	loss_spec_clear(&p->loss);
+	fluid_spec_clear(&p->bg[0]);
+	fluid_spec_clear(&p->bg[1]);
 }
 
 /* The queue a link gets when none is given. */
@@ -1661,7 +1820,8 @@ cross_border_defaults(struct ld *L, const yaml_node_t *n)
 
 	if (linkp_copy(L, n, xb, &sc->internet_default) < 0)
 		return -1;
-	linkp_clear(xb);
+	jitter_spec_clear(&xb->jitter);
+	loss_spec_clear(&xb->loss);
 	xb->jitter.kind = JITTER_NORMAL;
 	xb->jitter.amount = CROSS_BORDER_JITTER;
 	xb->jitter.shape = 2.5;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/fluid.h"
 #include "models/geo.h"
 #include "models/jitter.h"
 #include "models/loss.h"
@@ -36,6 +37,8 @@ struct sc_linkp {
 	struct loss_spec loss;
 	int reorder;
 	int profile;            /* index into scenario.profiles, or -1 */
+	struct fluid_spec bg[2]; /* background load: 0 up (first end to
+	                            second), 1 down; .on 0: none */
 };
 
 struct sc_profile {

@@ -109,12 +109,14 @@ build_sites(struct world *w, char *err, size_t errlen)
 			    sl->name);
 			s->links[j].up = chan_new(w, up, "access", s->sc->name,
 			    city->name, &spec, sl->p.profile, -1, err, errlen);
-			if (s->links[j].up == NULL)
+			if (s->links[j].up == NULL || chan_background(
+			    s->links[j].up, &sl->p.bg[0], err, errlen) < 0)
 				return -1;
 			s->links[j].down = chan_new(w, down, "access",
 			    city->name, s->sc->name, &spec, sl->p.profile, -1,
 			    err, errlen);
-			if (s->links[j].down == NULL)
+			if (s->links[j].down == NULL || chan_background(
+			    s->links[j].down, &sl->p.bg[1], err, errlen) < 0)
 				return -1;
 			s->links[j].up->rev = s->links[j].down;
 			s->links[j].down->rev = s->links[j].up;

@@ -68,7 +68,8 @@ bb_link(struct world *w, int a, int b, const struct sc_linkp *lp,
 		    carrier ? carrier : "");
 		c[d] = chan_new(w, name, "backbone", sc->pops[x].name,
 		    sc->pops[y].name, &s, lp->profile, y, err, errlen);
-		if (c[d] == NULL)
+		if (c[d] == NULL ||
+		    chan_background(c[d], &lp->bg[d], err, errlen) < 0)
 			return -1;
 		if (w->bb[x * np + y] == NULL)
 			w->bb[x * np + y] = c[d];

@@ -26,6 +26,8 @@
 #include "wan/socket.h"
 
 struct capture;
+struct fluid;
+struct fluid_spec;
 struct socket;
 struct keylog;
 struct meter;
@@ -58,6 +60,8 @@ struct chan {
 	struct link_stats interval, total;
 	struct cwin *wins;
 	size_t nwins;
+	struct fluid *bg;          /* background load, or NULL */
+	gsl_rng *bgrng;
 };
 
 /* A hop of a route: a simulated wire, a whole tunnel (its underlay path
@@ -339,6 +343,8 @@ struct chan *chan_new(struct world *w, const char *name, const char *kind,
     const char *src, const char *dst, const struct link_spec *spec,
     int profile, int dst_pop, char *err, size_t errlen);
 void chan_free(struct chan *c);
+int chan_background(struct chan *c, const struct fluid_spec *fs, char *err,
+    size_t errlen);
 struct inet *inet_make(struct world *w, const struct geo_city *a,
     const struct geo_city *b, const struct sc_linkp *p, char *err,
     size_t errlen);

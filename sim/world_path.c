@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/fluid.h"
 #include "models/geo.h"
 #include "models/link.h"
 #include "reports/meter.h"
@@ -137,9 +138,34 @@ chan_free(struct chan *c)
 	link_free(c->l);
 	profile_free(pr);
 	gsl_rng_free(c->rng);
+	fluid_free(c->bg);
+	if (c->bgrng != NULL)
+		gsl_rng_free(c->bgrng);
 	free(c->wins);
 	free(c->name);
 	free(c);
+}
+
+/* The chan's background load, if the spec has one: its own stream
+ * ("fluid:" and the chan's name), so that adding it shifts no other
+ * draw.  Freed with the chan. */
+int
+chan_background(struct chan *c, const struct fluid_spec *fs, char *err,
+    size_t errlen)
+{
+	char rname[256];
+
+	if (!fs->on)
+		return 0;
+	snprintf(rname, sizeof(rname), "fluid:%s", c->name);
+	if ((c->bgrng = rng_new(c->w->seed, rname)) == NULL ||
+	    (c->bg = fluid_new(fs, c->bgrng)) == NULL) {
+		snprintf(err, errlen, "out of memory building the background "
+		    "of link '%s'", c->name);
+		return -1;
+	}
+	link_set_background(c->l, c->bg);
+	return 0;
 }
 
 /* ---- routes ---- */
@@ -195,12 +221,14 @@ inet_make(struct world *w, const struct geo_city *a, const struct geo_city *b,
 	snprintf(name, sizeof(name), "internet:%s>%s", a->name, b->name);
 	in->ab = chan_new(w, name, "internet", a->name, b->name, &s,
 	    p->profile, -1, err, errlen);
-	if (in->ab == NULL)
+	if (in->ab == NULL || chan_background(in->ab, &p->bg[0], err,
+	    errlen) < 0)
 		return NULL;
 	snprintf(name, sizeof(name), "internet:%s>%s", b->name, a->name);
 	in->ba = chan_new(w, name, "internet", b->name, a->name, &s,
 	    p->profile, -1, err, errlen);
-	if (in->ba == NULL)
+	if (in->ba == NULL || chan_background(in->ba, &p->bg[1], err,
+	    errlen) < 0)
 		return NULL;
 	in->ab->rev = in->ba;
 	in->ba->rev = in->ab;
