@@ -285,70 +285,56 @@ advert(uint8_t *m, unsigned origin, uint32_t seq, uint32_t pfx, uint8_t len)
 	return (size_t)(q - m);
 }
 
+static void
+save(const char *dir, const char *name, const uint8_t *b, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/seed-%s", dir, name);
+	if ((f = fopen(path, "wb")) == NULL || fwrite(b, 1, n, f) != n ||
+	    fclose(f) != 0)
+		fprintf(stderr, "pop_input: cannot write %s\n", path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static const uint8_t probe[16] =
+	    "\x01\x01\0\x03\0\0\0\x05\0\0\0\0\0\0\0\x10";
+	static const uint8_t echo[16] =
+	    "\x02\x01\0\0\0\0\0\x01\0\0\0\0\0\0\0\x10";
 	const char *dir = getenv("SASEBED_FUZZ_SEEDS");
 	uint8_t b[1024], m[256];
 	size_t n;
-	char path[4096];
-	FILE *f;
-	struct {
-		const char *name;
-		size_t len;
-	} seeds[6];
-	uint8_t bodies[6][1024];
 
 	if (dir == NULL)
 		return 0;
-	/* advert from PoP 1 on port 0, then time for paths */
-	n = 0;
-	bodies[0][n++] = 7;
-	n += put_msg(bodies[0] + n, 0, 2, m, advert(m, 1, 1, 0x0a020000, 16));
-	seeds[0].name = "advert";
-	seeds[0].len = n;
+	/* an advert from PoP 1 on port 0, then time for paths */
+	b[0] = 7;
+	n = 1 + put_msg(b + 1, 0, 2, m, advert(m, 1, 1, 0x0a020000, 16));
+	save(dir, "advert", b, n);
 	/* the same, then a newer one, then PoP 2 advertising it better */
-	memcpy(bodies[1], bodies[0], n);
-	n += put_msg(bodies[1] + n, 0, 3, m, advert(m, 1, 2, 0x0a020000, 24));
-	n += put_msg(bodies[1] + n, 1, 4, m, advert(m, 2, 9, 0x0a020000, 24));
-	seeds[1].name = "adverts";
-	seeds[1].len = n;
+	n += put_msg(b + n, 0, 3, m, advert(m, 1, 2, 0x0a020000, 24));
+	n += put_msg(b + n, 1, 4, m, advert(m, 2, 9, 0x0a020000, 24));
+	save(dir, "adverts", b, n);
 	/* a probe from PoP 3 (answered), then a long silence */
-	n = 0;
-	bodies[2][n++] = 3;
-	memcpy(m, "\x01\x01\0\x03\0\0\0\x05\0\0\0\0\0\0\0\x10", 16);
-	n += put_msg(bodies[2] + n, 2, 6, m, 16);
-	seeds[2].name = "probe";
-	seeds[2].len = n;
+	b[0] = 3;
+	n = 1 + put_msg(b + 1, 2, 6, probe, sizeof(probe));
+	save(dir, "probe", b, n);
 	/* an echo as if of probe 1, on a port whose neighbour is silent */
-	n = 0;
-	bodies[3][n++] = 0;
-	memcpy(m, "\x02\x01\0\0\0\0\0\x01\0\0\0\0\0\0\0\x10", 16);
-	n += put_msg(bodies[3] + n, 1, 1, m, 16);
-	seeds[3].name = "echo";
-	seeds[3].len = n;
+	b[0] = 0;
+	n = 1 + put_msg(b + 1, 1, 1, echo, sizeof(echo));
+	save(dir, "echo", b, n);
 	/* the PoP's own advert, from before a restart */
-	n = 0;
-	bodies[4][n++] = 7;
-	n += put_msg(bodies[4] + n, 0, 2, m, advert(m, 0, 1000, SITE, 16));
-	seeds[4].name = "own-advert";
-	seeds[4].len = n;
+	b[0] = 7;
+	n = 1 + put_msg(b + 1, 0, 2, m, advert(m, 0, 1000, SITE, 16));
+	save(dir, "own-advert", b, n);
 	/* a prefix of length 32 and one of 0: the edges of a mask */
-	n = 0;
-	bodies[5][n++] = 7;
-	n += put_msg(bodies[5] + n, 0, 2, m, advert(m, 1, 1, 0xc6120001, 32));
-	n += put_msg(bodies[5] + n, 1, 2, m, advert(m, 2, 1, 0, 0));
-	seeds[5].name = "masks";
-	seeds[5].len = n;
-	for (int i = 0; i < 6; i++) {
-		snprintf(path, sizeof(path), "%s/seed-%s", dir, seeds[i].name);
-		memcpy(b, bodies[i], seeds[i].len);
-		if ((f = fopen(path, "wb")) == NULL ||
-		    fwrite(b, 1, seeds[i].len, f) != seeds[i].len ||
-		    fclose(f) != 0)
-			fprintf(stderr, "pop_input: cannot write %s\n", path);
-	}
+	n = 1 + put_msg(b + 1, 0, 2, m, advert(m, 1, 1, 0xc6120001, 32));
+	n += put_msg(b + n, 1, 2, m, advert(m, 2, 1, 0, 0));
+	save(dir, "masks", b, n);
 	return 0;
 }
