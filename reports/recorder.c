@@ -12,6 +12,13 @@
  * written after the last commit is rolled back by recorder_close() or by
  * the death of the process; a batch is in the file whole or not at all.
  *
+ * While a run is being written, its process holds a lock on one byte of
+ * the file (LIVE_BYTE, an open-file-description lock that the kernel
+ * drops when the process ends, however it ends).  A file whose run still
+ * says 'running' and whose byte nobody holds was left by a killed process:
+ * recorder_recover() marks it 'interrupted', as the next program to open
+ * it for a report does.
+ *
  * One run per file, with id 1; the run_id columns are there so that files
  * of a study can be merged into one database later.  docs/schema.md
  * describes the tables and views; SCHEMA and VIEWS below say the same to
@@ -23,6 +30,7 @@
  * ones that differ between two runs of the same scenario and seed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,8 +354,26 @@ static const char FINISH_SQL[] =
 struct recorder {
 	sqlite3 *db;
 	sqlite3_stmt *st[NSTMT];
+	int live_fd;               /* holds LIVE_BYTE's lock; -1: none */
 	char err[512];
 };
+
+/* Far past SQLite's own lock bytes (at 1 GiB), which it takes with
+ * process-wide POSIX locks; an open-file-description lock on another
+ * byte neither meets them nor is dropped when SQLite closes a descriptor
+ * of the same file. */
+#define LIVE_BYTE ((off_t)1 << 40)
+
+static int
+live_lock(int fd, int cmd, struct flock *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->l_type = F_WRLCK;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = LIVE_BYTE;
+	fl->l_len = 1;
+	return fcntl(fd, cmd, fl);
+}
 
 /* Record "what: SQLite's message" as the last error; returns -1. */
 static int
@@ -507,6 +533,7 @@ recorder_open(const char *path, const struct rec_run *run, char *err,
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
+	r->live_fd = -1;
 	if (remove_old(path, err, errlen) < 0)
 		goto fail_r;
 	rc = sqlite3_open_v2(path, &r->db,
@@ -542,6 +569,17 @@ recorder_open(const char *path, const struct rec_run *run, char *err,
 		fail(r, "committing the schema");
 		goto fail_tx;
 	}
+	/* Best effort: on a file system without locks, a killed run stays
+	 * 'running' in the file, which docs/schema.md says how to read. */
+	{
+		struct flock fl;
+
+		if ((r->live_fd = open(path, O_RDWR | O_CLOEXEC)) >= 0 &&
+		    live_lock(r->live_fd, F_OFD_SETLK, &fl) < 0) {
+			close(r->live_fd);
+			r->live_fd = -1;
+		}
+	}
 	for (int i = 0; i < NSTMT; i++)
 		if (sqlite3_prepare_v3(r->db, STMT_SQL[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL) != SQLITE_OK) {
@@ -562,6 +600,8 @@ fail_tx:
 fail_db:
 	snprintf(err, errlen, "%s: %s", path, r->err);
 	sqlite3_close(r->db);
+	if (r->live_fd >= 0)
+		close(r->live_fd);
 fail_r:
 	free(r);
 fail:
@@ -817,5 +857,43 @@ recorder_close(struct recorder *r)
 	for (int i = 0; i < NSTMT; i++)
 		sqlite3_finalize(r->st[i]);
 	sqlite3_close(r->db);
+	/* only now: closing any descriptor of the file drops SQLite's
+	 * process-wide locks on it */
+	if (r->live_fd >= 0)
+		close(r->live_fd);
 	free(r);
+}
+
+int
+recorder_recover(const char *path, char *err, size_t errlen)
+{
+	struct flock fl;
+	sqlite3 *db = NULL;
+	int fd, rc, n;
+
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return 0;	/* the reader will say why it cannot open it */
+	rc = live_lock(fd, F_OFD_GETLK, &fl);
+	close(fd);
+	if (rc < 0 || fl.l_type != F_UNLCK)
+		return 0;	/* being written, or no way to tell */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(db, 5000);
+	/* reached_ns: the last committed tick, which is what the file
+	 * holds; finished stays NULL, as the schema says of a killed run */
+	if (sqlite3_exec(db, "UPDATE runs SET status = 'interrupted', "
+	    "reached_ns = (SELECT max(t_ns) FROM flow_samples "
+	    "WHERE run_id = runs.id) WHERE status = 'running'", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	n = sqlite3_changes(db);
+	sqlite3_close(db);
+	return n > 0;
+fail:
+	snprintf(err, errlen, "%s: marking a killed run interrupted: %s", path,
+	    db != NULL ? sqlite3_errmsg(db) : "out of memory");
+	sqlite3_close(db);
+	return -1;
 }

@@ -136,4 +136,14 @@ const char *recorder_error(const struct recorder *r);
 /* Close; an unfinished run stays 'running' (it was killed). */
 void recorder_close(struct recorder *r);
 
+/*
+ * A results file left by a killed run (status 'running', and no process
+ * writing it) is marked 'interrupted', with reached_ns the last sampling
+ * tick it holds.  Returns 1 if it marked the run so, 0 if there was
+ * nothing to do (a finished run, a run still being written, a file it
+ * cannot open: the caller's own open will say why), -1 with err on a
+ * failed update.
+ */
+int recorder_recover(const char *path, char *err, size_t errlen);
+
 #endif

@@ -18,6 +18,7 @@
 #include "reports/ci.h"
 #include "reports/compare.h"
 #include "reports/html.h"
+#include "reports/recorder.h"
 #include "sim/run.h"
 #include "sim/units.h"
 
@@ -167,6 +168,12 @@ report_one(struct html **w, const char *db, const char *dir, int64_t at_ns,
 		fprintf(stderr, "sasebed: report: %s\n", err);
 		return RUN_INTERNAL;
 	}
+	/* a run killed mid-way says 'running' until someone looks */
+	if ((rc = recorder_recover(db, err, sizeof(err))) < 0)
+		fprintf(stderr, "sasebed: report: %s\n", err);
+	else if (rc > 0)
+		fprintf(stderr, "sasebed: report: %s: its run was killed before "
+		    "it ended; marked interrupted\n", db);
 	if ((rc = html_report(*w, db, dir, at_ns, err, sizeof(err))) < 0) {
 		fprintf(stderr, "sasebed: report: %s\n", err);
 		return rc == -2 ? RUN_BAD_INPUT : RUN_INTERNAL;

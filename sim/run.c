@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "reports/recorder.h"
+#include "sim/budget.h"
 #include "sim/kernel.h"
 #include "sim/run.h"
 #include "sim/scenario.h"
@@ -123,6 +124,11 @@ run_check(const char *path, FILE *out, FILE *errf)
 		fprintf(errf, "%s\n", err);
 		return RUN_BAD_INPUT;
 	}
+	if (budget_check(sc, err, sizeof(err)) < 0) {
+		fprintf(errf, "%s\n", err);
+		scenario_free(sc);
+		return RUN_BAD_INPUT;
+	}
 	fprintf(out, "%s: ok: scenario '%s', %zu PoPs, %zu sites, "
 	    "%zu applications, %zu timeline actions, %zu expectations\n",
 	    path, sc->name, sc->npops, sc->nsites, sc->napps, sc->ntimeline,
@@ -166,6 +172,12 @@ run_scenario(const struct run_opts *o, struct run_result *res, FILE *out,
 	if (scenario_load(o->path, &sc, err, sizeof(err)) < 0) {
 		say(res, errf, "%s\n", err);
 		return RUN_BAD_INPUT;
+	}
+	/* before anything is built or written: refused, not killed */
+	if (budget_check(sc, err, sizeof(err)) < 0) {
+		say(res, errf, "%s\n", err);
+		status = RUN_BAD_INPUT;
+		goto done;
 	}
 	seed = o->has_seed ? o->seed : sc->seed;
 	end = sc->duration;

@@ -450,6 +450,11 @@ advert_input(struct pop *p, unsigned port, const uint8_t *b, size_t len)
 	b += ADVERT_HDR;
 	for (unsigned i = 0; i < np; i++) {
 		const uint8_t *q = b + nl * LINK_LEN + i * PREFIX_LEN;
+		/* a prefix longer than an address is malformed, and would
+		 * make a mask of an undefined shift (the fuzz target found
+		 * it): the whole advert goes, as one cut short does */
+		if (q[4] > 32)
+			return;
 		tmp[i] = (struct pfx){ get32(q), q[4], q[5] };
 	}
 	pfx_changed = !same_prefixes(a, tmp, np);

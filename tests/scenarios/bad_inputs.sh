@@ -4,6 +4,9 @@
 # .expect file holds "LINE:COL: words the message must contain"), by both
 # `check` and `run`, and `run` must leave no results file behind.
 . "$(dirname "$0")/lib.sh"
+# what a run may use, the same on every machine, for the ones refused
+# for want of memory
+SASEBED_MEMORY=4GB; export SASEBED_MEMORY
 
 n=0
 for f in "$SRCDIR"/tests/scenarios/bad/*.yaml; do

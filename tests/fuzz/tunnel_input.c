@@ -1,6 +1,6 @@
 /*
  * Fuzz target for the tunnel's receive path, tunnel_input(), with
- * libFuzzer: `make fuzz`.
+ * libFuzzer: `make fuzz`, `make fuzz-smoke`.
  *
  * For each input, a client and a server tunnel, joined by two simulated
  * links on the simulator's kernel as in the unit tests, finish their
@@ -560,6 +560,26 @@ write_seed(const char *dir, const char *name, uint8_t first, uint16_t h,
 		fprintf(stderr, "tunnel_input: cannot write %s\n", path);
 }
 
+/* An epoch-0 application record (null-cipher) holding control message c:
+ * keepalive, its reply, probe, its reply (wan/tunnel.c has their
+ * layout), an unknown type, a keepalive a byte short. */
+static void
+null_control(struct rec *r, int c)
+{
+	static const uint8_t type[6] = { 0x01, 0x02, 0x03, 0x04, 0x3f, 0x01 };
+	static const uint8_t len[6] = { 9, 9, 13, 13, 9, 8 };
+	uint8_t *b = r->b;
+
+	memcpy(b, "\x17\xfe\xfd\0\0\0\0\0\0\0", 10);
+	b[10] = (uint8_t)(100 + c);	/* past what the set-up used */
+	b[11] = 0;
+	b[12] = len[c];
+	memset(b + TUNNEL_RECORD_HDR, 0, len[c]);
+	b[TUNNEL_RECORD_HDR] = type[c];
+	b[TUNNEL_RECORD_HDR + 4] = (uint8_t)(c + 1);	/* id or seq */
+	r->len = TUNNEL_RECORD_HDR + len[c];
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int
@@ -606,6 +626,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		ccs.len = 15;
 		snprintf(name, sizeof(name), "seed-%u-raw-ccs-tail", first);
 		write_seed(dir, name, (uint8_t)first, 0, &ccs);
+		/* Null-cipher: the control messages a Socket and its PoP
+		 * exchange inside the tunnel (keepalive and link probe, each
+		 * way), one of an unknown type and one a byte short. */
+		if (first & 1)
+			for (int c = 0; c < 6; c++) {
+				struct rec r;
+
+				null_control(&r, c);
+				snprintf(name, sizeof(name),
+				    "seed-%u-raw-control-%d", first, c);
+				write_seed(dir, name, (uint8_t)first, 0, &r);
+			}
 		pair_free(pr);
 	}
 	return 0;
