@@ -151,6 +151,7 @@ study_apply(const char *scenario_path, const char *text, size_t len,
 			}
 		}
 		p += k;
+		snprintf(seen, sizeof(seen), "'%.*s'", (int)(p - path), path);
 		while (*p == '[') {
 			const char *close = strchr(p, ']'), *eq;
 			char sel[128];
@@ -204,6 +205,8 @@ study_apply(const char *scenario_path, const char *text, size_t len,
 				n = hit;
 			}
 			p = close + 1;
+			snprintf(seen, sizeof(seen), "'%.*s'", (int)(p - path),
+			    path);
 		}
 		snprintf(seen, sizeof(seen), "'%.*s'", (int)(p - path), path);
 		if (*p == '.')
