@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,6 +164,32 @@ progress(const struct ctx *c, size_t done, size_t total, size_t now_done,
 	fflush(c->errf);
 }
 
+static void
+on_tick(int sig)
+{
+	(void)sig;
+}
+
+/* A SIGALRM every second (on) or none (off): it interrupts the wait for
+ * a run, so that the progress line moves while long runs go on. */
+static void
+tick(int on)
+{
+	struct itimerval it;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? on_tick : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	memset(&it, 0, sizeof(it));
+	it.it_interval.tv_sec = it.it_value.tv_sec = on ? 1 : 0;
+	if (on)
+		sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	if (!on)
+		sigaction(SIGALRM, &sa, NULL);
+}
+
 /*
  * Run the runs whose state is PENDING, o->jobs at a time, merging each
  * into target in plan order.  An exit status.
@@ -181,6 +208,8 @@ run_all(struct ctx *c, struct sdb *target, unsigned char *state)
 
 	if (pid == NULL)
 		return RUN_INTERNAL;
+	if (c->o->progress)
+		tick(1);
 	for (size_t i = 0; i < n; i++) {
 		total += state[i] != SKIPPED;
 		done += state[i] == MERGED;
@@ -216,8 +245,11 @@ run_all(struct ctx *c, struct sdb *target, unsigned char *state)
 		if (running == 0)
 			break;
 		if ((w = waitpid(-1, &ws, 0)) < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				/* the tick (or a signal): redraw */
+				progress(c, done, total, now_done, t0);
 				continue;
+			}
 			status = RUN_INTERNAL;
 			break;
 		}
@@ -274,8 +306,10 @@ run_all(struct ctx *c, struct sdb *target, unsigned char *state)
 		}
 		progress(c, done, total, now_done, t0);
 	}
-	if (c->o->progress)
+	if (c->o->progress) {
+		tick(0);
 		fprintf(c->errf, "\r%*s\r", 72, "");
+	}
 	free(pid);
 	return status;
 }

@@ -163,6 +163,9 @@ study: x
 scenario: nowhere.yaml
 metrics: [{metric: mos}]
 STUDY
+# the study users start from: its base scenario is valid
+"$SASEBED" check "$SRCDIR/scenarios/studies/pop-capacity-base.yaml" >/dev/null 2>"$TMP/err" && pass ||
+	fail "pop-capacity-base.yaml: $(cat "$TMP/err")"
 # a results file of another study is not overwritten
 "$SASEBED" study "$S/tiny.yaml" --out "$TMP/other" --db "$TMP/j1/tiny.db" >"$TMP/out" 2>"$TMP/err"
 rc=$?
