@@ -30,6 +30,20 @@ on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* SIGINT and SIGTERM set stop_signal.  No SA_RESTART: a study's wait
+ * for its runs returns, and it stops too. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static void
 usage(FILE *f)
 {
@@ -79,6 +93,8 @@ usage(FILE *f)
 	    "                       baseline for later runs\n"
 	    "  --abs METRIC=VALUE   compare: tolerance in the metric's unit\n"
 	    "  --rel METRIC=PERCENT compare: tolerance relative to the base\n"
+	    "  -j N          study: N runs at a time (default 1)\n"
+	    "  --no-report   study: no HTML report\n"
 	    "  --quiet       print only errors\n"
 	    "\n"
 	    "exit status: 0 every expectation held (compare: nothing regressed),\n"
@@ -402,7 +418,6 @@ cmd_run(int argc, char **argv)
 	};
 	struct run_opts o;
 	struct run_result res;
-	struct sigaction sa;
 	const char *junit = NULL, *tap = NULL, *base = NULL, *save = NULL;
 	struct compare *cmp = compare_new();
 	struct html *w = NULL;
@@ -504,11 +519,7 @@ cmd_run(int argc, char **argv)
 	}
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	o.stop = &stop_signal;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_signals();
 	for (size_t i = 0; i < npaths && status < 128; i++) {
 		int rc;
 
@@ -557,7 +568,6 @@ cmd_study(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct study_opts o;
-	struct sigaction sa;
 	int c;
 
 	memset(&o, 0, sizeof(o));
@@ -605,12 +615,7 @@ cmd_study(int argc, char **argv)
 	o.path = argv[optind];
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	o.stop = &stop_signal;
-	/* no SA_RESTART: the wait for a run returns, and the study stops */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_signals();
 	return study_main(&o, stdout, stderr);
 }
 

@@ -435,12 +435,16 @@ sdb_copy_run(struct sdb *s, const char *from, size_t run, char *err,
 		return dberr(s, err, errlen, from);
 	}
 	sqlite3_finalize(q);
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM k.runs WHERE run_id = ?",
+	/* only a file of this very plan: a rank's file left from an older
+	 * version of the study is not this study's */
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM k.runs WHERE run_id = ? "
+	    "AND (SELECT value FROM k.study WHERE key = 'fingerprint') = ?",
 	    -1, &q, NULL) != SQLITE_OK) {
 		dberr(s, err, errlen, from);
 		goto fail;
 	}
 	sqlite3_bind_int64(q, 1, (sqlite3_int64)run);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)s->st->fingerprint);
 	there = sqlite3_step(q) == SQLITE_ROW;
 	sqlite3_finalize(q);
 	if (!there) {

@@ -17,6 +17,7 @@
  * output folder must be one that every rank sees (a shared file system,
  * as for mpirun's working directory).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,7 +28,6 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -50,15 +50,6 @@ struct ctx {
 	char self[PATH_MAX];
 	int rank, size;
 };
-
-static double
-wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void
 run_db_path(const struct ctx *c, size_t run, char *buf, size_t len)
@@ -151,7 +142,7 @@ static void
 progress(const struct ctx *c, size_t done, size_t total, size_t now_done,
     double t0)
 {
-	double el = wall_now() - t0, rate = el > 0 ? now_done / el * 60 : 0;
+	double el = run_wall_now() - t0, rate = el > 0 ? now_done / el * 60 : 0;
 	char eta[32] = "--:--:--";
 
 	if (!c->o->progress)
@@ -204,7 +195,7 @@ run_all(struct ctx *c, struct sdb *target, unsigned char *state)
 	pid_t *pid = calloc(n + 1, sizeof(*pid));
 	int status = RUN_OK, stopping = 0;
 	char err[2048];
-	double t0 = wall_now();
+	double t0 = run_wall_now();
 
 	if (pid == NULL)
 		return RUN_INTERNAL;
@@ -327,6 +318,46 @@ open_target(struct ctx *c, const char *path, struct sdb **s)
 	return RUN_OK;
 }
 
+/*
+ * Runs that ranks of an MPI study stopped before the end had finished,
+ * in their files under OUT/ranks: merged now, in plan order, so that an
+ * MPI study resumes too.  done[] is updated.  An exit status.
+ */
+static int
+salvage(struct ctx *c, struct sdb *s, unsigned char *done)
+{
+	struct dirent **ents;
+	char dir[4200], path[8400], err[4096];
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/ranks", c->dir);
+	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0)
+		return RUN_OK;
+	for (size_t i = 0; i < c->st->nruns; i++)
+		for (int k = 0; k < n && !done[i]; k++) {
+			const char *nm = ents[k]->d_name;
+			size_t l = strlen(nm);
+			int rc;
+			if (strncmp(nm, "rank-", 5) != 0 || l < 4 ||
+			    strcmp(nm + l - 3, ".db") != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, nm);
+			if ((rc = sdb_copy_run(s, path, i, err,
+			    sizeof(err))) < 0) {
+				fprintf(c->errf, "sasebed study: %s\n", err);
+				for (int j = 0; j < n; j++)
+					free(ents[j]);
+				free(ents);
+				return RUN_INTERNAL;
+			}
+			done[i] = rc == 0;
+		}
+	for (int j = 0; j < n; j++)
+		free(ents[j]);
+	free(ents);
+	return RUN_OK;
+}
+
 /* Print the saturation points found. */
 static void
 tell(struct ctx *c, struct sdb *s, const char *dbpath)
@@ -407,6 +438,8 @@ study_main(const struct study_opts *o, FILE *out, FILE *errf)
 			fprintf(errf, "sasebed study: %s\n", err);
 			status = RUN_INTERNAL;
 		}
+		if (status == RUN_OK)
+			status = salvage(&c, s, state);
 		for (size_t i = 0; i < c.st->nruns; i++)
 			state[i] = state[i] ? MERGED : PENDING;
 		if (!o->quiet && status == RUN_OK) {
