@@ -3,7 +3,9 @@
  * OMPI_COMM_WORLD_SIZE, or PMI's PMI_SIZE / PMIX_RANK), so `sasebed run`
  * and a study without mpirun never start MPI at all.
  */
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include <mpi.h>
 
@@ -25,6 +27,9 @@ smpi_start(int *rank, int *size)
 		return 0;
 	MPI_Comm_rank(MPI_COMM_WORLD, rank);
 	MPI_Comm_size(MPI_COMM_WORLD, size);
+	/* a rank outlives a killed mpirun otherwise, still running runs;
+	 * what it merged is whole, and the next start carries on from it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	return 1;
 }
 
