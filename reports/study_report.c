@@ -479,11 +479,13 @@ draw(struct rep *r, const char *name, const char *title, size_t p,
 			}
 			if (any)
 				fputs(", \\\n     ", gp);
+			/* the first band is named for all: they look alike */
 			fprintf(gp, "'%s.tsv' index %d using 1:3:4 with "
 			    "filledcurves fs transparent solid 0.2 noborder "
-			    "lt %d notitle, \\\n     '%s.tsv' index %d using "
+			    "lt %d %s, \\\n     '%s.tsv' index %d using "
 			    "1:2 with linespoints pt 7 ps 0.6 lt %d title ",
-			    name, block, block % NCOLOURS + 1, name, block,
+			    name, block, block % NCOLOURS + 1, any ? "notitle" :
+			    "title '95% confidence interval'", name, block,
 			    block % NCOLOURS + 1);
 			gp_quoted(gp, st);
 			any = 1;
