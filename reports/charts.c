@@ -261,35 +261,40 @@ block_begin(struct chart *c, const char *title, const char *with)
  * kept only if not empty.  When it fails, the message is its line naming
  * the script's line, or else its first.
  */
-static int
-run_gnuplot(struct chart *c)
+int
+charts_gnuplot(const char *gnuplot, const char *dir, const char *name,
+    char *err, size_t errlen)
 {
-	struct run *r = c->r;
 	char script[80], log[80], path[4200], line[512], msg[512] = "";
 	FILE *f;
 	pid_t pid;
 	int status, fd;
 
-	snprintf(script, sizeof(script), "%s.gp", c->name);
-	snprintf(log, sizeof(log), "%s.log", c->name);
-	if ((pid = fork()) == -1)
-		return fail(r, "charts: fork: %s", strerror(errno));
+	snprintf(script, sizeof(script), "%s.gp", name);
+	snprintf(log, sizeof(log), "%s.log", name);
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "charts: fork: %s", strerror(errno));
+		return -1;
+	}
 	if (pid == 0) {
 		/* Nothing but system calls between fork and exec. */
-		if (chdir(r->dir) == -1 ||
+		if (chdir(dir) == -1 ||
 		    (fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		    0644)) == -1 ||
 		    dup2(fd, 1) == -1 || dup2(fd, 2) == -1 ||
 		    (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 		    dup2(fd, 0) == -1)
 			_exit(126);
-		execl(r->gnuplot, "gnuplot", script, (char *)NULL);
+		execl(gnuplot, "gnuplot", script, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return fail(r, "charts: waitpid: %s", strerror(errno));
-	chart_path(c, "log", path, sizeof(path));
+		if (errno != EINTR) {
+			snprintf(err, errlen, "charts: waitpid: %s",
+			    strerror(errno));
+			return -1;
+		}
+	snprintf(path, sizeof(path), "%s/%s", dir, log);
 	if ((f = fopen(path, "r")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
 			line[strcspn(line, "\r\n")] = '\0';
@@ -308,10 +313,24 @@ run_gnuplot(struct chart *c)
 		return 0;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) >= 126)
-		return fail(r, "charts: cannot run %s in %s", r->gnuplot,
-		    r->dir);
-	return fail(r, "charts: %s/%s: gnuplot: %s", r->dir, script,
-	    msg[0] != '\0' ? msg : "failed");
+		snprintf(err, errlen, "charts: cannot run %s in %s", gnuplot,
+		    dir);
+	else
+		snprintf(err, errlen, "charts: %s/%s: gnuplot: %s", dir,
+		    script, msg[0] != '\0' ? msg : "failed");
+	return -1;
+}
+
+/* Run gnuplot on the chart's script (charts_gnuplot). */
+static int
+run_gnuplot(struct chart *c)
+{
+	char err[1024];
+
+	if (charts_gnuplot(c->r->gnuplot, c->r->dir, c->name, err,
+	    sizeof(err)) < 0)
+		return fail(c->r, "%s", err);
+	return 0;
 }
 
 /*

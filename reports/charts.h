@@ -32,4 +32,12 @@ struct chart_list {
 int charts_draw(sqlite3 *db, const char *dir, const char *gnuplot,
     struct chart_list *out, char *err, size_t errlen);
 
+/*
+ * Run gnuplot on NAME.gp in DIR, what it says going to NAME.log, kept
+ * only if not empty.  0, or -1 with a message naming the script's line
+ * gnuplot complained about.  Used by every chart, the study's too.
+ */
+int charts_gnuplot(const char *gnuplot, const char *dir, const char *name,
+    char *err, size_t errlen);
+
 #endif

@@ -32,7 +32,7 @@
  * of it, and a page of a million rows helps nobody. */
 #define EVENTS_SHOWN 2000
 
-static const char STYLE[] =
+const char html_style[] =
     "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em;"
     "color:#222;max-width:1100px}"
     "h1{font-size:1.6em;margin-bottom:0}h2{margin-top:1.6em;"
@@ -131,7 +131,7 @@ summary(FILE *f, sqlite3 *h, int *failed)
 	    "<title>", f);
 	markup_escape(f, results_text(st, 0));
 	fprintf(f, " (seed %s)</title>\n<style>%s</style></head><body>\n"
-	    "<h1>", results_text(st, 2), STYLE);
+	    "<h1>", results_text(st, 2), html_style);
 	markup_escape(f, results_text(st, 0));
 	fputs("</h1>\n", f);
 	if (strcmp(results_text(st, 4), "completed") != 0)
@@ -542,7 +542,7 @@ html_index(const char *dir, char *err, size_t errlen)
 		    "charset=utf-8><title>Runs</title>\n<style>%s</style>"
 		    "</head><body>\n<h1>Runs</h1>\n<table>\n<tr><th>scenario"
 		    "</th><th>seed</th><th>status</th><th>held</th>"
-		    "<th>failed</th></tr>\n", STYLE);
+		    "<th>failed</th></tr>\n", html_style);
 		for (int i = 0; i < n; i++)
 			index_row(f, dir, ents[i]->d_name);
 		fputs("</table>\n</body></html>\n", f);

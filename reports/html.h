@@ -34,4 +34,7 @@ int html_report(struct html *w, const char *db, const char *dir,
  */
 int html_index(const char *dir, char *err, size_t errlen);
 
+/* The reports' style sheet, shared by the study's report. */
+extern const char html_style[];
+
 #endif

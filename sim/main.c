@@ -21,6 +21,7 @@
 #include "reports/recorder.h"
 #include "sim/run.h"
 #include "sim/units.h"
+#include "study/runner.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -28,6 +29,20 @@ static void
 on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM set stop_signal.  No SA_RESTART: a study's wait
+ * for its runs returns, and it stops too. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static void
@@ -42,6 +57,8 @@ usage(FILE *f)
 	    "                   [--rel METRIC=PERCENT]...\n"
 	    "       sasebed report RUN.db|DIR [--out DIR] [--at TIME]\n"
 	    "       sasebed check FILE.yaml\n"
+	    "       sasebed study FILE.yaml [-j N] [--out DIR] [--db PATH]\n"
+	    "                   [--no-report] [--quiet]\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
 	    "  run     simulate scenarios (a folder: its *.yaml files, in name\n"
@@ -52,6 +69,10 @@ usage(FILE *f)
 	    "  report  make the HTML report of a results file again (or of\n"
 	    "          each in a folder, with an index)\n"
 	    "  check   validate a scenario file without running it\n"
+	    "  study   run a study: every point of its parameters, repeated,\n"
+	    "          into one SQLite file with summaries and a report\n"
+	    "          (-j N: N runs at a time; under mpirun: over the ranks;\n"
+	    "          started again, it carries on where it stopped)\n"
 	    "\n"
 	    "  --seed N      override the scenario's seed\n"
 	    "  --db PATH     the results file (replaced if it exists)\n"
@@ -73,6 +94,8 @@ usage(FILE *f)
 	    "                       baseline for later runs\n"
 	    "  --abs METRIC=VALUE   compare: tolerance in the metric's unit\n"
 	    "  --rel METRIC=PERCENT compare: tolerance relative to the base\n"
+	    "  -j N          study: N runs at a time (default 1)\n"
+	    "  --no-report   study: no HTML report\n"
 	    "  --quiet       print only errors\n"
 	    "\n"
 	    "exit status: 0 every expectation held (compare: nothing regressed),\n"
@@ -80,6 +103,7 @@ usage(FILE *f)
 	    "usage, 3 internal error, 128+N stopped by signal N (the results so\n"
 	    "far are kept and the run is marked interrupted).\n"
 	    "Documentation: docs/scenario.md, docs/schema.md, docs/reports.md,\n"
+	    "docs/studies.md, "
 	    "sasebed(1).\n");
 }
 
@@ -401,7 +425,6 @@ cmd_run(int argc, char **argv)
 	};
 	struct run_opts o;
 	struct run_result res;
-	struct sigaction sa;
 	const char *junit = NULL, *tap = NULL, *base = NULL, *save = NULL;
 	struct compare *cmp = compare_new();
 	struct html *w = NULL;
@@ -503,11 +526,7 @@ cmd_run(int argc, char **argv)
 	}
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	o.stop = &stop_signal;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_signals();
 	for (size_t i = 0; i < npaths && status < 128; i++) {
 		int rc;
 
@@ -543,6 +562,70 @@ out:
 	return status;
 }
 
+static int
+cmd_study(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "no-report", no_argument, NULL, 'R' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct study_opts o;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	o.jobs = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:o:d:qh", opts, NULL)) != -1) {
+		char *end;
+		unsigned long j;
+		switch (c) {
+		case 'j':
+			errno = 0;
+			j = strtoul(optarg, &end, 10);
+			if (errno || *end != '\0' || j < 1 || j > 1024 ||
+			    optarg[0] == '-') {
+				fprintf(stderr, "sasebed study: -j: '%s' is not "
+				    "a number of runs from 1 to 1024\n", optarg);
+				return RUN_BAD_INPUT;
+			}
+			o.jobs = (unsigned)j;
+			break;
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'd':
+			o.db = optarg;
+			break;
+		case 'R':
+			o.no_report = 1;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return RUN_OK;
+		default:
+			usage(stderr);
+			return RUN_BAD_INPUT;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "sasebed study: expected one study file\n");
+		return RUN_BAD_INPUT;
+	}
+	o.path = argv[optind];
+	o.progress = !o.quiet && isatty(STDERR_FILENO);
+	o.stop = &stop_signal;
+	catch_signals();
+	return study_main(&o, stdout, stderr);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -565,6 +648,8 @@ main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "compare") == 0)
 		return cmd_compare(argc - 1, argv + 1);
+	if (strcmp(argv[1], "study") == 0)
+		return cmd_study(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc != 3) {
 			fprintf(stderr, "sasebed check: expected one scenario "

@@ -36,8 +36,8 @@ struct progress {
 	int drawn;
 };
 
-static double
-wall_now(void)
+double
+run_wall_now(void)
 {
 	struct timespec ts;
 
@@ -57,7 +57,7 @@ fmt_clock(sb_time t, char *buf, size_t len)
 static void
 progress_draw(struct progress *pg, struct kernel *k)
 {
-	double now = wall_now(), el = now - pg->t0;
+	double now = run_wall_now(), el = now - pg->t0;
 	double frac = pg->end > 0 ? (double)kernel_now(k) / (double)pg->end : 1;
 	double rate = el > 0 ? (double)kernel_events_run(k) / el : 0;
 	char sim[32], total[32], eta[32];
@@ -83,7 +83,7 @@ poll_cb(void *arg, struct kernel *k)
 
 	if (pg->o->stop != NULL && *pg->o->stop)
 		return 1;
-	if (pg->o->progress && wall_now() - pg->last_draw >= PROGRESS_PERIOD)
+	if (pg->o->progress && run_wall_now() - pg->last_draw >= PROGRESS_PERIOD)
 		progress_draw(pg, k);
 	return 0;
 }
@@ -239,14 +239,14 @@ run_scenario(const struct run_opts *o, struct run_result *res, FILE *out,
 	pg.o = o;
 	pg.errf = errf;
 	pg.end = end;
-	pg.t0 = pg.last_draw = wall_now();
+	pg.t0 = pg.last_draw = run_wall_now();
 	kernel_set_poll(k, POLL_EVERY, poll_cb, &pg);
 	if (!o->quiet)
 		fprintf(out, "running %s (seed %llu) for %s of simulated time\n",
 		    sc->path, (unsigned long long)seed,
 		    units_fmt_time(end, t1, sizeof(t1)));
 	stopped = kernel_run(k, end);
-	wall = wall_now() - pg.t0;
+	wall = run_wall_now() - pg.t0;
 	res->wall_s = wall;
 	if (pg.drawn)
 		fprintf(errf, "\r%*s\r", 70, "");

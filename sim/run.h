@@ -47,6 +47,9 @@ struct run_result {
 int run_scenario(const struct run_opts *o, struct run_result *res,
     FILE *out, FILE *errf);
 
+/* Monotonic wall-clock seconds, for progress lines. */
+double run_wall_now(void);
+
 /* mkdir -p: 0, or -1 with a message. */
 int run_mkdirs(const char *path, char *err, size_t errlen);
 

@@ -39,6 +39,14 @@ struct ld {
 	 * but one that was derived from the default bandwidth is derived
 	 * again from the new one. */
 	int bb_queue_given, inet_queue_given, xb_queue_given;
+	/* Sites written once with `count: N` (NAME-1 .. NAME-N): an
+	 * application whose end names the group applies to each member. */
+	struct group {
+		const char *name;   /* the entry's name, in the document */
+		const yaml_node_t *node; /* that name, for messages */
+		size_t first, count;
+	} *groups;
+	size_t ngroups;
 };
 
 /* ---- small helpers ---- */
@@ -1439,63 +1447,138 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 	return 0;
 }
 
+/* The most members a counted site may have: enough for the largest
+ * networks planned, small enough that a typo cannot exhaust memory. */
+#define MAX_SITE_COUNT 100000
+
+/* A site entry's `count`, 1 when absent. */
+static int
+site_count(struct ld *L, const yaml_node_t *it, size_t *out)
+{
+	unsigned long long c = 1;
+	yaml_node_t *v;
+
+	*out = 1;
+	if (it->type != YAML_MAPPING_NODE ||
+	    (v = ydoc_get(L->d, it, "count")) == NULL)
+		return 0;
+	if (ydoc_want_uint(L->d, v, "site count", MAX_SITE_COUNT, &c) < 0)
+		return -1;
+	if (c == 0)
+		return ydoc_err(L->d, v, "site count must be at least 1");
+	*out = (size_t)c;
+	return 0;
+}
+
+/* One site from entry it; member > 0 names it NAME-member. */
+static int
+parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
+    size_t member)
+{
+	struct scenario *sc = L->sc;
+	yaml_node_t *v;
+	char what[128], lbl[256];
+
+	s->loc.line = (unsigned)it->start_mark.line + 1;
+	s->loc.col = (unsigned)it->start_mark.column + 1;
+	s->pop = -1;
+	if ((v = ydoc_get(L->d, it, "name")) == NULL)
+		return ydoc_err(L->d, it, "site: 'name' is required");
+	if (get_name(L, v, "site name", &s->name) < 0)
+		return -1;
+	sc->nsites++;
+	if (member > 0) {
+		char *nm;
+		if (asprintf(&nm, "%s-%zu", s->name, member) < 0)
+			return ydoc_err(L->d, v, "out of memory");
+		free(s->name);
+		s->name = nm;
+	}
+	if (FIND(sc->sites, sc->nsites - 1, s->name) >= 0)
+		return ydoc_err(L->d, v, "site '%s' is defined twice",
+		    s->name);
+	if ((v = ydoc_get(L->d, it, "city")) == NULL)
+		return ydoc_err(L->d, it, "site '%s': 'city' is "
+		    "required", s->name);
+	snprintf(what, sizeof(what), "site '%s'", s->name);
+	if ((s->city = get_city(L, v, KEY("city"))) == NULL)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "pop")) != NULL &&
+	    ref_pop(L, v, KEY("pop"), &s->pop) < 0)
+		return -1;
+	s->auth = -1;
+	if ((v = ydoc_get(L->d, it, "auth")) != NULL &&
+	    get_word(L, v, KEY("auth"), auth_words, &s->auth) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "wrong-key")) != NULL &&
+	    get_bool(L, v, KEY("wrong-key"), &s->wrong_key) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "off-cloud")) != NULL &&
+	    get_bool(L, v, KEY("off-cloud"), &s->off_cloud) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "links")) == NULL)
+		return ydoc_err(L->d, it, "site '%s': 'links' is "
+		    "required", s->name);
+	return parse_site_links(L, v, s);
+}
+
+/*
+ * Sites.  An entry with `count: N` stands for N alike sites NAME-1 ..
+ * NAME-N, expanded here so that nothing after the loader knows of groups;
+ * the group is remembered only for the applications that name it.
+ */
 static int
 parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
-		"auth", "wrong-key", "off-cloud", NULL };
+		"auth", "wrong-key", "off-cloud", "count", NULL };
 	struct scenario *sc = L->sc;
+	size_t total = 0, c;
 
 	if (ydoc_want_seq(L->d, n, "sites") < 0)
 		return -1;
 	if (ydoc_len(n) == 0)
 		return ydoc_err(L->d, n, "sites: at least one site is needed");
-	sc->sites = xcalloc(L, n, ydoc_len(n), sizeof(*sc->sites));
-	if (sc->sites == NULL)
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		if (site_count(L, ydoc_item(L->d, n, i), &c) < 0)
+			return -1;
+		total += c;
+		if (total > MAX_SITE_COUNT)
+			return ydoc_err(L->d, ydoc_item(L->d, n, i), "sites: "
+			    "more than %d in all", MAX_SITE_COUNT);
+	}
+	sc->sites = xcalloc(L, n, total, sizeof(*sc->sites));
+	L->groups = xcalloc(L, n, ydoc_len(n), sizeof(*L->groups));
+	if (sc->sites == NULL || L->groups == NULL)
 		return -1;
 	for (size_t i = 0; i < ydoc_len(n); i++) {
-		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
-		struct sc_site *s = &sc->sites[i];
-		char what[128], lbl[256];
+		yaml_node_t *it = ydoc_item(L->d, n, i);
 
-		s->loc.line = (unsigned)it->start_mark.line + 1;
-		s->loc.col = (unsigned)it->start_mark.column + 1;
-		s->pop = -1;
 		if (ydoc_want_map(L->d, it, "a site") < 0 ||
-		    ydoc_check_keys(L->d, it, "site", keys) < 0)
+		    ydoc_check_keys(L->d, it, "site", keys) < 0 ||
+		    site_count(L, it, &c) < 0)
 			return -1;
-		if ((v = ydoc_get(L->d, it, "name")) == NULL)
-			return ydoc_err(L->d, it, "site: 'name' is required");
-		if (get_name(L, v, "site name", &s->name) < 0)
+		if (ydoc_get(L->d, it, "count") != NULL) {
+			struct group *g = &L->groups[L->ngroups++];
+			g->node = ydoc_get(L->d, it, "name");
+			g->name = ydoc_str(g->node);
+			g->first = sc->nsites;
+			g->count = c;
+			for (size_t k = 1; k <= c; k++)
+				if (parse_site(L, it, &sc->sites[sc->nsites],
+				    k) < 0)
+					return -1;
+		} else if (parse_site(L, it, &sc->sites[sc->nsites], 0) < 0)
 			return -1;
-		sc->nsites++;
-		if (FIND(sc->sites, i, s->name) >= 0)
-			return ydoc_err(L->d, v, "site '%s' is defined twice",
-			    s->name);
-		if ((v = ydoc_get(L->d, it, "city")) == NULL)
-			return ydoc_err(L->d, it, "site '%s': 'city' is "
-			    "required", s->name);
-		snprintf(what, sizeof(what), "site '%s'", s->name);
-		if ((s->city = get_city(L, v, KEY("city"))) == NULL)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "pop")) != NULL &&
-		    ref_pop(L, v, KEY("pop"), &s->pop) < 0)
-			return -1;
-		s->auth = -1;
-		if ((v = ydoc_get(L->d, it, "auth")) != NULL &&
-		    get_word(L, v, KEY("auth"), auth_words, &s->auth) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "wrong-key")) != NULL &&
-		    get_bool(L, v, KEY("wrong-key"), &s->wrong_key) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "off-cloud")) != NULL &&
-		    get_bool(L, v, KEY("off-cloud"), &s->off_cloud) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "links")) == NULL)
-			return ydoc_err(L->d, it, "site '%s': 'links' is "
-			    "required", s->name);
-		if (parse_site_links(L, v, s) < 0)
-			return -1;
+	}
+	/* a group's name is not also a site's: an application naming it
+	 * would be ambiguous */
+	for (size_t g = 0; g < L->ngroups; g++) {
+		if (FIND(sc->sites, sc->nsites, L->groups[g].name) >= 0)
+			return ydoc_err(L->d, L->groups[g].node, "counted "
+			    "sites '%s' share their group's name with another "
+			    "site: an application naming it would be "
+			    "ambiguous", L->groups[g].name);
 	}
 	return 0;
 }
@@ -2293,119 +2376,184 @@ parse_app_replay(struct ld *L, const yaml_node_t *it, const char *what,
 	return 0;
 }
 
+/* The counted group of sites an application's end names, or NULL. */
+static const struct group *
+app_group(struct ld *L, const yaml_node_t *it, const char *key)
+{
+	yaml_node_t *v;
+	const char *s;
+
+	if (it->type != YAML_MAPPING_NODE ||
+	    (v = ydoc_get(L->d, it, key)) == NULL || (s = ydoc_str(v)) == NULL)
+		return NULL;
+	for (size_t g = 0; g < L->ngroups; g++)
+		if (strcmp(L->groups[g].name, s) == 0)
+			return &L->groups[g];
+	return NULL;
+}
+
+/* One application from entry it; with g, the one for the member-th site
+ * of that group, at its `from` (g_end 0) or `to` (1), named NAME-member. */
 static int
-parse_apps(struct ld *L, const yaml_node_t *n)
+parse_app(struct ld *L, const yaml_node_t *it, struct sc_app *a,
+    const struct group *g, int g_end, size_t member)
 {
 	static const char *const vias[] = { "backbone", "internet", NULL };
 	struct scenario *sc = L->sc;
+	yaml_node_t *v;
+	char what[128], lbl[256];
+	int w, rc = 0;
+
+	a->loc.line = (unsigned)it->start_mark.line + 1;
+	a->loc.col = (unsigned)it->start_mark.column + 1;
+	a->src = a->dst = a->src_dest = a->dest = -1;
+	if (ydoc_want_map(L->d, it, "an application") < 0 ||
+	    ydoc_check_keys(L->d, it, "application", app_keys) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "name")) == NULL)
+		return ydoc_err(L->d, it, "application: 'name' is "
+		    "required");
+	if (get_name(L, v, "application name", &a->name) < 0)
+		return -1;
+	sc->napps++;
+	if (g != NULL) {
+		char *nm;
+		if (asprintf(&nm, "%s-%zu", a->name, member) < 0)
+			return ydoc_err(L->d, v, "out of memory");
+		free(a->name);
+		a->name = nm;
+	}
+	if (FIND(sc->apps, sc->napps - 1, a->name) >= 0)
+		return ydoc_err(L->d, v, "application '%s' is defined "
+		    "twice", a->name);
+	snprintf(what, sizeof(what), "application '%s'", a->name);
+	if ((v = ydoc_get(L->d, it, "kind")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'kind' is required "
+		    "(udp-cbr, udp-poisson, voip, web, bulk or replay)",
+		    what);
+	if (get_word(L, v, KEY("kind"), app_kinds, &w) < 0)
+		return -1;
+	a->kind = (enum sc_app_kind)w;
+	if (check_kind_keys(L, it, what, a->kind) < 0)
+		return -1;
+	/* either end a site or a destination, not both destinations */
+	if ((v = ydoc_get(L->d, it, "from")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'from' is required", what);
+	if (g != NULL && g_end == 0)
+		a->src = (int)(g->first + member - 1);
+	else if (ref_site_or_dest(L, v, KEY("from"), &a->src,
+	    &a->src_dest) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "to")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'to' is required", what);
+	if (g != NULL && g_end == 1)
+		a->dst = (int)(g->first + member - 1);
+	else if (ref_site_or_dest(L, v, KEY("to"), &a->dst, &a->dest) < 0)
+		return -1;
+	if (a->src_dest >= 0 && a->dest >= 0)
+		return ydoc_err(L->d, v, "%s: 'from' and 'to' are both "
+		    "destinations; from a destination, 'to' must be a "
+		    "site", what);
+	if (a->src >= 0 && a->src == a->dst)
+		return ydoc_err(L->d, v, "%s: 'from' and 'to' are the "
+		    "same site", what);
+	switch (a->kind) {
+	case SC_APP_UDP_CBR:
+	case SC_APP_UDP_POISSON:
+		rc = parse_app_udp(L, it, what, a);
+		break;
+	case SC_APP_VOIP:
+		rc = parse_app_voip(L, it, what, a);
+		break;
+	case SC_APP_WEB:
+		rc = parse_app_web(L, it, what, a);
+		if (rc == 0)
+			rc = parse_app_tcp(L, it, what, &a->tcp);
+		break;
+	case SC_APP_BULK:
+		rc = parse_app_bulk(L, it, what, a);
+		if (rc == 0)
+			rc = parse_app_tcp(L, it, what, &a->tcp);
+		break;
+	case SC_APP_REPLAY:
+		rc = parse_app_replay(L, it, what, a);
+		break;
+	}
+	if (rc < 0)
+		return -1;
+	a->stop = SB_TIME_NEVER;
+	if ((v = ydoc_get(L->d, it, "start")) != NULL &&
+	    get_time(L, v, KEY("start"), &a->start) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "stop")) != NULL) {
+		if (get_time(L, v, KEY("stop"), &a->stop) < 0)
+			return -1;
+		if (a->stop <= a->start)
+			return ydoc_err(L->d, v, "%s: stop must be after "
+			    "start", what);
+	}
+	if (a->start >= sc->duration)
+		return ydoc_err(L->d, (v = ydoc_get(L->d, it, "start")) ?
+		    v : it, "%s: start is at or after the end of the run",
+		    what);
+	if ((v = ydoc_get(L->d, it, "via")) != NULL) {
+		if (get_word(L, v, KEY("via"), vias, &w) < 0)
+			return -1;
+		a->via = (enum sc_via)w;
+	}
+	a->protocol = KIND(a->kind) & TCP_KINDS ? 6 : 17;
+	if (get_opt_name(L, it, "app-id", what, &a->app_id) < 0 ||
+	    get_opt_name(L, it, "category", what, &a->category) < 0 ||
+	    get_opt_name(L, it, "domain", what, &a->domain) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "ftp-passive")) != NULL &&
+	    get_bool(L, v, KEY("ftp-passive"), &a->ftp_passive) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Applications.  One whose `from` or `to` names a counted group of sites
+ * stands for one application per member, NAME-1 .. NAME-N, each from (or
+ * to) the site of the same number.
+ */
+static int
+parse_apps(struct ld *L, const yaml_node_t *n)
+{
+	struct scenario *sc = L->sc;
+	size_t total = 0;
 
 	if (ydoc_want_seq(L->d, n, "applications") < 0)
 		return -1;
-	sc->apps = xcalloc(L, n, ydoc_len(n), sizeof(*sc->apps));
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i);
+		const struct group *gf = app_group(L, it, "from"),
+		    *gt = app_group(L, it, "to");
+
+		if (gf != NULL && gt != NULL)
+			return ydoc_err(L->d, ydoc_get(L->d, it, "to"),
+			    "application: 'from' and 'to' both name counted "
+			    "groups of sites; at most one end may");
+		total += gf ? gf->count : gt ? gt->count : 1;
+	}
+	sc->apps = xcalloc(L, n, total, sizeof(*sc->apps));
 	if (sc->apps == NULL)
 		return -1;
 	for (size_t i = 0; i < ydoc_len(n); i++) {
-		yaml_node_t *it = ydoc_item(L->d, n, i), *v;
-		struct sc_app *a = &sc->apps[i];
-		char what[128], lbl[256];
-		int w, rc = 0;
+		yaml_node_t *it = ydoc_item(L->d, n, i);
+		const struct group *gf = app_group(L, it, "from"),
+		    *gt = app_group(L, it, "to"), *g = gf ? gf : gt;
 
-		a->loc.line = (unsigned)it->start_mark.line + 1;
-		a->loc.col = (unsigned)it->start_mark.column + 1;
-		a->src = a->dst = a->src_dest = a->dest = -1;
-		if (ydoc_want_map(L->d, it, "an application") < 0 ||
-		    ydoc_check_keys(L->d, it, "application", app_keys) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "name")) == NULL)
-			return ydoc_err(L->d, it, "application: 'name' is "
-			    "required");
-		if (get_name(L, v, "application name", &a->name) < 0)
-			return -1;
-		sc->napps++;
-		if (FIND(sc->apps, i, a->name) >= 0)
-			return ydoc_err(L->d, v, "application '%s' is defined "
-			    "twice", a->name);
-		snprintf(what, sizeof(what), "application '%s'", a->name);
-		if ((v = ydoc_get(L->d, it, "kind")) == NULL)
-			return ydoc_err(L->d, it, "%s: 'kind' is required "
-			    "(udp-cbr, udp-poisson, voip, web, bulk or replay)",
-			    what);
-		if (get_word(L, v, KEY("kind"), app_kinds, &w) < 0)
-			return -1;
-		a->kind = (enum sc_app_kind)w;
-		if (check_kind_keys(L, it, what, a->kind) < 0)
-			return -1;
-		/* either end a site or a destination, not both destinations */
-		if ((v = ydoc_get(L->d, it, "from")) == NULL)
-			return ydoc_err(L->d, it, "%s: 'from' is required", what);
-		if (ref_site_or_dest(L, v, KEY("from"), &a->src,
-		    &a->src_dest) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "to")) == NULL)
-			return ydoc_err(L->d, it, "%s: 'to' is required", what);
-		if (ref_site_or_dest(L, v, KEY("to"), &a->dst, &a->dest) < 0)
-			return -1;
-		if (a->src_dest >= 0 && a->dest >= 0)
-			return ydoc_err(L->d, v, "%s: 'from' and 'to' are both "
-			    "destinations; from a destination, 'to' must be a "
-			    "site", what);
-		if (a->src >= 0 && a->src == a->dst)
-			return ydoc_err(L->d, v, "%s: 'from' and 'to' are the "
-			    "same site", what);
-		switch (a->kind) {
-		case SC_APP_UDP_CBR:
-		case SC_APP_UDP_POISSON:
-			rc = parse_app_udp(L, it, what, a);
-			break;
-		case SC_APP_VOIP:
-			rc = parse_app_voip(L, it, what, a);
-			break;
-		case SC_APP_WEB:
-			rc = parse_app_web(L, it, what, a);
-			if (rc == 0)
-				rc = parse_app_tcp(L, it, what, &a->tcp);
-			break;
-		case SC_APP_BULK:
-			rc = parse_app_bulk(L, it, what, a);
-			if (rc == 0)
-				rc = parse_app_tcp(L, it, what, &a->tcp);
-			break;
-		case SC_APP_REPLAY:
-			rc = parse_app_replay(L, it, what, a);
-			break;
-		}
-		if (rc < 0)
-			return -1;
-		a->stop = SB_TIME_NEVER;
-		if ((v = ydoc_get(L->d, it, "start")) != NULL &&
-		    get_time(L, v, KEY("start"), &a->start) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "stop")) != NULL) {
-			if (get_time(L, v, KEY("stop"), &a->stop) < 0)
+		if (g == NULL) {
+			if (parse_app(L, it, &sc->apps[sc->napps], NULL, 0,
+			    0) < 0)
 				return -1;
-			if (a->stop <= a->start)
-				return ydoc_err(L->d, v, "%s: stop must be after "
-				    "start", what);
+			continue;
 		}
-		if (a->start >= sc->duration) {
-			if ((v = ydoc_get(L->d, it, "start")) == NULL)
-				v = it;
-			return ydoc_err(L->d, v, "%s: start is at or after the "
-			    "end of the run", what);
-		}
-		if ((v = ydoc_get(L->d, it, "via")) != NULL) {
-			if (get_word(L, v, KEY("via"), vias, &w) < 0)
+		for (size_t k = 1; k <= g->count; k++)
+			if (parse_app(L, it, &sc->apps[sc->napps], g,
+			    gf ? 0 : 1, k) < 0)
 				return -1;
-			a->via = (enum sc_via)w;
-		}
-		a->protocol = KIND(a->kind) & TCP_KINDS ? 6 : 17;
-		if (get_opt_name(L, it, "app-id", what, &a->app_id) < 0 ||
-		    get_opt_name(L, it, "category", what, &a->category) < 0 ||
-		    get_opt_name(L, it, "domain", what, &a->domain) < 0)
-			return -1;
-		if ((v = ydoc_get(L->d, it, "ftp-passive")) != NULL &&
-		    get_bool(L, v, KEY("ftp-passive"), &a->ftp_passive) < 0)
-			return -1;
 	}
 	return 0;
 }

@@ -1789,6 +1789,55 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* `count: N` on a site: N plain sites NAME-1..NAME-N in the middle of the
+ * list, each pinned and linked alike; an application naming the group
+ * becomes one per member, and one naming a member stays one. */
+START_TEST(test_site_count)
+{
+	static const char text[] =
+	    "name: t\n"
+	    "duration: 1m\n"
+	    "pops:\n"
+	    "  - {name: fra, city: frankfurt}\n"
+	    "sites:\n"
+	    "  - {name: hq, city: frankfurt, links: [{name: w, bandwidth: 1Gbps}]}\n"
+	    "  - name: shop\n"
+	    "    count: 3\n"
+	    "    city: munich\n"
+	    "    pop: fra\n"
+	    "    links: [{name: w, bandwidth: 10Mbps, delay: 2ms}]\n"
+	    "  - {name: dc, city: berlin, links: [{name: w, bandwidth: 1Gbps}]}\n"
+	    "applications:\n"
+	    "  - {name: pos, kind: udp-cbr, from: shop, to: dc, rate: 1Mbps}\n"
+	    "  - {name: push, kind: udp-cbr, from: hq, to: shop, rate: 1Mbps}\n"
+	    "  - {name: one, kind: udp-cbr, from: shop-2, to: hq, rate: 1Mbps}\n";
+	struct scenario *sc;
+	char err[512];
+
+	ck_assert_int_eq(scenario_load_text("t.yaml", text, strlen(text), &sc,
+	    err, sizeof(err)), 0);
+	ck_assert_uint_eq(sc->nsites, 5);
+	ck_assert_str_eq(sc->sites[0].name, "hq");
+	ck_assert_str_eq(sc->sites[1].name, "shop-1");
+	ck_assert_str_eq(sc->sites[3].name, "shop-3");
+	ck_assert_str_eq(sc->sites[4].name, "dc");
+	ck_assert_int_eq(sc->sites[2].pop, 0);
+	ck_assert_uint_eq(sc->sites[3].nlinks, 1);
+	ck_assert_uint_eq(sc->sites[3].links[0].p.bandwidth_bps, 10000000);
+	ck_assert_uint_eq(sc->napps, 7);
+	ck_assert_str_eq(sc->apps[0].name, "pos-1");
+	ck_assert_int_eq(sc->apps[0].src, 1);
+	ck_assert_int_eq(sc->apps[2].src, 3);
+	ck_assert_int_eq(sc->apps[2].dst, 4);
+	ck_assert_str_eq(sc->apps[4].name, "push-2");
+	ck_assert_int_eq(sc->apps[4].src, 0);
+	ck_assert_int_eq(sc->apps[4].dst, 2);
+	ck_assert_str_eq(sc->apps[6].name, "one");
+	ck_assert_int_eq(sc->apps[6].src, 2);
+	scenario_free(sc);
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1816,6 +1865,7 @@ make_suite(void)
 	tcase_add_test(tc, test_cross_border);
 	tcase_add_test(tc, test_document);
 	tcase_add_test(tc, test_bad_files);
+	tcase_add_test(tc, test_site_count);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,127 @@
+/*
+ * A study's statistics and its parameters' paths: the confidence
+ * intervals against figures worked by hand from Student's t table, and a
+ * value put into a scenario's text where a path leads, every other byte
+ * left as it was.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "study/stats.h"
+#include "study/study.h"
+
+/* 1..5: mean 3, sd sqrt(2.5) = 1.5811388, t(0.975, 4) = 2.7764451, so the
+ * half-width is 2.7764451 x 1.5811388 / sqrt(5) = 1.9632432. */
+START_TEST(test_ci_five)
+{
+	const double x[] = { 1, 2, 3, 4, 5 };
+	struct stats s;
+
+	stats_summary(x, 5, &s);
+	ck_assert_uint_eq(s.n, 5);
+	ck_assert_double_eq_tol(s.mean, 3, 1e-12);
+	ck_assert_double_eq_tol(s.sd, 1.5811388, 1e-6);
+	ck_assert_double_eq_tol(s.ci95, 1.9632432, 1e-6);
+}
+END_TEST
+
+/* Two values, 4 and 6: sd sqrt(2), and t(0.975, 1) = 12.7062047 times
+ * sqrt(2) / sqrt(2): the interval of two runs is wide. */
+START_TEST(test_ci_two)
+{
+	const double x[] = { 4, 6 };
+	struct stats s;
+
+	stats_summary(x, 2, &s);
+	ck_assert_double_eq_tol(s.mean, 5, 1e-12);
+	ck_assert_double_eq_tol(s.sd, sqrt(2), 1e-12);
+	ck_assert_double_eq_tol(s.ci95, 12.7062047, 1e-6);
+}
+END_TEST
+
+/* One value has no spread to estimate; none has no mean. */
+START_TEST(test_ci_few)
+{
+	const double x[] = { 7 };
+	struct stats s;
+
+	stats_summary(x, 1, &s);
+	ck_assert_double_eq(s.mean, 7);
+	ck_assert(isnan(s.sd) && isnan(s.ci95));
+	stats_summary(x, 0, &s);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert(isnan(s.mean));
+}
+END_TEST
+
+static const char scen[] =
+"name: t\n"
+"sites:\n"
+"  - {name: a, count: 3, links: [{name: w, bandwidth: 1Mbps}]}\n"
+"  - name: shop\n"
+"    count: 10   # the one to change\n"
+"backbone:\n"
+"  pairs:\n"
+"    - {between: [x, y], delay: \"20ms\"}\n";
+
+START_TEST(test_apply)
+{
+	char err[512], *t;
+
+	t = study_apply("s.yaml", scen, strlen(scen), "sites[name=shop].count",
+	    "400", err, sizeof(err));
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "    count: 400   # the one to change\n"));
+	ck_assert_uint_eq(strlen(t), strlen(scen) + 1);
+	free(t);
+	/* a quoted scalar is replaced quotes and all; by index too */
+	t = study_apply("s.yaml", scen, strlen(scen), "backbone.pairs[0].delay",
+	    "35ms", err, sizeof(err));
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "{between: [x, y], delay: 35ms}\n"));
+	free(t);
+	t = study_apply("s.yaml", scen, strlen(scen), "sites[0].count",
+	    "a: b", err, sizeof(err));
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(strstr(t, "{name: a, count: \"a: b\", links"));
+	free(t);
+}
+END_TEST
+
+START_TEST(test_apply_errors)
+{
+	char err[512];
+
+	ck_assert_ptr_null(study_apply("s.yaml", scen, strlen(scen),
+	    "sites[name=shop].cout", "1", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "no 'cout' in 'sites[name=shop]'"));
+	ck_assert_ptr_null(study_apply("s.yaml", scen, strlen(scen),
+	    "sites[2].count", "1", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "not an index of 'sites'"));
+	ck_assert_ptr_null(study_apply("s.yaml", scen, strlen(scen),
+	    "sites", "1", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "leads to a list"));
+	ck_assert_ptr_null(study_apply("s.yaml", scen, strlen(scen),
+	    "name[0]", "1", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "is not a list"));
+}
+END_TEST
+
+static Suite *
+make_suite(void)
+{
+	Suite *s = suite_create("study");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_ci_five);
+	tcase_add_test(tc, test_ci_two);
+	tcase_add_test(tc, test_ci_few);
+	tcase_add_test(tc, test_apply);
+	tcase_add_test(tc, test_apply_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "check_main.h"
