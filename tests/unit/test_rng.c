@@ -80,6 +80,10 @@ make_suite(void)
 	Suite *s = suite_create("rng");
 	TCase *tc = tcase_create("core");
 
+	/* a million draws: well under a second alone, more on a loaded
+	 * machine or under the sanitizers; the default 4 s is too tight */
+	tcase_set_timeout(tc, 60);
+
 	tcase_add_test(tc, test_same_seed_same_stream);
 	tcase_add_test(tc, test_names_and_seeds_differ);
 	tcase_add_test(tc, test_uniform_moments);
