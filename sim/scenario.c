@@ -3620,11 +3620,13 @@ scenario_load_text(const char *path, const char *text, size_t len,
 		goto fail;
 	ydoc_free(L.d);
 	free(L.dir);
+	free(L.groups);
 	*out = L.sc;
 	return 0;
 fail:
 	ydoc_free(L.d);
 	free(L.dir);
+	free(L.groups);
 	scenario_free(L.sc);
 	return -1;
 }

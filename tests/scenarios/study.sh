@@ -86,8 +86,11 @@ grep -q "6 runs, 0 to run" "$TMP/out" && pass || fail "a finished study ran agai
 
 # under mpirun -n 2: the rows of -j 1
 if [ "$HAVE_MPI" = yes ] && [ -n "$MPIRUN" ]; then
+	# Open MPI's plugins keep memory LeakSanitizer cannot name (no
+	# frames of ours); the same code is leak-checked without MPI above
 	OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
 	OMPI_MCA_btl=self,tcp OMPI_MCA_rmaps_base_oversubscribe=1 \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 	    "$MPIRUN" -n 2 "$SASEBED" study "$S/tiny.yaml" --out "$TMP/mpi" --no-report -q >"$TMP/out" 2>&1 ||
 		fail "mpirun -n 2: exit $?: $(tail -5 "$TMP/out")"
 	rows "$TMP/mpi/tiny.db" >"$TMP/rows-mpi"
