@@ -4,7 +4,7 @@
 # a failed PoP's Sockets move and the other PoPs route around it; load
 # past a PoP's inspection capacity queues, then drops, and passes the
 # capacity within 5%; on a full mesh of 24 PoPs the control messages stay
-# a few a second per link.
+# a few a second per link, and on a chain of PoPs adverts are passed on.
 . "$(dirname "$0")/lib.sh"
 G="$SRCDIR/tests/scenarios/good"
 
@@ -109,4 +109,35 @@ within 19 25 "$r" && pass || fail "mesh: $r messages a second on a backbone link
 # and the adverts did their work: the flow crossed the mesh
 f=$(metric "$db" flow f delivered)
 [ "${f%.*}" -gt 180 ] && pass || fail "mesh: the flow delivered '$f' packets"
+
+# ---- a chain of PoPs: adverts relayed where there is no direct link ----
+# Every pair of PoPs has a link; three are down from the start, leaving
+# p0 - p1 - p2 - p3.  What p0 says reaches p3 only through p1 and p2,
+# which must pass it on, as the origin does not list them.
+y="$TMP/chain.yaml"
+{
+	printf 'name: chain\nseed: 5\nduration: 10s\nsample-interval: 5s\n'
+	printf 'tunnels: {mode: null-cipher}\npops:\n'
+	for i in 0 1 2 3; do printf '  - {name: p%d, city: frankfurt}\n' $i; done
+	printf 'backbone:\n  bandwidth: 1Gbps\n  pairs:\n'
+	printf '    - {between: [p%d, p%d], delay: 10ms}\n' 0 1 0 2 0 3 1 2 1 3 2 3
+	printf 'sites:\n'
+	for s in 0 3; do
+		printf '  - {name: s%d, city: frankfurt, pop: p%d, links: [{name: wan1, bandwidth: 50Mbps, delay: 5ms}]}\n' $s $s
+	done
+	printf 'timeline:\n'
+	for pr in '0, 2' '0, 3' '1, 3'; do
+		printf '  - {at: 0s, backbone: [p%s, p%s], action: down}\n' \
+		    "${pr%,*}" "${pr#*, }"
+	done
+	printf 'applications:\n  - {name: f, kind: udp-cbr, from: s0, to: s3, rate: 80kbps, packet-size: 1000B, start: 2s}\n'
+} >"$y"
+db="$TMP/chain.db"
+"$SASEBED" run "$y" --db "$db" >"$TMP/out" 2>&1 ||
+	fail "chain: exit $? ($(tail -3 "$TMP/out"))"
+f=$(metric "$db" flow f delivered)
+# 10 packets a second for 8 s
+[ "${f%.*}" -ge 78 ] && pass || fail "chain: the flow delivered '$f' packets"
+n=$(sql "$db" "SELECT count(*) FROM events WHERE kind = 'bb-route' AND node = 'p0' AND subject = 'p3' AND detail LIKE 'via p1%'")
+[ "$n" -ge 1 ] && pass || fail "chain: p0 never routed to p3 via p1"
 finish
