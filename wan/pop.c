@@ -342,17 +342,16 @@ originate_soon(struct pop *p)
 {
 	sb_time now = sb_now(p->pf);
 
-	rebuild(p);
-	spf_soon(p);
-	if (p->orig_t != 0)
-		return;
-	if (p->last_orig == SB_TIME_NEVER ||
-	    now >= p->last_orig + ORIGINATE_HOLD) {
-		originate(p);
+	if (p->orig_t == 0 && (p->last_orig == SB_TIME_NEVER ||
+	    now >= p->last_orig + ORIGINATE_HOLD)) {
+		originate(p);         /* rebuilds, and runs the SPF soon */
 		return;
 	}
-	sb_timer_set(p->pf, &p->orig_t, p->last_orig + ORIGINATE_HOLD,
-	    originate_fire, p);
+	rebuild(p);
+	spf_soon(p);
+	if (p->orig_t == 0)
+		sb_timer_set(p->pf, &p->orig_t, p->last_orig + ORIGINATE_HOLD,
+		    originate_fire, p);
 }
 
 static int
