@@ -1516,6 +1516,9 @@ parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
 	if ((v = ydoc_get(L->d, it, "off-cloud")) != NULL &&
 	    get_bool(L, v, KEY("off-cloud"), &s->off_cloud) < 0)
 		return -1;
+	if ((v = ydoc_get(L->d, it, "group")) != NULL &&
+	    get_name(L, v, KEY("group"), &s->group) < 0)
+		return -1;
 	if ((v = ydoc_get(L->d, it, "links")) == NULL)
 		return ydoc_err(L->d, it, "site '%s': 'links' is "
 		    "required", s->name);
@@ -1531,7 +1534,7 @@ static int
 parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
-		"auth", "wrong-key", "off-cloud", "count", NULL };
+		"auth", "wrong-key", "off-cloud", "count", "group", NULL };
 	struct scenario *sc = L->sc;
 	size_t total = 0, c;
 
@@ -2771,6 +2774,325 @@ parse_rules(struct ld *L, const yaml_node_t *n)
 	return 0;
 }
 
+/* ---- the PoP's firewalls ---- */
+
+/* A rule's field that is one item or a list of them: the items, and how
+ * many.  One item is its own list. */
+static size_t
+fw_items(const yaml_node_t *v)
+{
+	return v->type == YAML_SEQUENCE_NODE ? ydoc_len(v) : 1;
+}
+
+static yaml_node_t *
+fw_item(struct ld *L, yaml_node_t *v, size_t i)
+{
+	return v->type == YAML_SEQUENCE_NODE ? ydoc_item(L->d, v, i) : v;
+}
+
+/* "10.0.2.0/24" (with_prefix) or "10.0.2.10"; host order. */
+static int
+fw_addr(struct ld *L, const yaml_node_t *n, const char *what, int with_prefix,
+    uint32_t *addr, unsigned *prefix)
+{
+	const char *s, *slash;
+	char buf[32], *end;
+	struct in_addr a;
+	unsigned long p = 32;
+	size_t len;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	slash = strchr(s, '/');
+	if ((slash != NULL) != with_prefix)
+		goto bad;
+	if (slash != NULL) {
+		p = strtoul(slash + 1, &end, 10);
+		if (end == slash + 1 || *end != '\0' || p > 32)
+			goto bad;
+	}
+	len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len >= sizeof(buf))
+		goto bad;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		goto bad;
+	*addr = ntohl(a.s_addr);
+	*prefix = (unsigned)p;
+	return 0;
+bad:
+	return ydoc_err(L->d, n, "%s: '%s' is not %s", what, s, with_prefix ?
+	    "an IPv4 subnet like 10.0.2.0/24" : "an IPv4 address like "
+	    "10.0.2.10");
+}
+
+/*
+ * A rule's from or to: a site or destination by name, or a map of one of
+ * site, destination, subnet, host, group; or a list of these.  The WAN
+ * firewall's ends are the network's own; the Internet firewall's
+ * destination is on the Internet and its source a site's.
+ */
+static int
+parse_fw_eps(struct ld *L, yaml_node_t *v, const char *what,
+    enum sc_fw_base b, int is_dst, struct sc_fw_ep **out, size_t *nout)
+{
+	static const char *const keys[] = { "site", "destination", "subnet",
+		"host", "group", NULL };
+	static const int kinds[] = { SC_FW_SITE, SC_FW_DEST, SC_FW_SUBNET,
+		SC_FW_HOST, SC_FW_GROUP };
+	const struct scenario *sc = L->sc;
+	size_t n = fw_items(v);
+
+	if (n == 0)
+		return ydoc_err(L->d, v, "%s: an empty list matches nothing; "
+		    "leave the key out to match anything", what);
+	if ((*out = xcalloc(L, v, n, sizeof(**out))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *it = fw_item(L, v, i), *x = it;
+		struct sc_fw_ep *e = &(*out)[i];
+		const char *s;
+		char hint[128];
+		int k = -1;
+
+		if (it->type == YAML_SCALAR_NODE) {
+			s = ydoc_str(it);
+			if ((e->idx = FIND(sc->sites, sc->nsites, s)) >= 0)
+				k = SC_FW_SITE;
+			else if ((e->idx = FIND(sc->dests, sc->ndests, s)) >= 0)
+				k = SC_FW_DEST;
+			else
+				return ydoc_err(L->d, it, "%s: no site or "
+				    "destination named '%s'%s (subnets, hosts "
+				    "and groups are written {subnet: ...}, "
+				    "{host: ...}, {group: ...})", what, s,
+				    HINT(hint, sc->sites, sc->nsites, s));
+		} else {
+			if (ydoc_want_map(L->d, it, what) < 0 ||
+			    ydoc_check_keys(L->d, it, what, keys) < 0)
+				return -1;
+			if (ydoc_len(it) != 1)
+				return ydoc_err(L->d, it, "%s: give one of site, "
+				    "destination, subnet, host, group per item "
+				    "(a list holds several)", what);
+			for (int j = 0; keys[j] != NULL; j++)
+				if ((x = ydoc_get(L->d, it, keys[j])) != NULL) {
+					k = kinds[j];
+					break;
+				}
+			if (k == SC_FW_SITE && ref_site(L, x, what, &e->idx) < 0)
+				return -1;
+			if (k == SC_FW_DEST) {
+				if (ydoc_want_str(L->d, x, what, &s) < 0)
+					return -1;
+				if ((e->idx = FIND(sc->dests, sc->ndests, s)) < 0)
+					return ydoc_err(L->d, x, "%s: no "
+					    "destination named '%s'%s", what, s,
+					    HINT(hint, sc->dests, sc->ndests,
+					    s));
+			}
+			if ((k == SC_FW_SUBNET || k == SC_FW_HOST) &&
+			    fw_addr(L, x, what, k == SC_FW_SUBNET, &e->addr,
+			    &e->prefix) < 0)
+				return -1;
+			if (k == SC_FW_GROUP &&
+			    get_name(L, x, what, &e->group) < 0)
+				return -1;
+		}
+		e->kind = (enum sc_fw_ep_kind)k;
+		(*nout)++;
+		if (k == SC_FW_DEST && !(b == SC_FW_INTERNET && is_dst))
+			return ydoc_err(L->d, x, "%s: '%s' is a destination on "
+			    "the Internet; only the Internet firewall's 'to' "
+			    "names one", what, sc->dests[e->idx].name);
+		if ((k == SC_FW_SITE || k == SC_FW_GROUP) &&
+		    b == SC_FW_INTERNET && is_dst)
+			return ydoc_err(L->d, x, "%s: the Internet firewall's "
+			    "destinations are on the Internet, so a %s cannot "
+			    "be one (the WAN firewall's rules are for traffic "
+			    "between sites)", what, k == SC_FW_SITE ? "site" :
+			    "group");
+	}
+	return 0;
+}
+
+/* app-id or category: a name or a list of names. */
+static int
+parse_fw_names(struct ld *L, yaml_node_t *v, const char *what, char ***out,
+    size_t *nout)
+{
+	size_t n = fw_items(v);
+
+	if (n == 0)
+		return ydoc_err(L->d, v, "%s: an empty list matches nothing; "
+		    "leave the key out to match anything", what);
+	if ((*out = xcalloc(L, v, n, sizeof(**out))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (get_name(L, fw_item(L, v, i), what, &(*out)[i]) < 0)
+			return -1;
+		(*nout)++;
+	}
+	return 0;
+}
+
+/* service: {protocol: tcp, port: 443} or a list of such. */
+static int
+parse_fw_services(struct ld *L, yaml_node_t *v, const char *what,
+    struct sc_fw_service **out, size_t *nout)
+{
+	static const char *const keys[] = { "protocol", "port", NULL };
+	static const char *const protos[] = { "any", "tcp", "udp", NULL };
+	static const int proto_nums[] = { 0, 6, 17 };
+	size_t n = fw_items(v);
+	char lbl[256];
+
+	if (n == 0)
+		return ydoc_err(L->d, v, "%s: an empty list matches nothing; "
+		    "leave the key out to match anything", what);
+	if ((*out = xcalloc(L, v, n, sizeof(**out))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *it = fw_item(L, v, i), *x;
+		struct sc_fw_service *s = &(*out)[i];
+		int w;
+
+		if (ydoc_want_map(L->d, it, what) < 0 ||
+		    ydoc_check_keys(L->d, it, what, keys) < 0)
+			return -1;
+		if (ydoc_len(it) == 0)
+			return ydoc_err(L->d, it, "%s: give a protocol, a port "
+			    "or both", what);
+		if ((x = ydoc_get(L->d, it, "protocol")) != NULL) {
+			if (get_word(L, x, KEY("protocol"), protos, &w) < 0)
+				return -1;
+			s->protocol = proto_nums[w];
+		}
+		if ((x = ydoc_get(L->d, it, "port")) != NULL &&
+		    get_ports(L, x, KEY("port"), &s->port_lo, &s->port_hi) < 0)
+			return -1;
+		(*nout)++;
+	}
+	return 0;
+}
+
+static int
+parse_fw_rule(struct ld *L, yaml_node_t *it, enum sc_fw_base b,
+    struct sc_fw_rule *r)
+{
+	/* enum fw_action's order */
+	static const char *const actions[] = { "allow", "block",
+		"allow-with-inspection", NULL };
+	yaml_node_t *v;
+	char what[128], lbl[256];
+
+	snprintf(what, sizeof(what), "%s firewall rule '%s'",
+	    b == SC_FW_WAN ? "WAN" : "Internet", r->name);
+	if ((v = ydoc_get(L->d, it, "action")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'action' is required (allow, "
+		    "block or allow-with-inspection)", what);
+	if (get_word(L, v, KEY("action"), actions, &r->action) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "from")) != NULL &&
+	    parse_fw_eps(L, v, KEY("from"), b, 0, &r->src, &r->nsrc) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "to")) != NULL &&
+	    parse_fw_eps(L, v, KEY("to"), b, 1, &r->dst, &r->ndst) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "app-id")) != NULL &&
+	    parse_fw_names(L, v, KEY("app-id"), &r->apps, &r->napps) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "category")) != NULL &&
+	    parse_fw_names(L, v, KEY("category"), &r->categories,
+	    &r->ncategories) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "service")) != NULL &&
+	    parse_fw_services(L, v, KEY("service"), &r->svc, &r->nsvc) < 0)
+		return -1;
+	return 0;
+}
+
+/* firewall: {wan: [RULE...], internet: [RULE...]}; a base the file gives,
+ * even as an empty list, is enforced. */
+static int
+parse_firewall(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "wan", "internet", NULL };
+	static const char *const rkeys[] = { "name", "action", "from", "to",
+		"app-id", "category", "service", NULL };
+	static const char *const implicit[] = { "wan-implicit-block",
+		"internet-implicit-allow" };
+	struct scenario *sc = L->sc;
+
+	if (ydoc_want_map(L->d, n, "firewall") < 0 ||
+	    ydoc_check_keys(L->d, n, "firewall", keys) < 0)
+		return -1;
+	for (int b = 0; b < SC_FW__BASES; b++) {
+		struct sc_firewall *fw = &sc->firewall[b];
+		yaml_node_t *v = ydoc_get(L->d, n, keys[b]);
+		char what[64];
+
+		if (v == NULL)
+			continue;
+		snprintf(what, sizeof(what), "firewall: %s", keys[b]);
+		if (ydoc_want_seq(L->d, v, what) < 0)
+			return -1;
+		fw->enabled = 1;
+		fw->loc.line = (unsigned)v->start_mark.line + 1;
+		fw->loc.col = (unsigned)v->start_mark.column + 1;
+		fw->rules = xcalloc(L, v, ydoc_len(v), sizeof(*fw->rules));
+		if (fw->rules == NULL)
+			return -1;
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			yaml_node_t *it = ydoc_item(L->d, v, i), *x;
+			struct sc_fw_rule *r = &fw->rules[i];
+
+			r->loc.line = (unsigned)it->start_mark.line + 1;
+			r->loc.col = (unsigned)it->start_mark.column + 1;
+			if (ydoc_want_map(L->d, it, "a firewall rule") < 0 ||
+			    ydoc_check_keys(L->d, it, "firewall rule",
+			    rkeys) < 0)
+				return -1;
+			if ((x = ydoc_get(L->d, it, "name")) == NULL)
+				return ydoc_err(L->d, it, "firewall rule: 'name' "
+				    "is required");
+			if (get_name(L, x, "firewall rule name", &r->name) < 0)
+				return -1;
+			fw->nrules++;
+			if (FIND(fw->rules, i, r->name) >= 0)
+				return ydoc_err(L->d, x, "%s: rule '%s' is "
+				    "defined twice", what, r->name);
+			if (strcmp(r->name, implicit[b]) == 0)
+				return ydoc_err(L->d, x, "%s: '%s' is the name "
+				    "of the rule base's implicit last rule",
+				    what, r->name);
+			if (parse_fw_rule(L, it, (enum sc_fw_base)b, r) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+fw_rule_clear(struct sc_fw_rule *r)
+{
+	for (size_t i = 0; i < r->nsrc; i++)
+		free(r->src[i].group);
+	for (size_t i = 0; i < r->ndst; i++)
+		free(r->dst[i].group);
+	for (size_t i = 0; i < r->napps; i++)
+		free(r->apps[i]);
+	for (size_t i = 0; i < r->ncategories; i++)
+		free(r->categories[i]);
+	free(r->src);
+	free(r->dst);
+	free(r->apps);
+	free(r->categories);
+	free(r->svc);
+	free(r->name);
+}
+
 /* The one target key of a timeline action or an expectation. */
 static int
 parse_target(struct ld *L, const yaml_node_t *it, const char *what,
@@ -2953,7 +3275,7 @@ static const char *const metric_names[SC_M__COUNT + 1] = {
 	"loss", "throughput", "delivered", "utilisation", "queue-max",
 	"delay-mean", "failover-time", "convergence-time", "queue-delay",
 	"mos", "r-factor", "page-load-p50", "page-load-p95", "completion-time",
-	"goodput", "retransmits", "rtos", NULL,
+	"goodput", "retransmits", "rtos", "blocked", NULL,
 };
 
 static const char *const op_names[] = { "below", "at-most", "above",
@@ -3002,6 +3324,7 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 	case SC_M_GOODPUT:
 	case SC_M_RETRANSMITS:
 	case SC_M_RTOS:
+	case SC_M_BLOCKED:
 		return k == SC_T_FLOW;
 	default:
 		return 1;
@@ -3128,6 +3451,7 @@ sc_metric_unit(enum sc_metric m)
 		return "ns";
 	case SC_M_LOSS:
 	case SC_M_UTILISATION:
+	case SC_M_BLOCKED:
 		return "fraction";
 	case SC_M_THROUGHPUT:
 	case SC_M_GOODPUT:
@@ -3319,12 +3643,46 @@ parse_after(struct ld *L, const yaml_node_t *v, struct sc_expect *e,
 	return 0;
 }
 
+/*
+ * firewall: blocked or allowed, the verdict on a flow: the `blocked`
+ * metric (the fraction of its packets that met a PoP's firewall and were
+ * blocked) at least 1, or at most 0.  Over the whole run, and alone: no
+ * metric, bound or window with it.
+ */
+static int
+parse_fw_expect(struct ld *L, const yaml_node_t *it, const yaml_node_t *v,
+    struct sc_expect *e)
+{
+	static const char *const words[] = { "blocked", "allowed", NULL };
+	static const char *const others[] = { "metric", "below", "at-most",
+		"above", "at-least", "window", "during", "after", NULL };
+	char subj[160], text[256];
+	int w;
+
+	if (e->subject.kind != SC_T_FLOW)
+		return ydoc_err(L->d, v, "expectation: 'firewall' is about a "
+		    "flow (flow: NAME)");
+	for (size_t i = 0; others[i] != NULL; i++)
+		if (ydoc_get(L->d, it, others[i]) != NULL)
+			return ydoc_err(L->d, ydoc_key(L->d, it, others[i]),
+			    "expectation: 'firewall' stands alone (over the "
+			    "whole run); '%s' goes with 'metric'", others[i]);
+	if (get_word(L, v, "firewall", words, &w) < 0)
+		return -1;
+	e->metric = SC_M_BLOCKED;
+	e->op = w == 0 ? SC_OP_AT_LEAST : SC_OP_AT_MOST;
+	e->bound = w == 0 ? 1 : 0;
+	sc_target_name(L->sc, &e->subject, subj, sizeof(subj));
+	snprintf(text, sizeof(text), "%s %s by the firewall", subj, words[w]);
+	return (e->text = xstrdup(L, it, text)) != NULL ? 0 : -1;
+}
+
 static int
 parse_expects(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "flow", "link", "site", "backbone",
 		"internet", "pop", "metric", "below", "at-most", "above",
-		"at-least", "window", "during", "after", NULL };
+		"at-least", "window", "during", "after", "firewall", NULL };
 	static const char *const subjects[] = { "flow", "link", "site",
 		"backbone", "internet", "pop", NULL };
 	static const char *const wkeys[] = { "from", "to", NULL };
@@ -3352,6 +3710,11 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 		if (parse_target(L, it, "expectation", subjects, &e->subject,
 		    &where) < 0)
 			return -1;
+		if ((v = ydoc_get(L->d, it, "firewall")) != NULL) {
+			if (parse_fw_expect(L, it, v, e) < 0)
+				return -1;
+			continue;
+		}
 		if ((v = ydoc_get(L->d, it, "metric")) == NULL)
 			return ydoc_err(L->d, it, "expectation: 'metric' is "
 			    "required");
@@ -3425,6 +3788,12 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 				return ydoc_err(L->d, v, "window ends after the "
 				    "end of the run");
 		}
+		/* the firewall's verdict is counted over the whole run */
+		if (e->metric == SC_M_BLOCKED && (e->from != 0 ||
+		    e->to != SB_TIME_NEVER))
+			return ydoc_err(L->d, it, "expectation: metric blocked "
+			    "is over the whole run; it takes no window, during "
+			    "or after");
 		sc_target_name(sc, &e->subject, subj, sizeof(subj));
 		if (e->bound_is_ref)
 			sc_target_name(sc, &e->ref, ref, sizeof(ref));
@@ -3454,7 +3823,8 @@ parse_top(struct ld *L)
 	static const char *const keys[] = { "name", "description", "seed",
 		"duration", "start", "sample-interval", "geography", "profiles",
 		"pops", "backbone", "sites", "destinations", "tunnels", "socket",
-		"internet", "applications", "rules", "timeline", "expect", NULL };
+		"internet", "applications", "rules", "firewall", "timeline",
+		"expect", NULL };
 	static const char *const gkeys[] = { "route-inflation", "fibre-speed",
 		NULL };
 	struct scenario *sc = L->sc;
@@ -3577,6 +3947,9 @@ parse_top(struct ld *L)
 		return -1;
 	if ((v = ydoc_get(L->d, root, "rules")) != NULL &&
 	    parse_rules(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "firewall")) != NULL &&
+	    parse_firewall(L, v) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, root, "timeline")) != NULL &&
 	    parse_timeline(L, v) < 0)
@@ -3702,6 +4075,7 @@ scenario_free(struct scenario *sc)
 			linkp_clear(&s->links[j].p);
 		}
 		free(s->links);
+		free(s->group);
 		free(s->name);
 	}
 	free(sc->sites);
@@ -3729,6 +4103,11 @@ scenario_free(struct scenario *sc)
 		free(sc->rules[i].domain);
 	}
 	free(sc->rules);
+	for (int b = 0; b < SC_FW__BASES; b++) {
+		for (size_t i = 0; i < sc->firewall[b].nrules; i++)
+			fw_rule_clear(&sc->firewall[b].rules[i]);
+		free(sc->firewall[b].rules);
+	}
 	free(sc->socket.classes);
 	for (size_t i = 0; i < sc->ntimeline; i++) {
 		jitter_spec_clear(&sc->timeline[i].jitter);

@@ -115,6 +115,8 @@ struct sc_site {
 	int wrong_key;          /* presents a key the PoPs do not know */
 	int auth;               /* SC_AUTH_*, or -1: the tunnels' default */
 	int off_cloud;          /* joins the off-cloud mesh; 0 by default */
+	char *group;            /* its user group, for firewall rules; NULL:
+	                           none */
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -212,6 +214,46 @@ struct sc_rule {
 	struct sc_loc loc;
 };
 
+/* The PoP's firewalls (wan/firewall.h has the semantics).  A rule's
+ * ends are lists of alternatives, none meaning any; a destination (DEST)
+ * is its address, as a host. */
+enum sc_fw_ep_kind { SC_FW_SITE = 0, SC_FW_SUBNET, SC_FW_HOST, SC_FW_GROUP,
+	SC_FW_DEST };
+enum sc_fw_base { SC_FW_WAN = 0, SC_FW_INTERNET, SC_FW__BASES };
+
+struct sc_fw_ep {
+	enum sc_fw_ep_kind kind;
+	int idx;                /* SITE: the site, DEST: the destination */
+	char *group;            /* GROUP */
+	uint32_t addr;          /* SUBNET, HOST: host order */
+	unsigned prefix;        /* SUBNET */
+};
+
+struct sc_fw_service {
+	int protocol;           /* 0 any, 6 tcp, 17 udp */
+	unsigned port_lo, port_hi; /* 0, 0: any */
+};
+
+struct sc_fw_rule {
+	char *name;
+	int action;             /* enum fw_action */
+	struct sc_fw_ep *src, *dst;
+	size_t nsrc, ndst;
+	char **apps, **categories; /* app-id and category: one field, either
+	                              list matches */
+	size_t napps, ncategories;
+	struct sc_fw_service *svc;
+	size_t nsvc;
+	struct sc_loc loc;
+};
+
+struct sc_firewall {
+	int enabled;            /* the file gives this rule base */
+	struct sc_fw_rule *rules;
+	size_t nrules;
+	struct sc_loc loc;
+};
+
 /* What a timeline action or an expectation is about. */
 enum sc_target_kind {
 	SC_T_NONE = 0,
@@ -270,6 +312,9 @@ enum sc_metric {
 	SC_M_RETRANSMITS,       /* web, bulk: segments sent again, packets */
 	SC_M_RTOS,              /* web, bulk: retransmission timeouts,
 	                           packets */
+	SC_M_BLOCKED,           /* flow: of its packets that met a PoP's
+	                           firewall, the fraction blocked (0 when
+	                           none met one), fraction */
 	SC_M__COUNT
 };
 
@@ -349,6 +394,7 @@ struct scenario {
 	struct sc_internet_path *inet;      size_t ninet;
 	struct sc_app *apps;                size_t napps;
 	struct sc_rule *rules;              size_t nrules;
+	struct sc_firewall firewall[SC_FW__BASES]; /* wan, internet */
 	struct sc_action *timeline;         size_t ntimeline; /* sorted by at */
 	struct sc_expect *expects;          size_t nexpects;
 };

@@ -292,6 +292,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 	    build_credentials(w, err, errlen) < 0 ||
 	    build_sockets(w, err, errlen) < 0 ||
 	    build_flows(w, err, errlen) < 0 ||
+	    build_firewall(w, err, errlen) < 0 ||
 	    build_apps(w, err, errlen) < 0 ||
 	    build_expectations(w, err, errlen) < 0)
 		goto fail;
@@ -357,6 +358,7 @@ world_free(struct world *w)
 		free(s->pop_km);
 	}
 	free(w->sites);
+	free_firewall(w);
 	free_pops(w);
 	for (size_t i = 0; i < w->nchans; i++)
 		chan_free(w->chans[i]);

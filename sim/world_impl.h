@@ -19,6 +19,7 @@
 #include "models/inspect.h"
 #include "models/link.h"
 #include "sim/world.h"
+#include "wan/firewall.h"
 #include "wan/packet.h"
 #include "wan/platform.h"
 #include "wan/pop.h"
@@ -65,12 +66,15 @@ struct chan {
 };
 
 /* A hop of a route: a simulated wire, a whole tunnel (its underlay path
- * and both ends) crossed in direction dir, or a PoP's inspection. */
+ * and both ends) crossed in direction dir, or a PoP's security hop: its
+ * firewall when fw is not 0 (1 + the rule base, enum fw_base), else its
+ * inspection. */
 struct rhop {
 	struct chan *c;
 	struct wtun *t;
 	struct wpop *x;
 	unsigned dir;
+	unsigned fw;
 };
 
 struct route {
@@ -154,6 +158,14 @@ struct flow {
 	uint32_t fault_route;
 	struct failover *fo;       /* the failovers so far, in time order */
 	size_t nfo, capfo;
+	/* The PoP's firewall (sim/world_firewall.c): the rule base the flow
+	 * passes (enum fw_base) or -1, what the PoP knows of it, the rule
+	 * that decided its session and the PoP it was decided at (-1: none
+	 * yet), and the packets the firewall passed and blocked. */
+	int fw_base;
+	struct fw_flow ff;
+	int fw_rule, fw_pop;
+	uint64_t fw_passed, fw_blocked;
 };
 
 struct failover {
@@ -267,6 +279,7 @@ struct world {
 	struct wtun **tuns;
 	size_t ntuns, captuns;
 	struct rules *rules;       /* the scenario's, for the Sockets */
+	struct firewall *fw;       /* the PoPs' firewalls, or NULL: none */
 	struct keylog *keylog;
 	struct pki *pki;           /* when a site uses certificates */
 	gsl_rng *pki_rng;
@@ -404,6 +417,14 @@ int route_mirror(const struct route *r, struct route *out);
 void rev_send(struct flow *r, struct sb_packet *p, unsigned hop);
 void flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop);
 int app_leg_end(const struct flow *f, const struct sb_packet *p);
+
+/* world_firewall.c */
+int build_firewall(struct world *w, char *err, size_t errlen);
+void free_firewall(struct world *w);
+void fw_hop(struct world *w, struct flow *f, struct wpop *x,
+    struct sb_packet *p);
+double fw_blocked_fraction(const struct flow *f, sb_time end);
+void firewall_results(struct world *w, sb_time end);
 
 /* world_measure.c */
 void win_edge(void *a, void *b);

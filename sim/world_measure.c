@@ -377,6 +377,9 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	    (side ? e->ref.kind : e->subject.kind) == SC_T_POP)
 		return pop_expect(w, e, side ? &e->ref : &e->subject,
 		    x->cw[side][0], end);
+	if (e->metric == SC_M_BLOCKED)
+		return fw_blocked_fraction(&w->flows[side ? e->ref.i :
+		    e->subject.i], end);
 	if (e->metric >= SC_M_MOS)       /* an application's own */
 		return app_metric(w, side ? e->ref.i : e->subject.i, e->metric,
 		    end);
@@ -621,6 +624,7 @@ record_final_metrics(struct world *w, sb_time end)
 		}
 	}
 	record_socket_metrics(w);
+	firewall_results(w, end);
 	apps_results(w, end);
 	for (size_t i = 0; i < w->nchans; i++) {
 		struct link_stats s[2];

@@ -369,8 +369,11 @@ route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 		return -1;
 	r->hop[r->n].t = s->links[ls].tun[pa];
 	r->hop[r->n++].dir = 0;
-	if (in->insp != NULL)
-		r->hop[r->n++].x = in;
+	if (f->fw_base >= 0 || in->insp != NULL) {
+		r->hop[r->n].x = in;
+		r->hop[r->n++].fw = f->fw_base >= 0 ? 1 + (unsigned)f->fw_base :
+		    0;
+	}
 	if (f->sc->dest >= 0) {
 		const struct sc_dest *d = &w->sc->dests[f->sc->dest];
 		if ((pb = dest_egress(w, f, pa)) < 0 ||
@@ -404,7 +407,8 @@ hop_name(const struct rhop *h, char *buf, size_t len)
 	const struct sc_site *a, *b;
 
 	if (h->x != NULL)
-		snprintf(buf, len, "inspection:%s", h->x->sc->name);
+		snprintf(buf, len, "%s:%s", h->fw ? "firewall" : "inspection",
+		    h->x->sc->name);
 	else if (t == NULL)
 		snprintf(buf, len, "%s", h->c->name);
 	else if (t->pop >= 0)
@@ -589,7 +593,10 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 	uint8_t relayed;
 
 	if (h->x != NULL) {
-		inspect_send(h->x->insp, p);
+		if (h->fw != 0)
+			fw_hop(w, f, h->x, p);
+		else
+			inspect_send(h->x->insp, p);
 		return;
 	}
 	if (h->t == NULL) {
@@ -670,6 +677,7 @@ route_mirror(const struct route *r, struct route *out)
 			return -1;
 		m->t = h->t;
 		m->x = h->x;
+		m->fw = h->fw;
 		m->dir = h->t != NULL ? 1 - h->dir : 0;
 	}
 	out->n = r->n;
