@@ -3274,8 +3274,8 @@ static const char *const metric_names[SC_M__COUNT + 1] = {
 	"latency-mean", "latency-p50", "latency-p95", "latency-p99", "jitter",
 	"loss", "throughput", "delivered", "utilisation", "queue-max",
 	"delay-mean", "failover-time", "convergence-time", "queue-delay",
-	"mos", "r-factor", "page-load-p50", "page-load-p95", "completion-time",
-	"goodput", "retransmits", "rtos", "blocked", NULL,
+	"blocked", "mos", "r-factor", "page-load-p50", "page-load-p95",
+	"completion-time", "goodput", "retransmits", "rtos", NULL,
 };
 
 static const char *const op_names[] = { "below", "at-most", "above",

@@ -302,6 +302,9 @@ enum sc_metric {
 	SC_M_CONVERGENCE_TIME,  /* backbone or pop: fault to the last
 	                           routing change it caused, ns; the longest */
 	SC_M_QUEUE_DELAY,       /* pop: mean wait for inspection, ns */
+	SC_M_BLOCKED,           /* flow: of its packets that met a PoP's
+	                           firewall, the fraction blocked (0 when
+	                           none met one), fraction */
 	/* from here on, what the applications measure (sim/world_apps.c) */
 	SC_M_MOS,               /* voip flow: the worst call's, score */
 	SC_M_R_FACTOR,          /* voip flow: the worst call's, score */
@@ -312,9 +315,6 @@ enum sc_metric {
 	SC_M_RETRANSMITS,       /* web, bulk: segments sent again, packets */
 	SC_M_RTOS,              /* web, bulk: retransmission timeouts,
 	                           packets */
-	SC_M_BLOCKED,           /* flow: of its packets that met a PoP's
-	                           firewall, the fraction blocked (0 when
-	                           none met one), fraction */
 	SC_M__COUNT
 };
 

@@ -1838,6 +1838,169 @@ START_TEST(test_site_count)
 }
 END_TEST
 
+/* The firewall's keys: both rule bases in order, every kind of end point
+ * and its address, lists and single items, services, a site's group, and
+ * the two forms of a firewall expectation. */
+static const char fw_text[] =
+"name: t\n"
+"duration: 1m\n"
+"pops:\n"
+"  - {name: fra, city: frankfurt}\n"
+"sites:\n"
+"  - {name: a, city: frankfurt, group: staff, links: [{name: w, bandwidth: 1Gbps}]}\n"
+"  - {name: b, city: munich, links: [{name: w, bandwidth: 1Gbps}]}\n"
+"destinations:\n"
+"  - {name: d, city: amsterdam}\n"
+"applications:\n"
+"  - {name: f, kind: udp-cbr, from: a, to: b, rate: 1Mbps}\n"
+"firewall:\n"
+"  wan:\n"
+"    - {name: r1, action: block, from: a, to: {subnet: 10.0.2.77/24}}\n"
+"    - name: r2\n"
+"      action: allow-with-inspection\n"
+"      from: [{group: staff}, {host: 10.0.1.10}, {site: b}]\n"
+"      app-id: [erp, crm]\n"
+"      category: business\n"
+"      service: [{protocol: tcp, port: 8000-8443}, {port: 53}]\n"
+"  internet:\n"
+"    - {name: r1, action: allow, to: [d, {destination: d}]}\n"
+"expect:\n"
+"  - {flow: f, firewall: blocked}\n"
+"  - {flow: f, firewall: allowed}\n"
+"  - {flow: f, metric: blocked, below: 50%}\n";
+
+START_TEST(test_firewall_keys)
+{
+	struct scenario *sc;
+	const struct sc_fw_rule *r;
+	char err[1024];
+	int rc = scenario_load_text("t.yaml", fw_text, strlen(fw_text), &sc,
+	    err, sizeof(err));
+
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_str_eq(sc->sites[0].group, "staff");
+	ck_assert_ptr_null(sc->sites[1].group);
+	ck_assert_int_eq(sc->firewall[SC_FW_WAN].enabled, 1);
+	ck_assert_uint_eq(sc->firewall[SC_FW_WAN].nrules, 2);
+	r = &sc->firewall[SC_FW_WAN].rules[0];
+	ck_assert_str_eq(r->name, "r1");
+	ck_assert_int_eq(r->action, 1);
+	ck_assert_uint_eq(r->nsrc, 1);
+	ck_assert_int_eq(r->src[0].kind, SC_FW_SITE);
+	ck_assert_int_eq(r->src[0].idx, 0);
+	ck_assert_int_eq(r->dst[0].kind, SC_FW_SUBNET);
+	ck_assert_uint_eq(r->dst[0].addr, 0x0a00024du);
+	ck_assert_uint_eq(r->dst[0].prefix, 24);
+	ck_assert_uint_eq(r->loc.line, 14);
+	r = &sc->firewall[SC_FW_WAN].rules[1];
+	ck_assert_int_eq(r->action, 2);
+	ck_assert_uint_eq(r->nsrc, 3);
+	ck_assert_int_eq(r->src[0].kind, SC_FW_GROUP);
+	ck_assert_str_eq(r->src[0].group, "staff");
+	ck_assert_int_eq(r->src[1].kind, SC_FW_HOST);
+	ck_assert_uint_eq(r->src[1].addr, 0x0a00010au);
+	ck_assert_int_eq(r->src[2].kind, SC_FW_SITE);
+	ck_assert_int_eq(r->src[2].idx, 1);
+	ck_assert_uint_eq(r->ndst, 0);
+	ck_assert_uint_eq(r->napps, 2);
+	ck_assert_str_eq(r->apps[1], "crm");
+	ck_assert_uint_eq(r->ncategories, 1);
+	ck_assert_str_eq(r->categories[0], "business");
+	ck_assert_uint_eq(r->nsvc, 2);
+	ck_assert_int_eq(r->svc[0].protocol, 6);
+	ck_assert_uint_eq(r->svc[0].port_lo, 8000);
+	ck_assert_uint_eq(r->svc[0].port_hi, 8443);
+	ck_assert_int_eq(r->svc[1].protocol, 0);
+	ck_assert_uint_eq(r->svc[1].port_lo, 53);
+	/* the Internet's: a destination by name and by key */
+	ck_assert_int_eq(sc->firewall[SC_FW_INTERNET].enabled, 1);
+	r = &sc->firewall[SC_FW_INTERNET].rules[0];
+	ck_assert_int_eq(r->action, 0);
+	ck_assert_uint_eq(r->ndst, 2);
+	ck_assert_int_eq(r->dst[0].kind, SC_FW_DEST);
+	ck_assert_int_eq(r->dst[1].kind, SC_FW_DEST);
+	ck_assert_int_eq(r->dst[1].idx, 0);
+	/* expectations: the verdict forms and the metric */
+	ck_assert_int_eq(sc->expects[0].metric, SC_M_BLOCKED);
+	ck_assert_int_eq(sc->expects[0].op, SC_OP_AT_LEAST);
+	ck_assert(sc->expects[0].bound == 1);
+	ck_assert_str_eq(sc->expects[0].text, "flow f blocked by the firewall");
+	ck_assert_int_eq(sc->expects[1].op, SC_OP_AT_MOST);
+	ck_assert(sc->expects[1].bound == 0);
+	ck_assert_str_eq(sc->expects[1].text, "flow f allowed by the firewall");
+	ck_assert(sc->expects[2].bound == 0.5);
+	ck_assert_str_eq(sc_metric_name(SC_M_BLOCKED), "blocked");
+	ck_assert_str_eq(sc_metric_unit(SC_M_BLOCKED), "fraction");
+	scenario_free(sc);
+	/* a file without firewall: neither base enforced */
+	rc = scenario_load_text("t.yaml", good, strlen(good), &sc, err,
+	    sizeof(err));
+	ck_assert_msg(rc == 0, "%s", err);
+	ck_assert_int_eq(sc->firewall[SC_FW_WAN].enabled, 0);
+	ck_assert_int_eq(sc->firewall[SC_FW_INTERNET].enabled, 0);
+	scenario_free(sc);
+}
+END_TEST
+
+/* Mistakes in the firewall's keys, each where it is written. */
+static void
+fw_error(const char *from, const char *to, const char *where,
+    const char *words)
+{
+	char text[8192], err[1024];
+	struct scenario *sc = NULL;
+	const char *p = strstr(fw_text, from);
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(p - fw_text), fw_text,
+	    to, p + strlen(from));
+	ck_assert_int_lt(scenario_load_text("t.yaml", text, strlen(text), &sc,
+	    err, sizeof(err)), 0);
+	ck_assert_msg(strncmp(err, where, strlen(where)) == 0 &&
+	    strstr(err, words) != NULL, "expected '%s... %s', got '%s'",
+	    where, words, err);
+}
+
+START_TEST(test_firewall_errors)
+{
+	fw_error("from: a, to: {subnet", "from: x, to: {subnet",
+	    "t.yaml:14:39:", "no site or destination named 'x'");
+	fw_error("{subnet: 10.0.2.77/24}", "{subnet: 10.0.2.77}",
+	    "t.yaml:14:55:", "is not an IPv4 subnet");
+	fw_error("{host: 10.0.1.10}", "{host: 10.0.1.10/32}",
+	    "t.yaml:17:37:", "is not an IPv4 address");
+	fw_error("{host: 10.0.1.10}", "{host: 1.2.3.4, group: g}",
+	    "t.yaml:17:30:", "give one of site");
+	fw_error("{host: 10.0.1.10}", "{hots: 1.2.3.4}",
+	    "t.yaml:17:31:", "did you mean 'host'");
+	fw_error("to: [d, {destination: d}]", "to: b",
+	    "t.yaml:22:37:", "a site cannot be one");
+	fw_error("to: {subnet: 10.0.2.77/24}", "to: d",
+	    "t.yaml:14:46:", "only the Internet firewall's 'to'");
+	fw_error("app-id: [erp, crm]", "app-id: []",
+	    "t.yaml:18:15:", "an empty list matches nothing");
+	fw_error("{port: 53}", "{port: 99999}",
+	    "t.yaml:20:58:", "not a port");
+	fw_error("{port: 53}", "{}", "t.yaml:20:51:", "a protocol, a port");
+	fw_error("action: allow-with-inspection", "action: inspect",
+	    "t.yaml:16:15:", "unknown value 'inspect'");
+	fw_error("  internet:\n    - {name: r1, action: allow,",
+	    "  internet:\n    - {name: internet-implicit-allow, action: allow,",
+	    "t.yaml:22:14:", "implicit last rule");
+	fw_error("  wan:\n", "  lan:\n", "t.yaml:13:3:", "unknown key 'lan'");
+	fw_error("group: staff, links", "group: 'st aff', links",
+	    "t.yaml:6:39:", "use only letters");
+	fw_error("{flow: f, firewall: allowed}", "{flow: f, firewall: allow}",
+	    "t.yaml:25:25:", "did you mean 'allowed'");
+	fw_error("{flow: f, firewall: allowed}",
+	    "{flow: f, firewall: allowed, below: 1%}",
+	    "t.yaml:25:34:", "'below' goes with 'metric'");
+	fw_error("metric: blocked, below: 50%}",
+	    "metric: blocked, below: 50%, during: 00:00-00:00:30}",
+	    "t.yaml:26:5:", "whole run");
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -1866,6 +2029,8 @@ make_suite(void)
 	tcase_add_test(tc, test_document);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_site_count);
+	tcase_add_test(tc, test_firewall_keys);
+	tcase_add_test(tc, test_firewall_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
