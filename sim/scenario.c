@@ -2790,6 +2790,20 @@ fw_item(struct ld *L, yaml_node_t *v, size_t i)
 	return v->type == YAML_SEQUENCE_NODE ? ydoc_item(L->d, v, i) : v;
 }
 
+/* The array for a field's n items (an empty list refused), or NULL with
+ * the message given. */
+static void *
+fw_list(struct ld *L, const yaml_node_t *v, const char *what, size_t size,
+    size_t *n)
+{
+	if ((*n = fw_items(v)) == 0) {
+		ydoc_err(L->d, v, "%s: an empty list matches nothing; leave the "
+		    "key out to match anything", what);
+		return NULL;
+	}
+	return xcalloc(L, v, *n, size);
+}
+
 /* "10.0.2.0/24" (with_prefix) or "10.0.2.10"; host order. */
 static int
 fw_addr(struct ld *L, const yaml_node_t *n, const char *what, int with_prefix,
@@ -2842,12 +2856,9 @@ parse_fw_eps(struct ld *L, yaml_node_t *v, const char *what,
 	static const int kinds[] = { SC_FW_SITE, SC_FW_DEST, SC_FW_SUBNET,
 		SC_FW_HOST, SC_FW_GROUP };
 	const struct scenario *sc = L->sc;
-	size_t n = fw_items(v);
+	size_t n;
 
-	if (n == 0)
-		return ydoc_err(L->d, v, "%s: an empty list matches nothing; "
-		    "leave the key out to match anything", what);
-	if ((*out = xcalloc(L, v, n, sizeof(**out))) == NULL)
+	if ((*out = fw_list(L, v, what, sizeof(**out), &n)) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *it = fw_item(L, v, i), *x = it;
@@ -2922,12 +2933,9 @@ static int
 parse_fw_names(struct ld *L, yaml_node_t *v, const char *what, char ***out,
     size_t *nout)
 {
-	size_t n = fw_items(v);
+	size_t n;
 
-	if (n == 0)
-		return ydoc_err(L->d, v, "%s: an empty list matches nothing; "
-		    "leave the key out to match anything", what);
-	if ((*out = xcalloc(L, v, n, sizeof(**out))) == NULL)
+	if ((*out = fw_list(L, v, what, sizeof(**out), &n)) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (get_name(L, fw_item(L, v, i), what, &(*out)[i]) < 0)
@@ -2945,13 +2953,10 @@ parse_fw_services(struct ld *L, yaml_node_t *v, const char *what,
 	static const char *const keys[] = { "protocol", "port", NULL };
 	static const char *const protos[] = { "any", "tcp", "udp", NULL };
 	static const int proto_nums[] = { 0, 6, 17 };
-	size_t n = fw_items(v);
+	size_t n;
 	char lbl[256];
 
-	if (n == 0)
-		return ydoc_err(L->d, v, "%s: an empty list matches nothing; "
-		    "leave the key out to match anything", what);
-	if ((*out = xcalloc(L, v, n, sizeof(**out))) == NULL)
+	if ((*out = fw_list(L, v, what, sizeof(**out), &n)) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *it = fw_item(L, v, i), *x;
