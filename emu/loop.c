@@ -91,6 +91,12 @@ eloop_now(const struct eloop *l)
 	return eloop_monotonic() - l->t0;
 }
 
+void
+eloop_set_origin(struct eloop *l, sb_time t0)
+{
+	l->t0 = t0;
+}
+
 static int
 before(const struct eloop *l, uint32_t a, uint32_t b)
 {

@@ -28,6 +28,9 @@ struct eloop *eloop_new(sb_time t0);
 void eloop_free(struct eloop *l);
 
 sb_time eloop_now(const struct eloop *l);
+/* Move time 0 to the CLOCK_MONOTONIC reading t0; only before any timer
+ * is armed (what is armed keeps its absolute deadline). */
+void eloop_set_origin(struct eloop *l, sb_time t0);
 
 /* Timers: as the platform interface's (absolute deadlines, handle 0 is
  * none, cancelling a stale handle is harmless). */

@@ -269,34 +269,6 @@ tick(void *a, void *b)
 
 /* ---- the end ---- */
 
-static double
-meter_metric(const struct meter *m, enum sc_metric metric, sb_time span)
-{
-	struct meter_summary s;
-
-	meter_summary(m, span, &s);
-	switch (metric) {
-	case SC_M_LATENCY_MEAN:
-		return s.delivered ? s.latency_mean : NAN;
-	case SC_M_LATENCY_P50:
-		return s.delivered ? (double)s.latency_p50 : NAN;
-	case SC_M_LATENCY_P95:
-		return s.delivered ? (double)s.latency_p95 : NAN;
-	case SC_M_LATENCY_P99:
-		return s.delivered ? (double)s.latency_p99 : NAN;
-	case SC_M_JITTER:
-		return s.delivered > 1 ? s.jitter : NAN;
-	case SC_M_LOSS:
-		return s.delivered + s.dropped ? s.loss : NAN;
-	case SC_M_THROUGHPUT:
-		return s.throughput_bps;
-	case SC_M_DELIVERED:
-		return (double)s.delivered;
-	default:
-		return NAN;
-	}
-}
-
 /* A link metric from the counters of its two directions over span. */
 static double
 stats_metric(const struct link_stats s[2], enum sc_metric metric, sb_time span)
