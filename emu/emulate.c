@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "emu/emulate.h"
+#include "emu/hostile.h"
 #include "emu/loop.h"
 #include "emu/netns.h"
 #include "emu/plan.h"
@@ -92,6 +93,7 @@ struct emu {
 	char exe_dir[4096];
 	struct eloop *loop;
 	struct topo *topo;
+	struct hostile *hostile;
 	struct eflow *flows;
 	size_t nflows;
 	struct proc *procs;
@@ -1002,6 +1004,11 @@ emulate_run(const struct emulate_opts *o, FILE *out, FILE *errf)
 	/* time 0 a moment ahead, so every daemon is ready by then */
 	t0 = eloop_monotonic() + DAEMON_START;
 	eloop_set_origin(e.loop, t0);
+	if (o->hostile > 0 && (e.hostile = hostile_new(e.loop, e.sc, e.tag,
+	    o->hostile, err, sizeof(err))) == NULL) {
+		fprintf(errf, "sasebed emulate: --hostile: %s\n", err);
+		goto teardown;
+	}
 	for (size_t i = 0; i < e.nflows; i++)
 		(void)eloop_timer_arm(e.loop, e.flows[i].a->start, flow_start,
 		    &e.flows[i]);
@@ -1034,6 +1041,22 @@ emulate_run(const struct emulate_opts *o, FILE *out, FILE *errf)
 		recorder_finish(rec, "failed", reached, 0, wall);
 		goto teardown;
 	}
+	if (e.hostile != NULL) {
+		const struct hostile_stats *hs = hostile_stats(e.hostile);
+		char d[256];
+
+		snprintf(d, sizeof(d), "captured %llu; sent %llu replayed, "
+		    "%llu forged, %llu malformed, %llu oversized, %llu from "
+		    "strangers", (unsigned long long)hs->captured,
+		    (unsigned long long)hs->replayed,
+		    (unsigned long long)hs->forged,
+		    (unsigned long long)hs->malformed,
+		    (unsigned long long)hs->oversized,
+		    (unsigned long long)hs->unknown);
+		note(&e, "hostile", NULL, "daemons", d, (double)(hs->replayed +
+		    hs->forged + hs->malformed + hs->oversized + hs->unknown));
+		e.ev[e.nev - 1].t = o->hostile;
+	}
 	failed = results(&e, rec, reached, wall);
 	if (failed < 0 || recorder_finish(rec, *o->stop ? "interrupted" :
 	    "completed", reached, 0, wall) < 0) {
@@ -1059,6 +1082,8 @@ emulate_run(const struct emulate_opts *o, FILE *out, FILE *errf)
 		status = failed > 0 ? 1 : 0;
 	}
 teardown:
+	hostile_free(e.hostile);
+	e.hostile = NULL;
 	flows_close(&e);
 	if (procs_stop(&e) > 0 && status == 0)
 		status = 3;

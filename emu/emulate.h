@@ -24,6 +24,8 @@ struct emulate_opts {
 	const char *pcap_dir;     /* captures of each site link and the
 	                             tunnels' key log, or NULL */
 	sb_time until;            /* stop early; 0: the scenario's end */
+	sb_time hostile;          /* hostile datagrams at the daemons at
+	                             this time (emu/hostile.h); 0: none */
 	int quiet;
 	volatile sig_atomic_t *stop;  /* set by SIGINT/SIGTERM handlers */
 };

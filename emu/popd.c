@@ -72,7 +72,7 @@ struct pd {
 	gsl_rng *arng;
 	struct pemu *ape;
 	uint64_t unknown, no_route, forwarded, transit_in, transit_out,
-	    dropped;
+	    dropped, oversized;
 };
 
 static void forward(struct pd *pd, struct sb_packet *p, unsigned hops);
@@ -219,11 +219,17 @@ tunnels_readable(void *arg, int fd, uint32_t events)
 
 		if (p == NULL)
 			return;
-		n = recvfrom(fd, p->data, p->cap, 0, (struct sockaddr *)&from,
-		    &fl);
+		n = recvfrom(fd, p->data, p->cap, MSG_TRUNC,
+		    (struct sockaddr *)&from, &fl);
 		if (n <= 0) {
 			pool_put(pd->d.pool, p);
 			return;
+		}
+		if (n > (ssize_t)p->cap) {
+			/* bigger than any datagram of a tunnel */
+			pd->oversized++;
+			pool_put(pd->d.pool, p);
+			continue;
 		}
 		p->len = p->size = (uint32_t)n;
 		a = ntohl(from.sin_addr.s_addr);
@@ -331,9 +337,14 @@ backbone_readable(void *arg, int fd, uint32_t events)
 
 		if (p == NULL)
 			return;
-		if ((n = recv(fd, p->data, p->cap, 0)) <= 0) {
+		if ((n = recv(fd, p->data, p->cap, MSG_TRUNC)) <= 0) {
 			pool_put(pd->d.pool, p);
 			return;
+		}
+		if (n > (ssize_t)p->cap) {
+			pd->oversized++;
+			pool_put(pd->d.pool, p);
+			continue;
 		}
 		p->len = p->size = (uint32_t)n;
 		if (p->data[0] == TRANSIT && n > 2) {
@@ -487,15 +498,17 @@ main(int argc, char **argv)
 		rc = daemon_run(&pd.d);
 		char detail[256];
 		struct sb_event ev = { "daemon-counters", NULL, pd.d.name,
-			detail, (double)pd.unknown };
+			detail, (double)(pd.unknown + pd.oversized) };
 
 		snprintf(detail, sizeof(detail), "forwarded %llu, transit in "
-		    "%llu, out %llu; no route %llu; from unknown senders %llu",
+		    "%llu, out %llu; no route %llu; from unknown senders %llu; "
+		    "oversized %llu",
 		    (unsigned long long)pd.forwarded,
 		    (unsigned long long)pd.transit_in,
 		    (unsigned long long)pd.transit_out,
 		    (unsigned long long)pd.no_route,
-		    (unsigned long long)pd.unknown);
+		    (unsigned long long)pd.unknown,
+		    (unsigned long long)pd.oversized);
 		daemon_emit(&pd.d, eloop_now(pd.d.loop), &ev);
 	}
 	pd_free(&pd);

@@ -49,7 +49,7 @@ struct slink {
 	char ifname[PLAN_NAME];
 	struct stun **tun;        /* by PoP, made at the first connection */
 	struct stun *cur;         /* the one the Socket uses */
-	uint64_t send_fail, unknown;
+	uint64_t send_fail, unknown, oversized;
 };
 
 struct sd {
@@ -263,11 +263,17 @@ wan_readable(void *arg, int fd, uint32_t events)
 
 			if (p == NULL)
 				return;
-			n = recvfrom(fd, p->data, p->cap, 0,
+			n = recvfrom(fd, p->data, p->cap, MSG_TRUNC,
 			    (struct sockaddr *)&from, &fl);
 			if (n <= 0) {
 				pool_put(sd->d.pool, p);
 				return;
+			}
+			if (n > (ssize_t)p->cap) {
+				/* bigger than any datagram of a tunnel */
+				l->oversized++;
+				pool_put(sd->d.pool, p);
+				continue;
 			}
 			p->len = p->size = (uint32_t)n;
 			a = ntohl(from.sin_addr.s_addr);
@@ -521,10 +527,23 @@ main(int argc, char **argv)
 	if ((rc = sd_build(&sd)) == 0) {
 		(void)eloop_timer_arm(sd.d.loop, 0, sd_start, &sd);
 		rc = daemon_run(&sd.d);
-		daemon_log(&sd.d, "LAN in %llu, out %llu, dropped %llu",
+		uint64_t unknown = 0, big = 0;
+		char detail[256];
+		struct sb_event ev = { "daemon-counters", NULL, sd.d.name,
+			detail, 0 };
+
+		for (unsigned j = 0; j < sd.nlinks; j++) {
+			unknown += sd.links[j].unknown;
+			big += sd.links[j].oversized;
+		}
+		ev.value = (double)(unknown + big);
+		snprintf(detail, sizeof(detail), "LAN in %llu, out %llu, "
+		    "dropped %llu; from unknown senders %llu; oversized %llu",
 		    (unsigned long long)sd.lan_in,
 		    (unsigned long long)sd.lan_out,
-		    (unsigned long long)sd.lan_drop);
+		    (unsigned long long)sd.lan_drop,
+		    (unsigned long long)unknown, (unsigned long long)big);
+		daemon_emit(&sd.d, eloop_now(sd.d.loop), &ev);
 	}
 	sd_free(&sd);
 	daemon_fini(&sd.d);

@@ -61,7 +61,8 @@ usage(FILE *f)
 	    "       sasebed study FILE.yaml [-j N] [--out DIR] [--db PATH]\n"
 	    "                   [--no-report] [--quiet]\n"
 	    "       sasebed emulate FILE.yaml [--db PATH] [--out DIR]\n"
-	    "                   [--until TIME] [--pcap DIR] [--quiet]\n"
+	    "                   [--until TIME] [--pcap DIR] [--hostile TIME]\n"
+	    "                   [--quiet]\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
 	    "  run     simulate scenarios (a folder: its *.yaml files, in name\n"
@@ -650,6 +651,7 @@ cmd_emulate(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "pcap", required_argument, NULL, 'p' },
+		{ "hostile", required_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -678,6 +680,14 @@ cmd_emulate(int argc, char **argv)
 			break;
 		case 'p':
 			o.pcap_dir = optarg;
+			break;
+		case 'H':
+			if (units_time(optarg, &o.hostile, err,
+			    sizeof(err)) < 0 || o.hostile <= 0) {
+				fprintf(stderr, "sasebed emulate: --hostile: "
+				    "'%s' is not a time\n", optarg);
+				return RUN_BAD_INPUT;
+			}
 			break;
 		case 'q':
 			o.quiet = 1;
