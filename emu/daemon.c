@@ -241,10 +241,7 @@ daemon_psk(const struct scenario *sc, size_t site, uint8_t psk[32])
 	memset(psk, 0, 32);
 	if ((r = rng_new(sc->seed, name)) == NULL)
 		return;
-	for (size_t b = 0; b < 32; b += 8) {
-		uint64_t v = rng_u64(r);
-		memcpy(psk + b, &v, 8);
-	}
+	rng_bytes(r, psk, 32);
 	gsl_rng_free(r);
 }
 
@@ -272,6 +269,39 @@ daemon_udp(const char *ifname, uint32_t addr, uint16_t port)
 		return -1;
 	}
 	return fd;
+}
+
+struct sb_packet *
+daemon_recv(struct daemon *d, int fd, uint32_t *addr, uint16_t *port,
+    uint64_t *oversized)
+{
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		struct sb_packet *p = pool_get_buf(d->pool);
+		ssize_t n;
+
+		if (p == NULL)
+			return NULL;
+		/* MSG_TRUNC: the datagram's own length, cut or not */
+		n = recvfrom(fd, p->data, p->cap, MSG_TRUNC,
+		    (struct sockaddr *)&from, &fl);
+		if (n <= 0) {
+			pool_put(d->pool, p);
+			return NULL;
+		}
+		if (n > (ssize_t)p->cap) {
+			(*oversized)++;
+			pool_put(d->pool, p);
+			continue;
+		}
+		p->len = p->size = (uint32_t)n;
+		if (addr != NULL)
+			*addr = ntohl(from.sin_addr.s_addr);
+		if (port != NULL)
+			*port = ntohs(from.sin_port);
+		return p;
+	}
 }
 
 int

@@ -69,6 +69,12 @@ void daemon_psk(const struct scenario *sc, size_t site, uint8_t psk[32]);
 /* A UDP socket bound to addr:port on interface ifname, non-blocking;
  * -1 with errno. */
 int daemon_udp(const char *ifname, uint32_t addr, uint16_t port);
+/* The next datagram waiting on fd, in a packet from the pool, and its
+ * sender (addr and port may be NULL); NULL when none is waiting.  One
+ * larger than a packet's buffer, which no tunnel sends, is dropped and
+ * counted in *oversized. */
+struct sb_packet *daemon_recv(struct daemon *d, int fd, uint32_t *addr,
+    uint16_t *port, uint64_t *oversized);
 /* Send a packet's bytes to addr:port; frees p.  0, or -1 (the datagram
  * did not leave: a link down, a full buffer), counted by the caller. */
 int daemon_sendto(struct daemon *d, int fd, uint32_t addr, uint16_t port,

@@ -858,28 +858,12 @@ results(struct emu *e, struct recorder *rec, sb_time end, double wall)
 		const struct sc_expect *x = &sc->expects[i];
 		double mv = expect_side(e, x, 0, m);
 		double b = x->bound_is_ref ? expect_side(e, x, 1, m) : x->bound;
-		enum expect_status st = expect_check(x->op, mv, b);
-		char msg[1024], subj[256];
+		int r2;
 
-		if (st != EXPECT_PASS)
+		if (expect_report(rec, sc, i, mv, b, e->o->quiet ? NULL :
+		    e->out, &r2) != EXPECT_PASS)
 			failed++;
-		expect_message(sc->path, x, mv, b, st, msg, sizeof(msg));
-		if (!e->o->quiet)
-			fprintf(e->out, "%s\n", msg);
-		sc_target_name(sc, &x->subject, subj, sizeof(subj));
-		{
-			struct rec_expect re = {
-				.idx = (int)i, .line = x->loc.line,
-				.col = x->loc.col, .text = x->text,
-				.subject = subj,
-				.metric = sc_metric_name(x->metric),
-				.op = sc_op_name(x->op), .bound = b,
-				.measured = mv,
-				.status = expect_status_name(st),
-				.message = msg,
-			};
-			rc |= recorder_expect(rec, &re);
-		}
+		rc |= r2;
 	}
 	meter_free(m);
 	(void)wall;

@@ -12,9 +12,7 @@
  * emu/plan.h) and their pre-shared key: this is the configuration a PoP
  * is handed.  Internet egress is not emulated yet (docs/emulation.md).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,31 +207,14 @@ tunnels_readable(void *arg, int fd, uint32_t events)
 
 	(void)events;
 	for (;;) {
-		struct sockaddr_in from;
-		socklen_t fl = sizeof(from);
-		struct sb_packet *p = pool_get_buf(pd->d.pool);
 		struct ptun *pt = NULL;
+		struct sb_packet *p;
 		uint32_t a;
 		uint16_t port;
-		ssize_t n;
 
-		if (p == NULL)
+		if ((p = daemon_recv(&pd->d, fd, &a, &port, &pd->oversized)) ==
+		    NULL)
 			return;
-		n = recvfrom(fd, p->data, p->cap, MSG_TRUNC,
-		    (struct sockaddr *)&from, &fl);
-		if (n <= 0) {
-			pool_put(pd->d.pool, p);
-			return;
-		}
-		if (n > (ssize_t)p->cap) {
-			/* bigger than any datagram of a tunnel */
-			pd->oversized++;
-			pool_put(pd->d.pool, p);
-			continue;
-		}
-		p->len = p->size = (uint32_t)n;
-		a = ntohl(from.sin_addr.s_addr);
-		port = ntohs(from.sin_port);
 		for (size_t i = 0; i < pd->ntuns && pt == NULL; i++)
 			if (pd->tuns[i]->addr == a && pd->tuns[i]->port == port)
 				pt = pd->tuns[i];
@@ -332,22 +313,12 @@ backbone_readable(void *arg, int fd, uint32_t events)
 	if (port == pd->nports)
 		return;
 	for (;;) {
-		struct sb_packet *p = pool_get_buf(pd->d.pool);
-		ssize_t n;
+		struct sb_packet *p = daemon_recv(&pd->d, fd, NULL, NULL,
+		    &pd->oversized);
 
 		if (p == NULL)
 			return;
-		if ((n = recv(fd, p->data, p->cap, MSG_TRUNC)) <= 0) {
-			pool_put(pd->d.pool, p);
-			return;
-		}
-		if (n > (ssize_t)p->cap) {
-			pd->oversized++;
-			pool_put(pd->d.pool, p);
-			continue;
-		}
-		p->len = p->size = (uint32_t)n;
-		if (p->data[0] == TRANSIT && n > 2) {
+		if (p->data[0] == TRANSIT && p->len > 2) {
 			unsigned hops = p->data[1];
 
 			pd->transit_in++;

@@ -10,12 +10,10 @@
  * default action, off-cloud tunnels, the candidate PoPs' pings (the first
  * connection goes to the nearest candidate), certificates (PSK only).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,32 +252,17 @@ wan_readable(void *arg, int fd, uint32_t events)
 		if (l->fd != fd)
 			continue;
 		for (;;) {
-			struct sockaddr_in from;
-			socklen_t fl = sizeof(from);
-			struct sb_packet *p = pool_get_buf(sd->d.pool);
-			ssize_t n;
+			struct sb_packet *p;
 			uint32_t a;
+			uint16_t port;
 			int pop = -1;
 
-			if (p == NULL)
+			if ((p = daemon_recv(&sd->d, fd, &a, &port,
+			    &l->oversized)) == NULL)
 				return;
-			n = recvfrom(fd, p->data, p->cap, MSG_TRUNC,
-			    (struct sockaddr *)&from, &fl);
-			if (n <= 0) {
-				pool_put(sd->d.pool, p);
-				return;
-			}
-			if (n > (ssize_t)p->cap) {
-				/* bigger than any datagram of a tunnel */
-				l->oversized++;
-				pool_put(sd->d.pool, p);
-				continue;
-			}
-			p->len = p->size = (uint32_t)n;
-			a = ntohl(from.sin_addr.s_addr);
 			for (size_t k = 0; k < sd->d.sc->npops; k++)
 				if (plan_pop_addr(k) == a &&
-				    ntohs(from.sin_port) == PLAN_POP_PORT)
+				    port == PLAN_POP_PORT)
 					pop = (int)k;
 			if (pop < 0 || l->tun[pop] == NULL) {
 				l->unknown++;

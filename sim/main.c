@@ -643,6 +643,24 @@ cmd_study(int argc, char **argv)
 	return study_main(&o, stdout, stderr);
 }
 
+/* A time option of a command: 0, or -1 having said why. */
+static int
+opt_time(const char *what, const char *arg, sb_time *out)
+{
+	char err[256];
+
+	if (units_time(arg, out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sasebed %s: %s\n", what, err);
+		return -1;
+	}
+	if (*out <= 0) {
+		fprintf(stderr, "sasebed %s: '%s': expected a time after 0\n",
+		    what, arg);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_emulate(int argc, char **argv)
 {
@@ -657,7 +675,6 @@ cmd_emulate(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct emulate_opts o;
-	char err[256];
 	int c;
 
 	memset(&o, 0, sizeof(o));
@@ -671,23 +688,16 @@ cmd_emulate(int argc, char **argv)
 			o.db = optarg;
 			break;
 		case 'u':
-			if (units_time(optarg, &o.until, err,
-			    sizeof(err)) < 0 || o.until <= 0) {
-				fprintf(stderr, "sasebed emulate: --until: "
-				    "'%s' is not a time\n", optarg);
+			if (opt_time("emulate: --until", optarg, &o.until) < 0)
 				return RUN_BAD_INPUT;
-			}
 			break;
 		case 'p':
 			o.pcap_dir = optarg;
 			break;
 		case 'H':
-			if (units_time(optarg, &o.hostile, err,
-			    sizeof(err)) < 0 || o.hostile <= 0) {
-				fprintf(stderr, "sasebed emulate: --hostile: "
-				    "'%s' is not a time\n", optarg);
+			if (opt_time("emulate: --hostile", optarg,
+			    &o.hostile) < 0)
 				return RUN_BAD_INPUT;
-			}
 			break;
 		case 'q':
 			o.quiet = 1;

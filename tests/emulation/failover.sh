@@ -8,16 +8,9 @@
 # process) may be left behind after a run, an interrupted run, a killed
 # runner or a failed run.  Needs root and network namespaces: skipped
 # with the reason otherwise.
-. "$(dirname "$0")/../scenarios/lib.sh"
+. "$(dirname "$0")/lib.sh"
 scen="$SRCDIR/tests/emulation/failover.yaml"
 bindir=$(dirname "$SASEBED")
-
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "emulation needs root (network namespaces)"
-command -v ip >/dev/null || skip "iproute2's ip is not installed"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-ip netns add "sbprobe-$$" 2>/dev/null || skip "cannot make a network namespace here"
-ip netns del "sbprobe-$$"
 
 # What must be back as it was after every run: our namespaces, the root
 # namespace's interfaces and the daemons.
