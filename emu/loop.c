@@ -34,6 +34,7 @@ struct eloop {
 	sb_time t0;
 	int ep;
 	int stop;
+	int no_pwait2;         /* epoll_pwait2 is not there: epoll_wait */
 	uint64_t order;
 	struct tslot *slots;
 	uint32_t nslots, capslots;
@@ -301,7 +302,14 @@ eloop_run(struct eloop *l, sb_time until, volatile sig_atomic_t *stop_flag)
 			next = now;
 		ts.tv_sec = (time_t)((next - now) / SB_S);
 		ts.tv_nsec = (long)((next - now) % SB_S);
-		n = epoll_pwait2(l->ep, evs, 32, &ts, NULL);
+		n = l->no_pwait2 ? -1 : epoll_pwait2(l->ep, evs, 32, &ts, NULL);
+		if (n < 0 && (l->no_pwait2 || errno == ENOSYS)) {
+			/* a kernel (or valgrind) without it: milliseconds,
+			 * rounded up so a timer is never run early */
+			l->no_pwait2 = 1;
+			n = epoll_wait(l->ep, evs, 32, (int)((next - now +
+			    SB_MS - 1) / SB_MS));
+		}
 		if (n < 0 && errno != EINTR)
 			return -1;
 		for (int i = 0; i < n && !l->stop; i++) {

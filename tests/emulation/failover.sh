@@ -12,16 +12,16 @@
 scen="$SRCDIR/tests/emulation/failover.yaml"
 bindir=$(dirname "$SASEBED")
 
-# What must be back as it was after every run: our namespaces, the root
-# namespace's interfaces and the daemons.
-ours() { ip netns list | grep -c '^sb[0-9][0-9]*-' ; }
+# What must be gone after every run: the runner's namespaces (sbPID-*)
+# and daemons (started with --tag sbPID), and any interface it might have
+# made in this namespace.  Other emulations may run beside this one.
 links0=$(ip -o link | wc -l)
-ns0=$(ours)
-daemons() { pgrep -f 'sasebed-(socketd|popd)' | wc -l; }
 clean() {
-	n=$(ours); l=$(ip -o link | wc -l); d=$(daemons)
-	[ "$n" -eq "$ns0" ] && [ "$l" -eq "$links0" ] && [ "$d" -eq 0 ] && pass ||
-	    fail "$1: left behind: $((n - ns0)) namespaces, $((l - links0)) interfaces, $d daemons"
+	n=$(ip netns list | grep -c "^sb$2-")
+	d=$(pgrep -f -- "--tag sb$2( |\$)" | wc -l)
+	l=$(ip -o link | wc -l)
+	[ "$n" -eq 0 ] && [ "$d" -eq 0 ] && [ "$l" -eq "$links0" ] && pass ||
+	    fail "$1: left behind: $n namespaces, $d daemons, $((l - links0)) interfaces"
 }
 # wait_for FILE PATTERN: until the file holds the pattern (at most 30 s)
 wait_for() {
@@ -35,11 +35,13 @@ wait_for() {
 "$SASEBED" run "$scen" --db "$TMP/sim.db" --quiet
 [ $? -eq 0 ] && pass || fail "the simulation's expectations"
 "$SASEBED" emulate "$scen" --db "$TMP/emu.db" --out "$TMP/out" \
-    --pcap "$TMP/pcap" >"$TMP/emu.out" 2>&1
+    --pcap "$TMP/pcap" >"$TMP/emu.out" 2>&1 &
+pid=$!
+wait $pid
 rc=$?
 cat "$TMP/emu.out"
 [ $rc -eq 0 ] && pass || fail "sasebed emulate exited $rc"
-clean "a run"
+clean "a run" $pid
 
 # the failover times, side by side
 sim=$(metric "$TMP/sim.db" flow voice-like failover-time)
@@ -94,7 +96,7 @@ rc=$?
 [ $rc -eq 130 ] && pass || { cat "$TMP/int.out"; fail "SIGINT: exit $rc, not 130"; }
 status=$(sql "$TMP/int/emulation-failover-emu.db" "SELECT status FROM runs")
 [ "$status" = interrupted ] && pass || fail "an interrupted run says '$status'"
-clean "an interrupted run"
+clean "an interrupted run" $pid
 
 # killed: the daemons go with the runner, and the next run clears its
 # namespaces
@@ -104,21 +106,28 @@ wait_for "$TMP/kill/emulation-failover-emu/fra-branch.events" tunnel-up ||
     fail "the killed run never brought a tunnel up"
 kill -KILL $pid
 wait $pid 2>/dev/null
+daemons() { pgrep -f -- "--tag sb$pid( |\$)" | wc -l; }
 i=0
 while [ "$(daemons)" -gt 0 ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
 [ "$(daemons)" -eq 0 ] && pass || fail "daemons outlived their killed runner"
-"$SASEBED" emulate "$scen" --until 1s --out "$TMP/after" >"$TMP/after.out" 2>&1
+killed=$pid
+"$SASEBED" emulate "$scen" --until 1s --out "$TMP/after" >"$TMP/after.out" 2>&1 &
+pid=$!
+wait $pid
 grep -q "removed [0-9]* network namespaces left by an emulation that was killed" \
     "$TMP/after.out" && pass || { cat "$TMP/after.out"; fail "the next run did not clear the killed run's namespaces"; }
-clean "a killed run, cleared by the next"
+clean "a killed run, cleared by the next" $killed
+clean "the run after it" $pid
 
 # failed: no daemons to start (a binary alone, and a PATH without them)
 mkdir "$TMP/bin"
 cp "$SASEBED" "$TMP/bin/sasebed"
 PATH=/usr/sbin:/usr/bin:/sbin:/bin "$TMP/bin/sasebed" emulate "$scen" \
-    --until 2s --out "$TMP/fail" >"$TMP/fail.out" 2>&1
+    --until 2s --out "$TMP/fail" >"$TMP/fail.out" 2>&1 &
+pid=$!
+wait $pid
 rc=$?
 [ $rc -eq 3 ] && pass || { cat "$TMP/fail.out"; fail "a run without its daemons exited $rc, not 3"; }
-clean "a failed run"
+clean "a failed run" $pid
 
 finish
