@@ -64,8 +64,12 @@ static const struct kind defaults[] = {
 #define NKINDS (sizeof(defaults) / sizeof(defaults[0]))
 static const struct kind other = { "", "count", NEUTRAL, 0, 0, 5 };
 
+#define ONLY_MAX 16
+
 struct compare {
 	struct kind k[NKINDS];
+	char only[ONLY_MAX][64];  /* compare just these metrics; none: all */
+	size_t nonly;
 };
 
 /* One line of the table: something that moved. */
@@ -87,8 +91,10 @@ compare_new(void)
 {
 	struct compare *c = malloc(sizeof(*c));
 
-	if (c != NULL)
+	if (c != NULL) {
 		memcpy(c->k, defaults, sizeof(defaults));
+		c->nonly = 0;
+	}
 	return c;
 }
 
@@ -105,6 +111,28 @@ kind_of(const struct compare *c, const char *metric)
 		if (strcmp(c->k[i].name, metric) == 0)
 			return &c->k[i];
 	return &other;
+}
+
+int
+compare_only(struct compare *c, const char *metric, char *err, size_t errlen)
+{
+	if (c->nonly == ONLY_MAX || strlen(metric) >= sizeof(c->only[0]) ||
+	    metric[0] == '\0') {
+		snprintf(err, errlen, "--only '%s': at most %d metrics, each "
+		    "a metric's name", metric, ONLY_MAX);
+		return -1;
+	}
+	snprintf(c->only[c->nonly++], sizeof(c->only[0]), "%s", metric);
+	return 0;
+}
+
+static int
+wanted(const struct compare *c, const char *metric)
+{
+	for (size_t i = 0; i < c->nonly; i++)
+		if (strcmp(c->only[i], metric) == 0)
+			return 1;
+	return c->nonly == 0;
 }
 
 int
@@ -267,6 +295,10 @@ gather(const struct compare *c, sqlite3 *h, struct rows *r)
 		struct kind k = *kind_of(c, results_text(st, 2));
 		char what[512];
 
+		if (!wanted(c, results_text(st, 2))) {
+			rc = SQLITE_OK;
+			continue;
+		}
 		/* what a link carries is load, not service: more of it is
 		 * neither better nor worse */
 		if (strcmp(results_text(st, 0), "link") == 0 && k.dir == HIGHER)

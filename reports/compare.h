@@ -30,6 +30,11 @@ void compare_free(struct compare *c);
 int compare_tolerance(struct compare *c, const char *spec, int relative,
     char *err, size_t errlen);
 
+/* Compare only this metric (and the others so named); by default, all.
+ * Up to 16.  0, or -1 with a message. */
+int compare_only(struct compare *c, const char *metric, char *err,
+    size_t errlen);
+
 /*
  * Compare base with new: two results files, or two folders whose *.db
  * files are paired by name.  Prints what moved to out.  Returns the

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "reports/expect.h"
+#include "reports/recorder.h"
 #include "sim/units.h"
 
 enum expect_status
@@ -91,4 +92,30 @@ expect_message(const char *file, const struct sc_expect *e, double measured,
 		    e->loc.line, e->loc.col, e->text, mv,
 		    expect_status_name(st));
 	return buf;
+}
+
+enum expect_status
+expect_report(struct recorder *rec, const struct scenario *sc, size_t i,
+    double m, double b, FILE *out, int *rec_rc)
+{
+	const struct sc_expect *e = &sc->expects[i];
+	enum expect_status st = expect_check(e->op, m, b);
+	char msg[1024], subj[256];
+
+	expect_message(sc->path, e, m, b, st, msg, sizeof(msg));
+	if (out != NULL)
+		fprintf(out, "%s\n", msg);
+	sc_target_name(sc, &e->subject, subj, sizeof(subj));
+	*rec_rc = 0;
+	if (rec != NULL) {
+		struct rec_expect re = {
+			.idx = (int)i, .line = e->loc.line, .col = e->loc.col,
+			.text = e->text, .subject = subj,
+			.metric = sc_metric_name(e->metric),
+			.op = sc_op_name(e->op), .bound = b, .measured = m,
+			.status = expect_status_name(st), .message = msg,
+		};
+		*rec_rc = recorder_expect(rec, &re);
+	}
+	return st;
 }

@@ -8,6 +8,7 @@
 #define SASEBED_REPORTS_EXPECT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sim/scenario.h"
 
@@ -30,5 +31,15 @@ char *expect_fmt_unit(const char *unit, double v, char *buf, size_t len);
 char *expect_message(const char *file, const struct sc_expect *e,
     double measured, double bound, enum expect_status st, char *buf,
     size_t len);
+
+/*
+ * Expectation i of sc, measured m against bound b: judged, its line
+ * printed to out (NULL: not), and recorded (rec NULL: not).  The status,
+ * with *rec_rc the recorder's return (0, or negative on a failed write).
+ */
+struct recorder;
+enum expect_status expect_report(struct recorder *rec,
+    const struct scenario *sc, size_t i, double m, double b, FILE *out,
+    int *rec_rc);
 
 #endif

@@ -143,3 +143,31 @@ meter_latency_quantile(const struct meter *m, double q)
 {
 	return m->delivered ? hist_quantile(m->lat, q) : -1;
 }
+
+double
+meter_metric(const struct meter *m, enum sc_metric metric, sb_time span)
+{
+	struct meter_summary s;
+
+	meter_summary(m, span, &s);
+	switch (metric) {
+	case SC_M_LATENCY_MEAN:
+		return s.delivered ? s.latency_mean : NAN;
+	case SC_M_LATENCY_P50:
+		return s.delivered ? (double)s.latency_p50 : NAN;
+	case SC_M_LATENCY_P95:
+		return s.delivered ? (double)s.latency_p95 : NAN;
+	case SC_M_LATENCY_P99:
+		return s.delivered ? (double)s.latency_p99 : NAN;
+	case SC_M_JITTER:
+		return s.delivered > 1 ? s.jitter : NAN;
+	case SC_M_LOSS:
+		return s.delivered + s.dropped ? s.loss : NAN;
+	case SC_M_THROUGHPUT:
+		return s.throughput_bps;
+	case SC_M_DELIVERED:
+		return (double)s.delivered;
+	default:
+		return NAN;
+	}
+}

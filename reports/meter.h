@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "sim/scenario.h"
 #include "wan/platform.h"
 
 struct meter;
@@ -43,5 +44,11 @@ int64_t meter_latency_quantile(const struct meter *m, double q);
 
 /* Fold src's counts and latencies into dst (a site's meter from its flows). */
 void meter_merge(struct meter *dst, const struct meter *src);
+
+/* A flow metric (latency mean and quantiles, jitter, loss, throughput,
+ * delivered) of what the meter saw over span; NaN where it saw nothing
+ * to measure, and for metrics a meter does not hold. */
+double meter_metric(const struct meter *m, enum sc_metric metric,
+    sb_time span);
 
 #endif

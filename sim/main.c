@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "emu/emulate.h"
 #include "reports/ci.h"
 #include "reports/compare.h"
 #include "reports/html.h"
@@ -54,11 +55,14 @@ usage(FILE *f)
 	    "                   [--tap FILE] [--quiet]\n"
 	    "                   [--baseline DIR] [--save-baseline DIR]\n"
 	    "       sasebed compare BASE NEW [--abs METRIC=VALUE]...\n"
-	    "                   [--rel METRIC=PERCENT]...\n"
+	    "                   [--rel METRIC=PERCENT]... [--only METRIC]...\n"
 	    "       sasebed report RUN.db|DIR [--out DIR] [--at TIME]\n"
 	    "       sasebed check FILE.yaml\n"
 	    "       sasebed study FILE.yaml [-j N] [--out DIR] [--db PATH]\n"
 	    "                   [--no-report] [--quiet]\n"
+	    "       sasebed emulate FILE.yaml [--db PATH] [--out DIR]\n"
+	    "                   [--until TIME] [--pcap DIR] [--hostile TIME]\n"
+	    "                   [--quiet]\n"
 	    "       sasebed --help | --version\n"
 	    "\n"
 	    "  run     simulate scenarios (a folder: its *.yaml files, in name\n"
@@ -73,6 +77,8 @@ usage(FILE *f)
 	    "          into one SQLite file with summaries and a report\n"
 	    "          (-j N: N runs at a time; under mpirun: over the ranks;\n"
 	    "          started again, it carries on where it stopped)\n"
+	    "  emulate run a scenario for real: its Sockets and PoPs as\n"
+	    "          daemons in network namespaces (root; docs/emulation.md)\n"
 	    "\n"
 	    "  --seed N      override the scenario's seed\n"
 	    "  --db PATH     the results file (replaced if it exists)\n"
@@ -94,6 +100,8 @@ usage(FILE *f)
 	    "                       baseline for later runs\n"
 	    "  --abs METRIC=VALUE   compare: tolerance in the metric's unit\n"
 	    "  --rel METRIC=PERCENT compare: tolerance relative to the base\n"
+	    "  --only METRIC        compare: that metric alone (repeatable), e.g.\n"
+	    "                       failover-time between a run and an emulation\n"
 	    "  -j N          study: N runs at a time (default 1)\n"
 	    "  --no-report   study: no HTML report\n"
 	    "  --quiet       print only errors\n"
@@ -353,6 +361,7 @@ cmd_compare(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "abs", required_argument, NULL, 'a' },
 		{ "rel", required_argument, NULL, 'r' },
+		{ "only", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -368,6 +377,14 @@ cmd_compare(int argc, char **argv)
 			usage(stdout);
 			compare_free(cmp);
 			return RUN_OK;
+		}
+		if (c == 'O') {
+			if (compare_only(cmp, optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "sasebed compare: %s\n", err);
+				compare_free(cmp);
+				return RUN_BAD_INPUT;
+			}
+			continue;
 		}
 		if (c == '?' || tolerance(cmp, optarg, c == 'r') < 0) {
 			compare_free(cmp);
@@ -626,6 +643,83 @@ cmd_study(int argc, char **argv)
 	return study_main(&o, stdout, stderr);
 }
 
+/* A time option of a command: 0, or -1 having said why. */
+static int
+opt_time(const char *what, const char *arg, sb_time *out)
+{
+	char err[256];
+
+	if (units_time(arg, out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sasebed %s: %s\n", what, err);
+		return -1;
+	}
+	if (*out <= 0) {
+		fprintf(stderr, "sasebed %s: '%s': expected a time after 0\n",
+		    what, arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_emulate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "hostile", required_argument, NULL, 'H' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct emulate_opts o;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:d:u:p:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'd':
+			o.db = optarg;
+			break;
+		case 'u':
+			if (opt_time("emulate: --until", optarg, &o.until) < 0)
+				return RUN_BAD_INPUT;
+			break;
+		case 'p':
+			o.pcap_dir = optarg;
+			break;
+		case 'H':
+			if (opt_time("emulate: --hostile", optarg,
+			    &o.hostile) < 0)
+				return RUN_BAD_INPUT;
+			break;
+		case 'q':
+			o.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return RUN_OK;
+		default:
+			usage(stderr);
+			return RUN_BAD_INPUT;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "sasebed emulate: expected one scenario file\n");
+		return RUN_BAD_INPUT;
+	}
+	o.path = argv[optind];
+	o.stop = &stop_signal;
+	catch_signals();
+	return emulate_run(&o, stdout, stderr);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -650,6 +744,8 @@ main(int argc, char **argv)
 		return cmd_compare(argc - 1, argv + 1);
 	if (strcmp(argv[1], "study") == 0)
 		return cmd_study(argc - 1, argv + 1);
+	if (strcmp(argv[1], "emulate") == 0)
+		return cmd_emulate(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc != 3) {
 			fprintf(stderr, "sasebed check: expected one scenario "

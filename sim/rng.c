@@ -114,3 +114,13 @@ rng_u64(gsl_rng *r)
 		return xo_next(r->state);
 	return ((uint64_t)gsl_rng_get(r) << 32) ^ gsl_rng_get(r);
 }
+
+void
+rng_bytes(gsl_rng *r, uint8_t *out, size_t len)
+{
+	for (size_t b = 0; b + 8 <= len; b += 8) {
+		uint64_t v = rng_u64(r);
+
+		memcpy(out + b, &v, 8);
+	}
+}

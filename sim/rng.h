@@ -24,6 +24,9 @@ gsl_rng *rng_new(uint64_t run_seed, const char *name);
 /* 64 random bits (the platform's rand()). */
 uint64_t rng_u64(gsl_rng *r);
 
+/* Fill len bytes (a multiple of 8) from r: keys drawn from a run's seed. */
+void rng_bytes(gsl_rng *r, uint8_t *out, size_t len);
+
 /* The GSL generator type, exposed for tests. */
 extern const gsl_rng_type *const rng_xoshiro256ss;
 

@@ -142,10 +142,7 @@ build_sites(struct world *w, char *err, size_t errlen)
 			goto oom;
 		/* The site's PSK, registered with the cloud, and each link's
 		 * source port: random, as a Socket picks them. */
-		for (size_t b = 0; b < sizeof(s->psk); b += 8) {
-			uint64_t r = rng_u64(s->rng);
-			memcpy(s->psk + b, &r, 8);
-		}
+		rng_bytes(s->rng, s->psk, sizeof(s->psk));
 		for (size_t j = 0; j < s->sc->nlinks; j++) {
 			s->links[j].port = (uint16_t)(49152 +
 			    rng_u64(s->rng) % 16384);

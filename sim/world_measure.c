@@ -269,34 +269,6 @@ tick(void *a, void *b)
 
 /* ---- the end ---- */
 
-static double
-meter_metric(const struct meter *m, enum sc_metric metric, sb_time span)
-{
-	struct meter_summary s;
-
-	meter_summary(m, span, &s);
-	switch (metric) {
-	case SC_M_LATENCY_MEAN:
-		return s.delivered ? s.latency_mean : NAN;
-	case SC_M_LATENCY_P50:
-		return s.delivered ? (double)s.latency_p50 : NAN;
-	case SC_M_LATENCY_P95:
-		return s.delivered ? (double)s.latency_p95 : NAN;
-	case SC_M_LATENCY_P99:
-		return s.delivered ? (double)s.latency_p99 : NAN;
-	case SC_M_JITTER:
-		return s.delivered > 1 ? s.jitter : NAN;
-	case SC_M_LOSS:
-		return s.delivered + s.dropped ? s.loss : NAN;
-	case SC_M_THROUGHPUT:
-		return s.throughput_bps;
-	case SC_M_DELIVERED:
-		return (double)s.delivered;
-	default:
-		return NAN;
-	}
-}
-
 /* A link metric from the counters of its two directions over span. */
 static double
 stats_metric(const struct link_stats s[2], enum sc_metric metric, sb_time span)
@@ -662,28 +634,12 @@ world_finish(struct world *w, sb_time end, int evaluate, FILE *out)
 		double m = expect_side(w, e, 0, end);
 		double b = e->bound_is_ref ? expect_side(w, e, 1, end) :
 		    e->bound;
-		enum expect_status st = expect_check(e->op, m, b);
-		char msg[1024], subj[256];
+		int rc;
 
-		if (st != EXPECT_PASS)
+		if (expect_report(w->rec, sc, i, m, b, out, &rc) !=
+		    EXPECT_PASS)
 			failed++;
-		expect_message(sc->path, e, m, b, st, msg, sizeof(msg));
-		if (out != NULL)
-			fprintf(out, "%s\n", msg);
-		sc_target_name(sc, &e->subject, subj, sizeof(subj));
-		if (w->rec != NULL) {
-			struct rec_expect re = {
-				.idx = (int)i, .line = e->loc.line,
-				.col = e->loc.col, .text = e->text,
-				.subject = subj,
-				.metric = sc_metric_name(e->metric),
-				.op = sc_op_name(e->op), .bound = b,
-				.measured = m,
-				.status = expect_status_name(st),
-				.message = msg,
-			};
-			rec_check(w, recorder_expect(w->rec, &re));
-		}
+		rec_check(w, rc);
 	}
 	if (w->rec != NULL)
 		rec_check(w, recorder_commit(w->rec));

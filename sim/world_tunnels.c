@@ -301,10 +301,7 @@ oc_psk(struct world *w, const struct wtun *wt, uint8_t psk[32])
 	memset(psk, 0, 32);
 	if ((r = rng_new(w->seed, rn)) == NULL)
 		return;
-	for (size_t b = 0; b < 32; b += 8) {
-		uint64_t v = rng_u64(r);
-		memcpy(psk + b, &v, 8);
-	}
+	rng_bytes(r, psk, 32);
 	gsl_rng_free(r);
 }
 
