@@ -259,7 +259,7 @@ flows_open(struct emu *e)
 		f->app = i;
 		f->a = a;
 		f->dst = plan_lan_addr((size_t)a->dst);
-		f->dport = (uint16_t)(20000 + i);
+		f->dport = plan_app_port(i);
 		f->payload = a->packet_bytes > 28 + PAYLOAD_MIN ?
 		    a->packet_bytes - 28 : PAYLOAD_MIN;
 		f->gap = (sb_time)((double)a->packet_bytes * 8 * SB_S /
@@ -268,7 +268,7 @@ flows_open(struct emu *e)
 		plan_ns_site(e->tag, (size_t)a->dst, dns);
 		snprintf(rn, sizeof(rn), "emulate:app:%s", a->name);
 		f->tx = ns_udp(sns, plan_lan_addr((size_t)a->src),
-		    (uint16_t)(10000 + i));
+		    plan_app_sport(i));
 		f->rx = ns_udp(dns, f->dst, f->dport);
 		if (f->tx < 0 || f->rx < 0 || f->gap <= 0 ||
 		    (f->rng = rng_new(sc->seed, rn)) == NULL ||
@@ -706,6 +706,9 @@ flow_of(const struct emu *e, int app)
 	return NULL;
 }
 
+static double blocked(const struct emu *e, const struct eflow *f,
+    struct meter *m, sb_time end);
+
 static double
 expect_side(const struct emu *e, const struct sc_expect *x, int side,
     struct meter *m)
@@ -719,6 +722,8 @@ expect_side(const struct emu *e, const struct sc_expect *x, int side,
 		return NAN;
 	if (x->metric == SC_M_FAILOVER_TIME)
 		return failover_max(e, f, x->from, to);
+	if (x->metric == SC_M_BLOCKED)
+		return blocked(e, f, m, to);
 	flow_meter(f, m, x->from, to);
 	return meter_metric(m, x->metric, to - x->from);
 }
@@ -762,7 +767,25 @@ events_gather(struct emu *e)
 		if (in != NULL)
 			fclose(in);
 	}
-	qsort(e->ev, e->nev, sizeof(*e->ev), tlev_cmp);
+}
+
+/*
+ * Of a flow's datagrams, the fraction the WAN firewall blocked: the
+ * runner cannot see why a datagram was lost, but a PoP that blocks a
+ * flow's session says so (fw-block, naming the flow) and then drops all
+ * of it; so the flow's loss if some PoP blocked it, else 0.
+ */
+static double
+blocked(const struct emu *e, const struct eflow *f, struct meter *m,
+    sb_time end)
+{
+	for (size_t i = 0; i < e->nev; i++)
+		if (strcmp(e->ev[i].kind, "fw-block") == 0 &&
+		    strcmp(e->ev[i].subject, f->a->name) == 0) {
+			flow_meter(f, m, 0, end);
+			return meter_metric(m, SC_M_LOSS, end);
+		}
+	return 0;
 }
 
 static int
@@ -778,6 +801,7 @@ results(struct emu *e, struct recorder *rec, sb_time end, double wall)
 
 	if (m == NULL)
 		return -1;
+	events_gather(e);
 	for (size_t i = 0; i < sc->nsites; i++) {
 		struct rec_node n = { id++, sc->sites[i].name, "site",
 			sc->sites[i].city->name, sc->sites[i].city->lat,
@@ -841,11 +865,15 @@ results(struct emu *e, struct recorder *rec, sb_time end, double wall)
 		}
 		rc |= recorder_metric(rec, "flow", f->a->name, "failovers",
 		    nfo, "count");
+		if (!isnan(fo = blocked(e, f, m, end)))
+			rc |= recorder_metric(rec, "flow", f->a->name,
+			    sc_metric_name(SC_M_BLOCKED), fo,
+			    sc_metric_unit(SC_M_BLOCKED));
 		if (!isnan(fo = failover_max(e, f, 0, end)))
 			rc |= recorder_metric(rec, "flow", f->a->name,
 			    "failover-time", fo, "ns");
 	}
-	events_gather(e);
+	qsort(e->ev, e->nev, sizeof(*e->ev), tlev_cmp);
 	for (size_t i = 0; i < e->nev; i++) {
 		const struct tlev *x = &e->ev[i];
 		struct sb_event ev = { x->kind, x->node[0] ? x->node : NULL,

@@ -84,3 +84,23 @@ plan_site_of(const struct scenario *sc, uint32_t addr)
 		return -1;
 	return (int)i;
 }
+
+uint16_t
+plan_app_sport(size_t app)
+{
+	return (uint16_t)(20000 + app % 40000);
+}
+
+uint16_t
+plan_app_port(size_t app)
+{
+	return (uint16_t)(30000 + app % 10000);
+}
+
+int
+plan_app_of(const struct scenario *sc, uint16_t port)
+{
+	if (port < 30000 || (size_t)(port - 30000) >= sc->napps)
+		return -1;
+	return port - 30000;
+}

@@ -50,6 +50,14 @@ uint32_t plan_lan_addr(size_t site);
 size_t plan_bb_pair(size_t npops, size_t a, size_t b);
 uint32_t plan_bb_addr(size_t pair, int end);
 
+/* Application i's UDP ports, source and destination: the simulator's
+ * (app_sport(), app_port()), so rules and firewall services match the
+ * same flows in both. */
+uint16_t plan_app_sport(size_t app);
+uint16_t plan_app_port(size_t app);
+/* The application whose destination port is port, or -1. */
+int plan_app_of(const struct scenario *sc, uint16_t port);
+
 /* The site whose LAN holds addr, or -1. */
 int plan_site_of(const struct scenario *sc, uint32_t addr);
 

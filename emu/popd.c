@@ -22,13 +22,25 @@
 #include "emu/daemon.h"
 #include "emu/plan.h"
 #include "sim/rng.h"
+#include "sim/world.h"
 #include "wan/byteorder.h"
+#include "wan/firewall.h"
 #include "wan/inet.h"
 #include "wan/pop.h"
 #include "wan/tunnel.h"
 
 #define TRANSIT 0xd0           /* pop.c's types are 1-3 */
 #define TRANSIT_HOPS 16
+#define SESSIONS 4096          /* firewall sessions held (a power of 2) */
+
+/* A firewall session: the flow's addresses, ports and protocol, and the
+ * rule that decided it. */
+struct session {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint8_t proto, used;
+	int16_t rule;
+};
 
 struct pd;
 
@@ -69,8 +81,10 @@ struct pd {
 	struct pop *agent;
 	gsl_rng *arng;
 	struct pemu *ape;
+	struct firewall *fw;      /* NULL: the scenario enforces none */
+	struct session *sess;     /* SESSIONS, open addressing */
 	uint64_t unknown, no_route, forwarded, transit_in, transit_out,
-	    dropped, oversized;
+	    dropped, oversized, blocked;
 };
 
 static void forward(struct pd *pd, struct sb_packet *p, unsigned hops);
@@ -85,13 +99,86 @@ ptun_send(void *ctx, unsigned link, struct sb_packet *p)
 	return daemon_sendto(&pt->pd->d, pt->pd->fd, pt->addr, pt->port, p);
 }
 
+/*
+ * The WAN firewall, at the PoP a site's packet enters: the rule that
+ * decided the packet's session, found or decided now (one hit, and an
+ * fw-block event if it blocks).  The session table is fixed; when a
+ * probe finds it full, the packet is decided alone (and counted so).
+ */
+static int
+firewall_rule(struct pd *pd, const uint8_t *d, uint32_t len)
+{
+	const struct scenario *sc = pd->d.sc;
+	unsigned hl = (d[0] & 0x0fu) * 4u;
+	struct session k = { get32(d + 12), get32(d + 16), 0, 0, d[9], 1, -1 };
+	struct fw_flow f;
+	int src, dst, app;
+	uint32_t h;
+
+	if ((k.proto == 6 || k.proto == 17) && len >= hl + 4) {
+		k.sport = get16(d + hl);
+		k.dport = get16(d + hl + 2);
+	}
+	h = (k.src * 2654435761u) ^ (k.dst * 40503u) ^
+	    ((uint32_t)k.sport << 16 | k.dport) ^ k.proto;
+	for (unsigned probe = 0; probe < 8; probe++) {
+		struct session *s = &pd->sess[(h + probe) & (SESSIONS - 1)];
+
+		if (s->used && s->src == k.src && s->dst == k.dst &&
+		    s->sport == k.sport && s->dport == k.dport &&
+		    s->proto == k.proto)
+			return s->rule;
+		if (!s->used) {
+			src = plan_site_of(sc, k.src);
+			dst = plan_site_of(sc, k.dst);
+			app = plan_app_of(sc, k.dport);
+			memset(&f, 0, sizeof(f));
+			f.src_site = src >= 0 ? sc->sites[src].name : NULL;
+			f.dst_site = dst >= 0 ? sc->sites[dst].name : NULL;
+			f.src_group = src >= 0 ? sc->sites[src].group : NULL;
+			f.dst_group = dst >= 0 ? sc->sites[dst].group : NULL;
+			f.src_addr = k.src;
+			f.dst_addr = k.dst;
+			f.proto = k.proto;
+			f.dport = k.dport;
+			if (app >= 0) {
+				f.app = sc->apps[app].app_id;
+				f.category = sc->apps[app].category;
+				f.label = sc->apps[app].name;
+			}
+			*s = k;
+			s->rule = (int16_t)fw_session(pd->fw, FW_WAN, &f,
+			    pemu_platform(pd->ape), pd->d.name);
+			return s->rule;
+		}
+	}
+	return -1;
+}
+
 static void
 ptun_deliver(void *ctx, struct sb_packet *p)
 {
 	struct ptun *pt = ctx;
+	struct pd *pd = pt->pd;
 
-	pt->pd->sites[pt->site].rx = pt;
-	forward(pt->pd, p, TRANSIT_HOPS);
+	pd->sites[pt->site].rx = pt;
+	/* site to site: the WAN firewall, here at the ingress PoP */
+	if (pd->fw != NULL && fw_enabled(pd->fw, FW_WAN) &&
+	    p->len >= INET_IPV4_HDR && (p->data[0] >> 4) == 4 &&
+	    plan_site_of(pd->d.sc, get32(p->data + 16)) >= 0) {
+		int r = firewall_rule(pd, p->data, p->len);
+
+		if (r >= 0) {
+			fw_packet(pd->fw, FW_WAN, r, p->len);
+			if (fw_rule_action(pd->fw, FW_WAN, (size_t)r) ==
+			    FW_BLOCK) {
+				pd->blocked++;
+				pool_put(pd->d.pool, p);
+				return;
+			}
+		}
+	}
+	forward(pd, p, TRANSIT_HOPS);
 }
 
 static void
@@ -408,6 +495,15 @@ pd_build(struct pd *pd)
 		fprintf(stderr, "%s: %s\n", pd->d.prog, err);
 		goto out;
 	}
+	if ((pd->fw = firewall_build(sc, err, sizeof(err))) == NULL &&
+	    err[0] != '\0') {
+		fprintf(stderr, "%s: %s\n", pd->d.prog, err);
+		rc = 2;
+		goto out;
+	}
+	if (pd->fw != NULL && (pd->sess = calloc(SESSIONS,
+	    sizeof(*pd->sess))) == NULL)
+		goto out;
 	rc = 0;
 out:
 	free(names);
@@ -434,6 +530,8 @@ pd_free(struct pd *pd)
 		daemon_tunnel_counters(&pd->d, pd->tuns[i]->t);
 	}
 	pop_free(pd->agent);
+	fw_free(pd->fw);
+	free(pd->sess);
 	for (size_t i = 0; i < pd->ntuns; i++) {
 		struct ptun *pt = pd->tuns[i];
 
@@ -471,13 +569,28 @@ main(int argc, char **argv)
 		struct sb_event ev = { "daemon-counters", NULL, pd.d.name,
 			detail, (double)(pd.unknown + pd.oversized) };
 
+		for (size_t r = 0; pd.fw != NULL && fw_enabled(pd.fw, FW_WAN) &&
+		    r < fw_rules(pd.fw, FW_WAN); r++) {
+			const struct fw_counts *c = fw_counts(pd.fw, FW_WAN, r);
+			struct sb_event fe = { "firewall-counters", NULL,
+				fw_rule_name(pd.fw, FW_WAN, r), detail,
+				(double)c->sessions };
+
+			snprintf(detail, sizeof(detail), "wan: sessions %llu, "
+			    "packets %llu, bytes %llu",
+			    (unsigned long long)c->sessions,
+			    (unsigned long long)c->packets,
+			    (unsigned long long)c->bytes);
+			daemon_emit(&pd.d, eloop_now(pd.d.loop), &fe);
+		}
 		snprintf(detail, sizeof(detail), "forwarded %llu, transit in "
-		    "%llu, out %llu; no route %llu; from unknown senders %llu; "
-		    "oversized %llu",
+		    "%llu, out %llu; no route %llu; blocked %llu; from unknown "
+		    "senders %llu; oversized %llu",
 		    (unsigned long long)pd.forwarded,
 		    (unsigned long long)pd.transit_in,
 		    (unsigned long long)pd.transit_out,
 		    (unsigned long long)pd.no_route,
+		    (unsigned long long)pd.blocked,
 		    (unsigned long long)pd.unknown,
 		    (unsigned long long)pd.oversized);
 		daemon_emit(&pd.d, eloop_now(pd.d.loop), &ev);

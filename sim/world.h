@@ -49,4 +49,12 @@ int world_finish(struct world *w, sb_time end, int evaluate, FILE *out);
 void world_counts(const struct world *w, uint64_t *sent, uint64_t *delivered,
     uint64_t *hops);
 
+/* The scenario's firewall rule bases built into the PoPs' firewall
+ * (wan/firewall.h), for the simulator and the PoP daemon alike.  NULL with
+ * err empty when the scenario enforces none; NULL with a message naming
+ * the place on a bad rule or no memory. */
+struct firewall;
+struct firewall *firewall_build(const struct scenario *sc, char *err,
+    size_t errlen);
+
 #endif

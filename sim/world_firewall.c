@@ -55,10 +55,9 @@ ep_from(const struct scenario *sc, const struct sc_fw_ep *s, struct fw_ep *e)
 }
 
 static int
-add_rule(struct world *w, enum fw_base b, const struct sc_fw_rule *r,
-    char *err, size_t errlen)
+add_rule(const struct scenario *sc, struct firewall *fw, enum fw_base b,
+    const struct sc_fw_rule *r, char *err, size_t errlen)
 {
-	const struct scenario *sc = w->sc;
 	struct fw_ep *src = calloc(r->nsrc + 1, sizeof(*src));
 	struct fw_ep *dst = calloc(r->ndst + 1, sizeof(*dst));
 	struct fw_service *svc = calloc(r->nsvc + 1, sizeof(*svc));
@@ -83,7 +82,7 @@ add_rule(struct world *w, enum fw_base b, const struct sc_fw_rule *r,
 	for (size_t i = 0; i < r->nsvc; i++)
 		svc[i] = (struct fw_service){ (uint8_t)r->svc[i].protocol,
 		    (uint16_t)r->svc[i].port_lo, (uint16_t)r->svc[i].port_hi };
-	if ((rc = fw_add(w->fw, b, &s, msg, sizeof(msg))) < 0)
+	if ((rc = fw_add(fw, b, &s, msg, sizeof(msg))) < 0)
 		snprintf(err, errlen, "%s:%u:%u: %s firewall %s", sc->path,
 		    r->loc.line, r->loc.col, fw_base_name(b), msg);
 out:
@@ -93,33 +92,46 @@ out:
 	return rc;
 }
 
+struct firewall *
+firewall_build(const struct scenario *sc, char *err, size_t errlen)
+{
+	struct firewall *fw;
+	int any = 0;
+
+	err[0] = '\0';
+	for (int b = 0; b < SC_FW__BASES; b++)
+		any |= sc->firewall[b].enabled;
+	if (!any)
+		return NULL;
+	if ((fw = fw_new()) == NULL) {
+		snprintf(err, errlen, "out of memory building the firewall");
+		return NULL;
+	}
+	for (int b = 0; b < SC_FW__BASES; b++) {
+		if (!sc->firewall[b].enabled)
+			continue;
+		fw_enable(fw, (enum fw_base)b);
+		for (size_t i = 0; i < sc->firewall[b].nrules; i++)
+			if (add_rule(sc, fw, (enum fw_base)b,
+			    &sc->firewall[b].rules[i], err, errlen) < 0) {
+				fw_free(fw);
+				return NULL;
+			}
+	}
+	return fw;
+}
+
 int
 build_firewall(struct world *w, char *err, size_t errlen)
 {
 	const struct scenario *sc = w->sc;
-	int any = 0;
 
 	for (size_t i = 0; i < w->nflows; i++) {
 		w->flows[i].fw_base = -1;
 		w->flows[i].fw_rule = w->flows[i].fw_pop = -1;
 	}
-	for (int b = 0; b < SC_FW__BASES; b++)
-		any |= sc->firewall[b].enabled;
-	if (!any)
-		return 0;
-	if ((w->fw = fw_new()) == NULL) {
-		snprintf(err, errlen, "out of memory building the firewall");
-		return -1;
-	}
-	for (int b = 0; b < SC_FW__BASES; b++) {
-		if (!sc->firewall[b].enabled)
-			continue;
-		fw_enable(w->fw, (enum fw_base)b);
-		for (size_t i = 0; i < sc->firewall[b].nrules; i++)
-			if (add_rule(w, (enum fw_base)b,
-			    &sc->firewall[b].rules[i], err, errlen) < 0)
-				return -1;
-	}
+	if ((w->fw = firewall_build(sc, err, errlen)) == NULL)
+		return err[0] != '\0' ? -1 : 0;
 	/* what the PoP knows of each flow that comes through the cloud */
 	for (size_t i = 0; i < w->nflows; i++) {
 		struct flow *f = &w->flows[i];

@@ -77,7 +77,7 @@ if command -v tshark >/dev/null; then
 	# the project's dissector shows what a tunnel record carries
 	lua="-X lua_script:$SRCDIR/pcap/sasebed.lua"
 	plain=$(ts $lua -Y 'ip.src == 10.0.1.10 && ip.dst == 10.0.2.10')
-	inner=$(ts $lua -o tls.keylog_file:"$TMP/pcap/keys.log" -Y 'ip.src == 10.0.1.10 && ip.dst == 10.0.2.10 && udp.dstport == 20000')
+	inner=$(ts $lua -o tls.keylog_file:"$TMP/pcap/keys.log" -Y 'ip.src == 10.0.1.10 && ip.dst == 10.0.2.10 && udp.dstport == 30000')
 	echo "inner datagrams: $plain without the key log, $inner with it"
 	[ "$plain" -eq 0 ] && [ "$inner" -gt 100 ] && pass ||
 	    fail "the key log does not decrypt the tunnel ($plain, $inner)"
