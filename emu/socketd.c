@@ -6,9 +6,9 @@
  * per link to the PoP the Socket picks, and the site's LAN on a TUN
  * device (lan0) whose packets it classifies and sends on.
  *
- * What it does not do yet (docs/emulation.md): network rules beyond the
- * default action, off-cloud tunnels, the candidate PoPs' pings (the first
- * connection goes to the nearest candidate), certificates (PSK only).
+ * What it does not do yet (docs/emulation.md): off-cloud tunnels, the
+ * candidate PoPs' pings (the first connection goes to the nearest
+ * candidate), certificates (PSK only).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +25,7 @@
 #include "emu/plan.h"
 #include "models/geo.h"
 #include "sim/rng.h"
+#include "sim/world.h"
 #include "wan/byteorder.h"
 #include "wan/socket.h"
 #include "wan/tunnel.h"
@@ -54,6 +55,7 @@ struct sd {
 	struct daemon d;
 	const struct sc_site *site;
 	struct socket *sock;
+	struct rules *rules;
 	gsl_rng *srng;
 	struct pemu *spe;
 	int tunfd;
@@ -287,7 +289,7 @@ lan_readable(void *arg, int fd, uint32_t events)
 		struct rule_flow f;
 		ssize_t n;
 		unsigned hl;
-		int dst;
+		int dst, app;
 
 		if (p == NULL)
 			return;
@@ -313,6 +315,17 @@ lan_readable(void *arg, int fd, uint32_t events)
 		}
 		dst = plan_site_of(sd->d.sc, f.dst_addr);
 		f.dst_site = dst >= 0 ? sd->d.sc->sites[dst].name : NULL;
+		/* what inspection would find: the application's own keys,
+		 * known by its port, as the simulator knows them */
+		if ((app = plan_app_of(sd->d.sc, f.dport)) >= 0) {
+			const struct sc_app *a = &sd->d.sc->apps[app];
+
+			f.app = a->app_id;
+			f.category = a->category;
+			f.domain = a->domain;
+			f.ftp_passive = (uint8_t)a->ftp_passive;
+			f.label = a->name;
+		}
 		(void)socket_output(sd->sock, &f, p);
 	}
 }
@@ -441,6 +454,11 @@ sd_build(struct sd *sd)
 	cfg.hold = k->hold;
 	cfg.probe = k->probe;
 	cfg.drain = k->drain;
+	if ((sd->rules = rules_build(sc, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", sd->d.prog, err);
+		return 2;
+	}
+	cfg.rules = sd->rules;
 	cfg.ops = &sock_ops;
 	cfg.ctx = sd;
 	snprintf(err, sizeof(err), "socket:%s", sd->site->name);
@@ -479,6 +497,7 @@ sd_free(struct sd *sd)
 			}
 	}
 	socket_free(sd->sock);
+	rules_free(sd->rules);
 	for (unsigned j = 0; j < sd->nlinks; j++) {
 		struct slink *l = &sd->links[j];
 

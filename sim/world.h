@@ -49,6 +49,12 @@ int world_finish(struct world *w, sb_time end, int evaluate, FILE *out);
 void world_counts(const struct world *w, uint64_t *sent, uint64_t *delivered,
     uint64_t *hops);
 
+/* The scenario's network rules as the Sockets apply them (wan/rules.h);
+ * NULL with a message on a bad rule or no memory. */
+struct rules;
+struct rules *rules_build(const struct scenario *sc, char *err,
+    size_t errlen);
+
 /* The scenario's firewall rule bases built into the PoPs' firewall
  * (wan/firewall.h), for the simulator and the PoP daemon alike.  NULL with
  * err empty when the scenario enforces none; NULL with a message naming

@@ -646,14 +646,14 @@ site_candidates(struct world *w, struct site *s)
 	}
 }
 
-static int
-build_rules(struct world *w, char *err, size_t errlen)
+struct rules *
+rules_build(const struct scenario *sc, char *err, size_t errlen)
 {
-	const struct scenario *sc = w->sc;
 	static const int tr[] = { RULE_TR_CLOUD, RULE_TR_ALT_WAN,
 		RULE_TR_OFF_CLOUD, RULE_TR_ALT_WAN, RULE_TR_NONE };
+	struct rules *rb;
 
-	if ((w->rules = rules_new()) == NULL)
+	if ((rb = rules_new()) == NULL)
 		goto oom;
 	for (size_t i = 0; i < sc->nrules; i++) {
 		const struct sc_rule *r = &sc->rules[i];
@@ -696,13 +696,15 @@ build_rules(struct world *w, char *err, size_t errlen)
 		rs.act.optimize = (enum rule_optimize)r->optimize;
 		rs.act.mitigate_loss = r->loss_mitigation;
 		rs.act.tcp_accel = r->tcp_acceleration;
-		if (rules_add(w->rules, &rs, err, errlen) < 0)
-			return -1;
+		if (rules_add(rb, &rs, err, errlen) < 0) {
+			rules_free(rb);
+			return NULL;
+		}
 	}
-	return 0;
+	return rb;
 oom:
 	snprintf(err, errlen, "out of memory building the rules");
-	return -1;
+	return NULL;
 }
 
 /* Every site's Socket, on a platform of its own. */
@@ -718,7 +720,7 @@ build_sockets(struct world *w, char *err, size_t errlen)
 	struct socket_qos_class qc[254];
 	char name[300];
 
-	if (build_rules(w, err, errlen) < 0)
+	if ((w->rules = rules_build(w->sc, err, errlen)) == NULL)
 		return -1;
 	for (size_t c = 0; c < k->nclasses; c++)  /* 2-255, each once */
 		qc[c] = (struct socket_qos_class){
