@@ -1447,6 +1447,14 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 	return 0;
 }
 
+/* Where node n starts, 1-based. */
+static struct sc_loc
+loc_of(const yaml_node_t *n)
+{
+	return (struct sc_loc){ (unsigned)n->start_mark.line + 1,
+	    (unsigned)n->start_mark.column + 1 };
+}
+
 /* "a.b.c.d/n" with its host bits clear. */
 static int
 get_prefix(struct ld *L, const yaml_node_t *n, const char *what,
@@ -1478,8 +1486,7 @@ get_prefix(struct ld *L, const yaml_node_t *n, const char *what,
 	if (len == 0 && out->addr != 0)
 		return ydoc_err(L->d, n, "%s: '%s' has host bits set past "
 		    "the /0", what, s);
-	out->loc.line = (unsigned)n->start_mark.line + 1;
-	out->loc.col = (unsigned)n->start_mark.column + 1;
+	out->loc = loc_of(n);
 	return 0;
 bad:
 	return ydoc_err(L->d, n, "%s: '%s' is not an IPv4 prefix "
@@ -1508,8 +1515,7 @@ parse_bgp(struct ld *L, const yaml_node_t *n, const char *site,
 	    ydoc_check_keys(L->d, n, what, keys) < 0)
 		return -1;
 	ip->bgp = 1;
-	ip->bgp_loc.line = (unsigned)n->start_mark.line + 1;
-	ip->bgp_loc.col = (unsigned)n->start_mark.column + 1;
+	ip->bgp_loc = loc_of(n);
 	ip->pop_asn = IPSEC_POP_ASN_DEFAULT;
 	ip->hold = IPSEC_HOLD_DEFAULT;
 	if ((v = ydoc_get(L->d, n, "asn")) == NULL)
@@ -1564,8 +1570,7 @@ parse_ipsec(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 		return -1;
 	if ((ip = s->ipsec = xcalloc(L, n, 1, sizeof(*ip))) == NULL)
 		return -1;
-	ip->loc.line = (unsigned)n->start_mark.line + 1;
-	ip->loc.col = (unsigned)n->start_mark.column + 1;
+	ip->loc = loc_of(n);
 	ip->dpd = IPSEC_DPD_DEFAULT;
 	ip->dpd_misses = IPSEC_DPD_MISSES_DEFAULT;
 	if ((t = ydoc_get(L->d, n, "tunnels")) == NULL)
@@ -1580,8 +1585,7 @@ parse_ipsec(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 		yaml_node_t *it = ydoc_item(L->d, t, i);
 		struct sc_ipsec_tunnel *x = &ip->tunnels[i];
 
-		x->loc.line = (unsigned)it->start_mark.line + 1;
-		x->loc.col = (unsigned)it->start_mark.column + 1;
+		x->loc = loc_of(it);
 		if (ydoc_want_map(L->d, it, KEY("tunnels")) < 0 ||
 		    ydoc_check_keys(L->d, it, KEY("tunnel"), tkeys) < 0)
 			return -1;
