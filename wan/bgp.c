@@ -256,7 +256,8 @@ send_msg(struct bgp *b, const uint8_t *m, size_t len)
 	struct sb_packet *p;
 	size_t n;
 
-	if (!b->tup || (p = b->pf->ops->packet_new(b->pf->ctx)) == NULL)
+	if (!b->tup || len < BGP_HDR ||
+	    (p = b->pf->ops->packet_new(b->pf->ctx)) == NULL)
 		return;
 	if (p->data == NULL || p->cap < INNER_HDR + len) {
 		b->pf->ops->packet_free(b->pf->ctx, p);

@@ -24,7 +24,8 @@
  * Adj-RIB-Out beyond the local prefixes, no ConnectRetry collision
  * handling (one transport: both ends may open at once, which simply
  * works).  After a failure the speaker waits `retry` and opens again
- * while the transport is up.
+ * while the transport is up, and an OPEN left unanswered goes again every
+ * `retry` (wan/bgp.c says where this departs from RFC 4271, and why).
  *
  * Like every module under wan/, it sees the world only through the
  * platform: messages go out with send() on link `link` as whole inner
