@@ -1447,6 +1447,199 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 	return 0;
 }
 
+/* Where node n starts, 1-based. */
+static struct sc_loc
+loc_of(const yaml_node_t *n)
+{
+	return (struct sc_loc){ (unsigned)n->start_mark.line + 1,
+	    (unsigned)n->start_mark.column + 1 };
+}
+
+/* "a.b.c.d/n" with its host bits clear. */
+static int
+get_prefix(struct ld *L, const yaml_node_t *n, const char *what,
+    struct sc_prefix *out)
+{
+	const char *s, *slash;
+	char a[INET_ADDRSTRLEN], *end;
+	unsigned long len;
+	uint32_t addr;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	slash = strchr(s, '/');
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(a))
+		goto bad;
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = '\0';
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (inet_pton(AF_INET, a, &addr) != 1 || slash[1] < '0' ||
+	    slash[1] > '9' || *end != '\0' || errno != 0 || len > 32)
+		goto bad;
+	out->addr = ntohl(addr);
+	out->len = (unsigned)len;
+	if (len < 32 && (out->addr & ~(~(uint32_t)0 << (32 - len))) != 0 &&
+	    len > 0)
+		return ydoc_err(L->d, n, "%s: '%s' has host bits set past "
+		    "the /%lu", what, s, len);
+	if (len == 0 && out->addr != 0)
+		return ydoc_err(L->d, n, "%s: '%s' has host bits set past "
+		    "the /0", what, s);
+	out->loc = loc_of(n);
+	return 0;
+bad:
+	return ydoc_err(L->d, n, "%s: '%s' is not an IPv4 prefix "
+	    "(a.b.c.d/n, n from 0 to 32)", what, s);
+}
+
+/* A site's `ipsec` section (docs/scenario.md, ipsec): its tunnels, its
+ * dead-peer detection, its prefixes and, optionally, BGP. */
+#define IPSEC_DPD_DEFAULT (10 * SB_S)
+#define IPSEC_DPD_MISSES_DEFAULT 3
+#define IPSEC_POP_ASN_DEFAULT 64512
+#define IPSEC_HOLD_DEFAULT (90 * SB_S)
+
+static int
+parse_bgp(struct ld *L, const yaml_node_t *n, const char *site,
+    struct sc_ipsec *ip)
+{
+	static const char *const keys[] = { "asn", "pop-asn", "hold",
+		"keepalive", NULL };
+	char what[160], lbl[256];
+	yaml_node_t *v;
+	int as;
+
+	snprintf(what, sizeof(what), "site '%s' ipsec bgp", site);
+	if (ydoc_want_map(L->d, n, what) < 0 ||
+	    ydoc_check_keys(L->d, n, what, keys) < 0)
+		return -1;
+	ip->bgp = 1;
+	ip->bgp_loc = loc_of(n);
+	ip->pop_asn = IPSEC_POP_ASN_DEFAULT;
+	ip->hold = IPSEC_HOLD_DEFAULT;
+	if ((v = ydoc_get(L->d, n, "asn")) == NULL)
+		return ydoc_err(L->d, n, "%s: 'asn' is required (the site's "
+		    "AS number, 1 to 65535)", what);
+	if (get_whole(L, v, KEY("asn"), 1, 65535, &as) < 0)
+		return -1;
+	ip->asn = (unsigned)as;
+	if ((v = ydoc_get(L->d, n, "pop-asn")) != NULL) {
+		if (get_whole(L, v, KEY("pop-asn"), 1, 65535, &as) < 0)
+			return -1;
+		ip->pop_asn = (unsigned)as;
+	}
+	if (ip->asn == ip->pop_asn)
+		return ydoc_err(L->d, ydoc_get(L->d, n, "asn"), "%s: asn %u is "
+		    "the PoPs' own (pop-asn); the session is external BGP, "
+		    "between two AS numbers", what, ip->asn);
+	/* RFC 4271 4.2: the hold time is whole seconds, 0 or at least 3 */
+	if ((v = ydoc_get(L->d, n, "hold")) != NULL) {
+		if (get_time(L, v, KEY("hold"), &ip->hold) < 0)
+			return -1;
+		if (ip->hold % SB_S != 0 || (ip->hold > 0 &&
+		    ip->hold < 3 * SB_S) || ip->hold > 65535 * SB_S)
+			return ydoc_err(L->d, v, "%s: the hold time is 0 or 3 "
+			    "to 65535 whole seconds (RFC 4271)", what);
+	}
+	if ((v = ydoc_get(L->d, n, "keepalive")) != NULL) {
+		if (get_time(L, v, KEY("keepalive"), &ip->keepalive) < 0)
+			return -1;
+		if (ip->keepalive <= 0 || ip->hold == 0 ||
+		    ip->keepalive >= ip->hold)
+			return ydoc_err(L->d, v, "%s: keepalive must be above "
+			    "0 and below the hold time", what);
+	}
+	return 0;
+}
+
+static int
+parse_ipsec(struct ld *L, const yaml_node_t *n, struct sc_site *s)
+{
+	static const char *const keys[] = { "tunnels", "dpd", "dpd-misses",
+		"prefixes", "bgp", NULL };
+	static const char *const tkeys[] = { "pop", "link", NULL };
+	struct sc_ipsec *ip;
+	char what[160], lbl[256];
+	yaml_node_t *v, *t;
+	int miss;
+
+	snprintf(what, sizeof(what), "site '%s' ipsec", s->name);
+	if (ydoc_want_map(L->d, n, what) < 0 ||
+	    ydoc_check_keys(L->d, n, what, keys) < 0)
+		return -1;
+	if ((ip = s->ipsec = xcalloc(L, n, 1, sizeof(*ip))) == NULL)
+		return -1;
+	ip->loc = loc_of(n);
+	ip->dpd = IPSEC_DPD_DEFAULT;
+	ip->dpd_misses = IPSEC_DPD_MISSES_DEFAULT;
+	if ((t = ydoc_get(L->d, n, "tunnels")) == NULL)
+		return ydoc_err(L->d, n, "%s: 'tunnels' is required (one or "
+		    "two, each to a PoP)", what);
+	if (ydoc_want_seq(L->d, t, KEY("tunnels")) < 0)
+		return -1;
+	if (ydoc_len(t) < 1 || ydoc_len(t) > SC_IPSEC_TUNNELS)
+		return ydoc_err(L->d, t, "%s: %zu tunnels; an IPsec site has "
+		    "one or two", what, ydoc_len(t));
+	for (size_t i = 0; i < ydoc_len(t); i++) {
+		yaml_node_t *it = ydoc_item(L->d, t, i);
+		struct sc_ipsec_tunnel *x = &ip->tunnels[i];
+
+		x->loc = loc_of(it);
+		if (ydoc_want_map(L->d, it, KEY("tunnels")) < 0 ||
+		    ydoc_check_keys(L->d, it, KEY("tunnel"), tkeys) < 0)
+			return -1;
+		if ((v = ydoc_get(L->d, it, "pop")) == NULL)
+			return ydoc_err(L->d, it, "%s: a tunnel needs a 'pop'",
+			    what);
+		if (ref_pop(L, v, KEY("tunnel pop"), &x->pop) < 0)
+			return -1;
+		x->link = 0;
+		if ((v = ydoc_get(L->d, it, "link")) != NULL) {
+			const char *ln;
+			if (ydoc_want_str(L->d, v, KEY("tunnel link"), &ln) < 0 ||
+			    ref_link_of(L, v, KEY("tunnel link"), s, ln,
+			    &x->link) < 0)
+				return -1;
+		}
+		if (i == 1 && x->pop == ip->tunnels[0].pop &&
+		    x->link == ip->tunnels[0].link)
+			return ydoc_err(L->d, it, "%s: both tunnels go from link "
+			    "'%s' to PoP '%s'; the second must differ in one",
+			    what, s->links[x->link].name,
+			    L->sc->pops[x->pop].name);
+		ip->ntunnels++;
+	}
+	if ((v = ydoc_get(L->d, n, "dpd")) != NULL &&
+	    get_time_in(L, v, KEY("dpd"), SB_S / 10, SB_HOUR, &ip->dpd) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "dpd-misses")) != NULL) {
+		if (get_whole(L, v, KEY("dpd-misses"), 1, 100, &miss) < 0)
+			return -1;
+		ip->dpd_misses = (unsigned)miss;
+	}
+	if ((v = ydoc_get(L->d, n, "prefixes")) != NULL) {
+		if (ydoc_want_seq(L->d, v, KEY("prefixes")) < 0)
+			return -1;
+		if (ydoc_len(v) > 200)
+			return ydoc_err(L->d, v, "%s: at most 200 prefixes",
+			    what);
+		if ((ip->prefixes = xcalloc(L, v, ydoc_len(v),
+		    sizeof(*ip->prefixes))) == NULL)
+			return -1;
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			if (get_prefix(L, ydoc_item(L->d, v, i),
+			    KEY("prefixes"), &ip->prefixes[i]) < 0)
+				return -1;
+			ip->nprefixes++;
+		}
+	}
+	if ((v = ydoc_get(L->d, n, "bgp")) != NULL &&
+	    parse_bgp(L, v, s->name, ip) < 0)
+		return -1;
+	return 0;
+}
+
 /* The most members a counted site may have: enough for the largest
  * networks planned, small enough that a typo cannot exhaust memory. */
 #define MAX_SITE_COUNT 100000
@@ -1522,7 +1715,20 @@ parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
 	if ((v = ydoc_get(L->d, it, "links")) == NULL)
 		return ydoc_err(L->d, it, "site '%s': 'links' is "
 		    "required", s->name);
-	return parse_site_links(L, v, s);
+	if (parse_site_links(L, v, s) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "ipsec")) == NULL)
+		return 0;
+	/* no Socket: nothing chooses a PoP or meshes off-cloud */
+	if (s->pop >= 0)
+		return ydoc_err(L->d, ydoc_key(L->d, it, "pop"), "site '%s': an "
+		    "IPsec site names its PoPs in ipsec: tunnels, not in "
+		    "'pop'", s->name);
+	if (s->off_cloud)
+		return ydoc_err(L->d, ydoc_key(L->d, it, "off-cloud"), "site "
+		    "'%s': an IPsec site has no Socket to join the off-cloud "
+		    "mesh", s->name);
+	return parse_ipsec(L, v, s);
 }
 
 /*
@@ -1534,7 +1740,8 @@ static int
 parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
-		"auth", "wrong-key", "off-cloud", "count", "group", NULL };
+		"auth", "wrong-key", "off-cloud", "count", "group", "ipsec",
+		NULL };
 	struct scenario *sc = L->sc;
 	size_t total = 0, c;
 
@@ -4082,6 +4289,9 @@ scenario_free(struct scenario *sc)
 		free(s->links);
 		free(s->group);
 		free(s->name);
+		if (s->ipsec != NULL)
+			free(s->ipsec->prefixes);
+		free(s->ipsec);
 	}
 	free(sc->sites);
 	for (size_t i = 0; i < sc->ndests; i++)

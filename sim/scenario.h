@@ -108,6 +108,36 @@ struct sc_site_link {
 	struct sc_loc loc;
 };
 
+/* An IPsec site's tunnel: to `pop` from the site's link `link`. */
+struct sc_ipsec_tunnel {
+	int pop, link;
+	struct sc_loc loc;
+};
+
+struct sc_prefix {
+	uint32_t addr;            /* host order, host bits clear */
+	unsigned len;
+	struct sc_loc loc;
+};
+
+/* An IPsec site (docs/scenario.md, ipsec): a third-party firewall or a
+ * cloud VPN gateway, no Socket logic.  Its routes are static (the PoP
+ * holds them while the tunnel is up) or learned over BGP in the tunnel. */
+#define SC_IPSEC_TUNNELS 2
+
+struct sc_ipsec {
+	struct sc_ipsec_tunnel tunnels[SC_IPSEC_TUNNELS];
+	size_t ntunnels;
+	sb_time dpd;              /* dead-peer detection interval */
+	unsigned dpd_misses;
+	struct sc_prefix *prefixes; /* beyond the site's LAN /24 */
+	size_t nprefixes;
+	int bgp;                  /* 1: routes over BGP; 0: static */
+	unsigned asn, pop_asn;
+	sb_time hold, keepalive;  /* keepalive 0: a third of the hold */
+	struct sc_loc loc, bgp_loc;
+};
+
 struct sc_site {
 	char *name;
 	const struct geo_city *city;
@@ -117,6 +147,7 @@ struct sc_site {
 	int off_cloud;          /* joins the off-cloud mesh; 0 by default */
 	char *group;            /* its user group, for firewall rules; NULL:
 	                           none */
+	struct sc_ipsec *ipsec; /* an IPsec site; NULL: a Socket's */
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;

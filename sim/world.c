@@ -94,7 +94,8 @@ build_sites(struct world *w, char *err, size_t errlen)
 		pop = site_pop(w, s);
 		if (w->rec != NULL) {
 			struct rec_node rn = { (int)(sc->npops + i),
-			    s->sc->name, "site", city->name, city->lat,
+			    s->sc->name, s->sc->ipsec != NULL ? "ipsec-site" :
+			    "site", city->name, city->lat,
 			    city->lon, pop >= 0 ? sc->pops[pop].name : NULL };
 			rec_check(w, recorder_node(w->rec, &rn));
 		}
@@ -288,6 +289,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 	    build_sites(w, err, errlen) < 0 ||
 	    build_credentials(w, err, errlen) < 0 ||
 	    build_sockets(w, err, errlen) < 0 ||
+	    build_ipsec(w, err, errlen) < 0 ||
 	    build_flows(w, err, errlen) < 0 ||
 	    build_firewall(w, err, errlen) < 0 ||
 	    build_apps(w, err, errlen) < 0 ||
@@ -329,6 +331,7 @@ world_free(struct world *w)
 	free(w->flows);
 	free(w->xapps);
 	free_sockets(w);
+	free_ipsec(w);
 	for (size_t i = 0; i < w->ntuns; i++)
 		wtun_free(w->tuns[i]);
 	free(w->tuns);
@@ -519,7 +522,9 @@ world_start(struct world *w)
 	}
 	start_pops(w);
 	for (size_t i = 0; i < sc->nsites; i++)
-		socket_start(w->sites[i].sock);
+		if (w->sites[i].sock != NULL)
+			socket_start(w->sites[i].sock);
+	start_ipsec(w);
 	if (w->failed)
 		return -1;
 	for (size_t i = 0; i < sc->ntimeline; i++)

@@ -29,6 +29,8 @@
 struct capture;
 struct fluid;
 struct fluid_spec;
+struct ipsite;
+struct itun;
 struct socket;
 struct keylog;
 struct meter;
@@ -107,6 +109,7 @@ struct wtun {
 	uint32_t addr[2];          /* underlay addresses of the two ends */
 	uint16_t port[2];
 	struct capture *cap[2];    /* each end's link capture, or NULL */
+	struct itun *itun;         /* an IPsec site's tunnel, or NULL */
 };
 
 /* A meter that counts only between from and to. */
@@ -196,7 +199,9 @@ struct site {
 	size_t nwins;
 	gsl_rng *rng;
 	struct psim *ps;
-	struct socket *sock;       /* the Socket's real logic */
+	struct socket *sock;       /* the Socket's real logic; NULL at an
+	                              IPsec site */
+	struct ipsite *ips;        /* an IPsec site's tunnels, or NULL */
 	struct psim *sps;          /* its platform */
 	gsl_rng *srng;
 	int cand[POPSEL_MAX];      /* candidate PoPs, nearest first */
@@ -396,12 +401,24 @@ double pop_expect(struct world *w, const struct sc_expect *e,
     const struct sc_target *t, size_t win, sb_time end);
 
 /* world_tunnels.c */
+struct wtun *wtun_make(struct world *w, int si, int j, int pop);
+int wtun_connect(struct wtun *wt);
 void wtun_arrive(struct wtun *wt, struct sb_packet *p);
 void wtun_free(struct wtun *wt);
 int build_sockets(struct world *w, char *err, size_t errlen);
 void free_sockets(struct world *w);
 int site_link_tunnel_up(const struct site *s, int link, int pop);
 int build_credentials(struct world *w, char *err, size_t errlen);
+
+/* world_ipsec.c */
+int build_ipsec(struct world *w, char *err, size_t errlen);
+void start_ipsec(struct world *w);
+void free_ipsec(struct world *w);
+void ipsec_tunnel_state(struct wtun *wt, int end, int up);
+int ipsec_deliver(struct wtun *wt, struct sb_packet *p);
+int ipsec_pop(const struct site *s);
+int ipsec_output(struct site *s, struct sb_packet *p);
+void ipsec_results(struct world *w);
 
 /* world_apps.c */
 struct wapp;

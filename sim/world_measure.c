@@ -422,7 +422,11 @@ record_socket_metrics(struct world *w)
 
 	for (size_t i = 0; i < sc->nsites; i++) {
 		const struct socket *k = w->sites[i].sock;
-		const struct socket_stats *st = socket_stats(k);
+		const struct socket_stats *st;
+
+		if (k == NULL)
+			continue;     /* an IPsec site: no Socket */
+		st = socket_stats(k);
 		const struct count m[] = {
 			{ "failovers", st->failovers, NULL },
 			{ "fallbacks", st->fallbacks, NULL },
@@ -466,8 +470,9 @@ record_socket_metrics(struct world *w)
 		const struct socket_peer_stats *ps;
 		int b;
 
-		for (unsigned x = 0; (ps = socket_peer_stats(w->sites[i].sock,
-		    x, &b)) != NULL; x++) {
+		for (unsigned x = 0; w->sites[i].sock != NULL &&
+		    (ps = socket_peer_stats(w->sites[i].sock, x, &b)) != NULL;
+		    x++) {
 			char name[300];
 			const struct count m[] = {
 				{ "packets", ps->pkts, "packets" },
@@ -485,7 +490,8 @@ record_socket_metrics(struct world *w)
 		uint64_t hits = 0;
 
 		for (size_t i = 0; i < sc->nsites; i++)
-			hits += socket_rule_hits(w->sites[i].sock, r);
+			if (w->sites[i].sock != NULL)
+				hits += socket_rule_hits(w->sites[i].sock, r);
 		rec_check(w, recorder_metric(w->rec, "rule", sc->rules[r].name,
 		    "hits", (double)hits, "count"));
 	}
@@ -591,12 +597,14 @@ record_final_metrics(struct world *w, sb_time end)
 				{ "rekeys", st->rekeys, NULL },
 			};
 			snprintf(scope, sizeof(scope), "tunnel-%s",
-			    e == 0 ? "socket" : wt->pop < 0 ? "peer" : "pop");
+			    e == 0 ? (wt->itun != NULL ? "ipsec" : "socket") :
+			    wt->pop < 0 ? "peer" : "pop");
 			record_counts(w, scope, wt->name, m, NCOUNTS(m));
 		}
 	}
 	record_socket_metrics(w);
 	firewall_results(w, end);
+	ipsec_results(w);
 	apps_results(w, end);
 	for (size_t i = 0; i < w->nchans; i++) {
 		struct link_stats s[2];

@@ -364,7 +364,8 @@ route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 	memset(r, 0, sizeof(*r));
 	if (f->sc->via == SC_VIA_INTERNET)
 		return route_internet(w, f, r);
-	pa = socket_link_pop(s->sock, (unsigned)ls);
+	pa = s->sock != NULL ? socket_link_pop(s->sock, (unsigned)ls) :
+	    ipsec_pop(s);
 	if (!site_link_tunnel_up(s, ls, pa) || !(in = &w->pops[pa])->up)
 		return -1;
 	r->hop[r->n].t = s->links[ls].tun[pa];
@@ -642,7 +643,8 @@ flow_send(void *ctx, struct sb_packet *p)
 	p->dup = 0;
 	if (f->sc->via == SC_VIA_BACKBONE) {
 		/* the Socket picks the link; sock_send() goes on */
-		if (socket_output(s->sock, &f->rf, p) < 0)
+		if ((s->sock != NULL ? socket_output(s->sock, &f->rf, p) :
+		    ipsec_output(s, p)) < 0)
 			meters_feed_drop(w, f);
 		return;
 	}

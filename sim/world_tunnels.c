@@ -97,7 +97,9 @@ wtun_deliver(void *ctx, struct sb_packet *p)
 	struct wtun *wt = ctx;
 
 	if (p->flow == SB_FLOW_NONE) {
-		pool_put(wt->w->pool, p);
+		/* the tunnel's own traffic: BGP in an IPsec site's */
+		if (ipsec_deliver(wt, p) < 0)
+			pool_put(wt->w->pool, p);
 		return;
 	}
 	route_continue(wt->w, p);
@@ -109,7 +111,9 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	struct wtun *wt = ctx;
 
 	wt->w->topo++;
-	if (wt->pop < 0) {
+	if (wt->itun != NULL)
+		ipsec_tunnel_state(wt, t == wt->t[0] ? 0 : 1, up);
+	else if (wt->pop < 0) {
 		/* off-cloud: each end tells its own Socket */
 		int near = t == wt->t[0] ? wt->site : wt->peer;
 		int far = t == wt->t[0] ? wt->peer : wt->site;
@@ -231,7 +235,7 @@ path_inet(struct world *w, struct wtun *wt, unsigned dir,
  * and addresses.  Its tunnel ends come later, at the first connection
  * (wtun_connect); until then the Socket only pings the PoP along it.
  */
-static struct wtun *
+struct wtun *
 wtun_make(struct world *w, int si, int j, int pop)
 {
 	struct site *s = &w->sites[si];
@@ -306,7 +310,7 @@ oc_psk(struct world *w, const struct wtun *wt, uint8_t psk[32])
 }
 
 /* The tunnel's two ends, made at the first connection, then started. */
-static int
+int
 wtun_connect(struct wtun *wt)
 {
 	struct world *w = wt->w;
@@ -372,9 +376,15 @@ wtun_connect(struct wtun *wt)
 		}
 		cfg.keepalive = tc->keepalive;
 		cfg.keepalive_misses = tc->misses;
+		if (s->sc->ipsec != NULL) {
+			/* dead-peer detection's timers, not a Socket's */
+			cfg.keepalive = s->sc->ipsec->dpd;
+			cfg.keepalive_misses = s->sc->ipsec->dpd_misses;
+		}
 		cfg.rekey = e == 0 ? tc->rekey : 0;
 		cfg.on_state = wtun_state;
-		cfg.on_probe = e == 0 && !oc ? wtun_probe : NULL;
+		cfg.on_probe = e == 0 && !oc && s->sock != NULL ? wtun_probe :
+		    NULL;
 		cfg.keylog = w->keylog != NULL ? wtun_keylog : NULL;
 		cfg.ctx = wt;
 		wt->t[e] = tunnel_new(psim_platform(wt->ps[e]), &cfg, err,
@@ -753,6 +763,8 @@ build_sockets(struct world *w, char *err, size_t errlen)
 			    s->sc->name, SOCKET_MAX_LINKS);
 			return -1;
 		}
+		if (s->sc->ipsec != NULL)
+			continue;     /* no Socket: world_ipsec.c */
 		site_candidates(w, s);
 		for (size_t j = 0; j < s->sc->nlinks; j++) {
 			if (s->sc->off_cloud && (s->links[j].oc = calloc(

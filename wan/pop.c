@@ -951,7 +951,8 @@ pop_attach(struct pop *p, uint32_t addr, unsigned len, unsigned pref,
 
 	if (len > 32 || pref > 255)
 		return -1;
-	for (i = 0; i < p->nlocal && p->local[i].handle != handle; i++)
+	for (i = 0; i < p->nlocal && !(p->local[i].handle == handle &&
+	    p->local[i].addr == (addr & mask) && p->local[i].len == len); i++)
 		;
 	if (i < p->nlocal) {
 		/* known: only its preference may change (the Socket now
@@ -978,21 +979,41 @@ pop_attach(struct pop *p, uint32_t addr, unsigned len, unsigned pref,
 	return 0;
 }
 
+/* Remove the prefixes of `handle` that match (len > 32: all of them). */
+static void
+remove_local(struct pop *p, int handle, uint32_t addr, unsigned len)
+{
+	size_t j = 0, n = p->nlocal;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct local *l = &p->local[i];
+		if (l->handle == handle && (len > 32 ||
+		    (l->addr == addr && l->len == len)))
+			continue;
+		p->local[j++] = *l;
+	}
+	p->nlocal = j;
+	if (j == n)
+		return;
+	if (p->running)
+		originate_soon(p);
+	if (p->cfg.changed != NULL)
+		p->cfg.changed(p->cfg.changed_ctx);
+}
+
 void
 pop_detach(struct pop *p, int handle)
 {
-	for (size_t i = 0; i < p->nlocal; i++) {
-		if (p->local[i].handle != handle)
-			continue;
-		memmove(&p->local[i], &p->local[i + 1],
-		    (p->nlocal - i - 1) * sizeof(p->local[0]));
-		p->nlocal--;
-		if (p->running)
-			originate_soon(p);
-		if (p->cfg.changed != NULL)
-			p->cfg.changed(p->cfg.changed_ctx);
-		return;
-	}
+	remove_local(p, handle, 0, 33);
+}
+
+void
+pop_withdraw(struct pop *p, uint32_t addr, unsigned len, int handle)
+{
+	uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
+
+	if (len <= 32)
+		remove_local(p, handle, addr & mask, len);
 }
 
 static int

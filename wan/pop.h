@@ -84,10 +84,13 @@ void pop_input(struct pop *p, unsigned port, struct sb_packet *pkt);
 
 /* A tunnel `handle` behind which prefix addr/len sits came up or went
  * down.  pref orders a site's tunnels: lower is preferred (the link's
- * precedence). */
+ * precedence).  A handle may hold several prefixes (an IPsec site's,
+ * learned over BGP): attaching one it holds changes only its preference;
+ * pop_withdraw removes one, pop_detach all of the handle's. */
 int pop_attach(struct pop *p, uint32_t addr, unsigned len, unsigned pref,
     int handle);
 void pop_detach(struct pop *p, int handle);
+void pop_withdraw(struct pop *p, uint32_t addr, unsigned len, int handle);
 
 /* The PoP traffic for addr leaves the backbone at: among the reachable
  * PoPs advertising the longest prefix that covers it, the best

@@ -2001,6 +2001,78 @@ START_TEST(test_firewall_errors)
 }
 END_TEST
 
+/* An IPsec site: its tunnels, DPD and prefixes; BGP with its defaults;
+ * and what is refused. */
+START_TEST(test_ipsec_site)
+{
+	struct scenario *sc = text_ok("name: m\nduration: 1m\n" NET
+	    "  - name: fw\n"
+	    "    city: paris\n"
+	    "    links: [{name: w1, bandwidth: 10Mbps}, "
+	    "{name: w2, bandwidth: 10Mbps}]\n"
+	    "    ipsec:\n"
+	    "      tunnels: [{pop: lon, link: w2}, {pop: fra}]\n"
+	    "      dpd: 5s\n"
+	    "      prefixes: [10.60.0.0/16, 0.0.0.0/0]\n"
+	    "      bgp: {asn: 65010}\n"
+	    "  - name: gw\n"
+	    "    city: paris\n"
+	    "    links: [{name: w, bandwidth: 10Mbps}]\n"
+	    "    ipsec: {tunnels: [{pop: fra}]}\n");
+	const struct sc_ipsec *ip = sc->sites[2].ipsec;
+
+	ck_assert_ptr_null(sc->sites[0].ipsec);
+	ck_assert_ptr_nonnull(ip);
+	ck_assert_uint_eq(ip->ntunnels, 2);
+	ck_assert_int_eq(ip->tunnels[0].pop, 1);
+	ck_assert_int_eq(ip->tunnels[0].link, 1);
+	ck_assert_int_eq(ip->tunnels[1].pop, 0);
+	ck_assert_int_eq(ip->tunnels[1].link, 0);
+	ck_assert_int_eq(ip->dpd, 5 * SB_S);
+	ck_assert_uint_eq(ip->dpd_misses, 3);
+	ck_assert_uint_eq(ip->nprefixes, 2);
+	ck_assert_uint_eq(ip->prefixes[0].addr, 0x0a3c0000u);
+	ck_assert_uint_eq(ip->prefixes[0].len, 16);
+	ck_assert_uint_eq(ip->prefixes[1].len, 0);
+	ck_assert_int_eq(ip->bgp, 1);
+	ck_assert_uint_eq(ip->asn, 65010);
+	ck_assert_uint_eq(ip->pop_asn, 64512);
+	ck_assert_int_eq(ip->hold, 90 * SB_S);
+	ck_assert_int_eq(ip->keepalive, 0);
+	ip = sc->sites[3].ipsec;
+	ck_assert_int_eq(ip->bgp, 0);
+	ck_assert_int_eq(ip->dpd, 10 * SB_S);
+	scenario_free(sc);
+
+#define FW "name: m\nduration: 1m\n" NET \
+	"  - name: fw\n    city: paris\n" \
+	"    links: [{name: w, bandwidth: 10Mbps}]\n"
+	text_error(FW "    ipsec: {tunnels: []}\n", "x.yaml:10:22:",
+	    "one or two");
+	text_error(FW "    ipsec: {tunnels: [{pop: fra}, {pop: fra}]}\n",
+	    "x.yaml:10:35:", "must differ");
+	text_error(FW "    ipsec: {tunnels: [{pop: fra, link: x}]}\n",
+	    "x.yaml:10:40:", "no link named 'x'");
+	text_error(FW "    ipsec: {tunnels: [{pop: fra}], "
+	    "prefixes: [10.60.0.1/16]}\n", "x.yaml:10:47:", "host bits");
+	text_error(FW "    ipsec: {tunnels: [{pop: fra}], bgp: {hold: 9s}}\n",
+	    "x.yaml:10:41:", "'asn' is required");
+	text_error(FW "    ipsec: {tunnels: [{pop: fra}], "
+	    "bgp: {asn: 1, hold: 9s, keepalive: 9s}}\n", "x.yaml:10:71:",
+	    "below the hold time");
+	text_error(FW "    ipsec: {tunnels: [{pop: fra}], "
+	    "bgp: {asn: 1, hold: 3500ms}}\n", "x.yaml:10:56:",
+	    "whole seconds");
+	text_error(FW "    pop: fra\n    ipsec: {tunnels: [{pop: fra}]}\n",
+	    "x.yaml:10:5:", "names its PoPs");
+	text_error(FW "    off-cloud: true\n    ipsec: {tunnels: [{pop: fra}]}\n",
+	    "x.yaml:10:5:", "off-cloud");
+	text_error(FW "    ipsec: {tunnels: [{pop: fra}], dpd-miss: 3}\n",
+	    "x.yaml:10:36:", "dpd-miss");
+#undef FW
+}
+END_TEST
+
 static Suite *
 make_suite(void)
 {
@@ -2031,6 +2103,7 @@ make_suite(void)
 	tcase_add_test(tc, test_site_count);
 	tcase_add_test(tc, test_firewall_keys);
 	tcase_add_test(tc, test_firewall_errors);
+	tcase_add_test(tc, test_ipsec_site);
 	suite_add_tcase(s, tc);
 	return s;
 }
