@@ -247,12 +247,14 @@ flows_open(struct emu *e)
 
 		if (a->src < 0 || a->dst < 0 || a->via != SC_VIA_BACKBONE ||
 		    (a->kind != SC_APP_UDP_CBR &&
-		    a->kind != SC_APP_UDP_POISSON)) {
+		    a->kind != SC_APP_UDP_POISSON) ||
+		    sc->sites[a->src].ipsec != NULL ||
+		    sc->sites[a->dst].ipsec != NULL) {
 			if (!e->o->quiet)
 				fprintf(e->out, "emulate: application '%s' is "
 				    "not generated (emulation sends site-to-"
-				    "site udp-cbr and udp-poisson)\n",
-				    a->name);
+				    "site udp-cbr and udp-poisson between "
+				    "Socket sites)\n", a->name);
 			continue;
 		}
 		f->e = e;
@@ -365,6 +367,12 @@ procs_start(struct emu *e, sb_time t0)
 		int pop = k < sc->npops;
 		size_t i = pop ? k : k - sc->npops;
 
+		if (!pop && sc->sites[i].ipsec != NULL) {
+			if (!e->o->quiet)
+				fprintf(e->out, "emulate: site '%s' is an IPsec "
+				    "site: not emulated\n", sc->sites[i].name);
+			continue;
+		}
 		p->is_pop = pop;
 		p->name = pop ? sc->pops[i].name : sc->sites[i].name;
 		if (pop)
