@@ -407,6 +407,38 @@ ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
 	return ref_link_of(L, n, what, &L->sc->sites[*si], slash + 1, li);
 }
 
+/* One Socket of an HA site: SITE/primary or SITE/secondary. */
+static int
+ref_socket(struct ld *L, const yaml_node_t *n, const char *what, int *si,
+    int *unit)
+{
+	const char *s, *slash;
+	char site[128], hint[128];
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	slash = strchr(s, '/');
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(site))
+		return ydoc_err(L->d, n, "%s: '%s': write SITE/primary or "
+		    "SITE/secondary, e.g. branch/primary", what, s);
+	memcpy(site, s, (size_t)(slash - s));
+	site[slash - s] = '\0';
+	if ((*si = FIND(L->sc->sites, L->sc->nsites, site)) < 0)
+		return ydoc_err(L->d, n, "%s: no site named '%s'%s", what, site,
+		    HINT(hint, L->sc->sites, L->sc->nsites, site));
+	if (!L->sc->sites[*si].ha)
+		return ydoc_err(L->d, n, "%s: site '%s' has one Socket; give it "
+		    "'ha' for a primary and a secondary", what, site);
+	if (strcmp(slash + 1, "primary") == 0)
+		*unit = 0;
+	else if (strcmp(slash + 1, "secondary") == 0)
+		*unit = 1;
+	else
+		return ydoc_err(L->d, n, "%s: site '%s' has no Socket '%s' (its "
+		    "Sockets: primary, secondary)", what, site, slash + 1);
+	return 0;
+}
+
 /* A pair written [a, b]; returns the two item nodes. */
 static int
 get_pair(struct ld *L, const yaml_node_t *n, const char *what,
@@ -1470,6 +1502,42 @@ site_count(struct ld *L, const yaml_node_t *it, size_t *out)
 	return 0;
 }
 
+/* A site's HA pair: `ha: {heartbeat: 1s, misses: 3, preempt: false}`,
+ * every key optional (`ha: {}` for the defaults). */
+static int
+parse_site_ha(struct ld *L, const yaml_node_t *n, struct sc_site *s,
+    const char *what)
+{
+	static const char *const keys[] = { "heartbeat", "misses", "preempt",
+		NULL };
+	yaml_node_t *v;
+	char lbl[256], ha[200];
+	int m;
+
+	snprintf(ha, sizeof(ha), "%s: ha", what);
+	if (ydoc_want_map(L->d, n, ha) < 0 ||
+	    ydoc_check_keys(L->d, n, ha, keys) < 0)
+		return -1;
+	if (s->off_cloud)
+		return ydoc_err(L->d, n, "%s: an HA pair does not join the "
+		    "off-cloud mesh (drop 'off-cloud' or 'ha')", what);
+	s->ha = 1;
+	what = ha;
+	if ((v = ydoc_get(L->d, n, "heartbeat")) != NULL &&
+	    get_time_in(L, v, KEY("heartbeat"), 10 * SB_MS, 60 * SB_S,
+	    &s->ha_heartbeat) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "misses")) != NULL) {
+		if (get_whole(L, v, KEY("misses"), 1, 100, &m) < 0)
+			return -1;
+		s->ha_misses = (unsigned)m;
+	}
+	if ((v = ydoc_get(L->d, n, "preempt")) != NULL &&
+	    get_bool(L, v, KEY("preempt"), &s->ha_preempt) < 0)
+		return -1;
+	return 0;
+}
+
 /* One site from entry it; member > 0 names it NAME-member. */
 static int
 parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
@@ -1516,6 +1584,9 @@ parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
 	if ((v = ydoc_get(L->d, it, "off-cloud")) != NULL &&
 	    get_bool(L, v, KEY("off-cloud"), &s->off_cloud) < 0)
 		return -1;
+	if ((v = ydoc_get(L->d, it, "ha")) != NULL &&
+	    parse_site_ha(L, v, s, what) < 0)
+		return -1;
 	if ((v = ydoc_get(L->d, it, "links")) == NULL)
 		return ydoc_err(L->d, it, "site '%s': 'links' is "
 		    "required", s->name);
@@ -1531,7 +1602,7 @@ static int
 parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
-		"auth", "wrong-key", "off-cloud", "count", NULL };
+		"auth", "wrong-key", "off-cloud", "count", "ha", NULL };
 	struct scenario *sc = L->sc;
 	size_t total = 0, c;
 
@@ -2811,6 +2882,9 @@ parse_target(struct ld *L, const yaml_node_t *it, const char *what,
 		} else if (strcmp(k, "site") == 0) {
 			t->kind = SC_T_SITE;
 			r = ref_site(L, v, "site", &t->i);
+		} else if (strcmp(k, "socket") == 0) {
+			t->kind = SC_T_SOCKET;
+			r = ref_socket(L, v, "socket", &t->i, &t->j);
 		} else {
 			t->kind = SC_T_FLOW;
 			r = ref_app(L, v, "flow", &t->i);
@@ -2845,7 +2919,7 @@ by_time(const void *a, const void *b)
 
 /* What timeline actions (and expectations' after:) name, and do. */
 static const char *const action_targets[] = { "link", "backbone",
-	"internet", "pop", NULL };
+	"internet", "pop", "socket", NULL };
 static const char *const action_words[] = { "down", "up", "set", NULL };
 
 /* The target and the required 'action' of a timeline action or of an
@@ -2872,7 +2946,7 @@ static int
 parse_timeline(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "at", "link", "backbone",
-		"internet", "pop", "action", "delay", "jitter", "loss",
+		"internet", "pop", "socket", "action", "delay", "jitter", "loss",
 		"bandwidth", NULL };
 	struct scenario *sc = L->sc;
 
@@ -2911,6 +2985,9 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 		if (a->target.kind == SC_T_POP && a->kind == SC_ACT_SET)
 			return ydoc_err(L->d, v, "a PoP can go down or up; "
 			    "'set' is for links");
+		if (a->target.kind == SC_T_SOCKET && a->kind == SC_ACT_SET)
+			return ydoc_err(L->d, v, "a Socket can go down (power "
+			    "off) or up; 'set' is for links");
 		memset(&p, 0, sizeof(p));
 		p.profile = -1;
 		if (a->kind != SC_ACT_SET) {
@@ -2952,6 +3029,7 @@ static const char *const metric_names[SC_M__COUNT + 1] = {
 	"latency-mean", "latency-p50", "latency-p95", "latency-p99", "jitter",
 	"loss", "throughput", "delivered", "utilisation", "queue-max",
 	"delay-mean", "failover-time", "convergence-time", "queue-delay",
+	"takeover-time",
 	"mos", "r-factor", "page-load-p50", "page-load-p95", "completion-time",
 	"goodput", "retransmits", "rtos", NULL,
 };
@@ -2994,6 +3072,8 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 		return k == SC_T_BACKBONE || k == SC_T_POP;
 	case SC_M_QUEUE_DELAY:
 		return k == SC_T_POP;
+	case SC_M_TAKEOVER_TIME:
+		return k == SC_T_SITE;
 	case SC_M_MOS:
 	case SC_M_R_FACTOR:
 	case SC_M_PAGE_LOAD_P50:
@@ -3065,6 +3145,19 @@ pop_metric_check(struct ld *L, const yaml_node_t *n, enum sc_metric m,
 	return 0;
 }
 
+/* A takeover needs two Sockets to take over from. */
+static int
+ha_metric_check(struct ld *L, const yaml_node_t *n, enum sc_metric m,
+    const struct sc_target *t)
+{
+	if (m == SC_M_TAKEOVER_TIME && t->kind == SC_T_SITE &&
+	    !L->sc->sites[t->i].ha)
+		return ydoc_err(L->d, n, "metric takeover-time of site '%s' is "
+		    "its HA pair's, and the site has no 'ha'",
+		    L->sc->sites[t->i].name);
+	return 0;
+}
+
 /* The application kinds a flow metric needs (KIND() bits), or 0: any. */
 static unsigned
 metric_app_kinds(enum sc_metric m)
@@ -3122,6 +3215,7 @@ sc_metric_unit(enum sc_metric m)
 	case SC_M_FAILOVER_TIME:
 	case SC_M_CONVERGENCE_TIME:
 	case SC_M_QUEUE_DELAY:
+	case SC_M_TAKEOVER_TIME:
 	case SC_M_PAGE_LOAD_P50:
 	case SC_M_PAGE_LOAD_P95:
 	case SC_M_COMPLETION_TIME:
@@ -3208,6 +3302,10 @@ sc_target_name(const struct scenario *sc, const struct sc_target *t,
 	case SC_T_POP:
 		snprintf(buf, len, "pop %s", sc->pops[t->i].name);
 		break;
+	case SC_T_SOCKET:
+		snprintf(buf, len, "socket %s/%s", sc->sites[t->i].name,
+		    t->j == 0 ? "primary" : "secondary");
+		break;
 	default:
 		snprintf(buf, len, "?");
 	}
@@ -3276,7 +3374,7 @@ parse_after(struct ld *L, const yaml_node_t *v, struct sc_expect *e,
     char *text, size_t len)
 {
 	static const char *const keys[] = { "link", "backbone", "internet",
-		"pop", "action", "for", NULL };
+		"pop", "socket", "action", "for", NULL };
 	const struct scenario *sc = L->sc;
 	struct sc_target t;
 	yaml_node_t *x, *where = NULL;
@@ -3362,7 +3460,8 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 			return metric_misfit(L, v, e->metric, e->subject.kind,
 			    "");
 		if (pop_metric_check(L, v, e->metric, &e->subject) < 0 ||
-		    flow_metric_check(L, v, e->metric, &e->subject) < 0)
+		    flow_metric_check(L, v, e->metric, &e->subject) < 0 ||
+		    ha_metric_check(L, v, e->metric, &e->subject) < 0)
 			return -1;
 		for (int o = 0; op_names[o] != NULL; o++)
 			if ((v = ydoc_get(L->d, it, op_names[o])) != NULL) {
@@ -3383,7 +3482,8 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 				return metric_misfit(L, bnode, e->metric,
 				    e->ref.kind, "the reference, ");
 			if (pop_metric_check(L, bnode, e->metric, &e->ref) < 0 ||
-			    flow_metric_check(L, bnode, e->metric, &e->ref) < 0)
+			    flow_metric_check(L, bnode, e->metric, &e->ref) < 0 ||
+			    ha_metric_check(L, bnode, e->metric, &e->ref) < 0)
 				return -1;
 		} else if (parse_bound(L, bnode, op_names[e->op], e->metric,
 		    &e->bound) < 0) {

@@ -115,6 +115,11 @@ struct sc_site {
 	int wrong_key;          /* presents a key the PoPs do not know */
 	int auth;               /* SC_AUTH_*, or -1: the tunnels' default */
 	int off_cloud;          /* joins the off-cloud mesh; 0 by default */
+	int ha;                 /* two Sockets, primary and secondary */
+	sb_time ha_heartbeat;   /* between them; 0: wan/ha.h's default */
+	unsigned ha_misses;     /* heartbeats missed: the peer is lost; 0:
+	                           wan/ha.h's default */
+	int ha_preempt;         /* the primary takes back over */
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -221,6 +226,8 @@ enum sc_target_kind {
 	SC_T_POP,               /* i = PoP */
 	SC_T_FLOW,              /* i = application */
 	SC_T_SITE,              /* i = site */
+	SC_T_SOCKET,            /* i = site, j = unit: 0 primary, 1
+	                           secondary (an HA site's) */
 };
 
 struct sc_target {
@@ -233,7 +240,8 @@ enum sc_action_kind { SC_ACT_DOWN = 0, SC_ACT_UP, SC_ACT_SET };
 struct sc_action {
 	sb_time at;
 	enum sc_action_kind kind;
-	struct sc_target target;  /* SITE_LINK, BACKBONE, INTERNET or POP */
+	struct sc_target target;  /* SITE_LINK, BACKBONE, INTERNET, POP or
+	                             SOCKET */
 	/* SC_ACT_SET: which fields change */
 	int set_delay, set_jitter, set_loss, set_bandwidth;
 	sb_time delay;
@@ -260,6 +268,9 @@ enum sc_metric {
 	SC_M_CONVERGENCE_TIME,  /* backbone or pop: fault to the last
 	                           routing change it caused, ns; the longest */
 	SC_M_QUEUE_DELAY,       /* pop: mean wait for inspection, ns */
+	SC_M_TAKEOVER_TIME,     /* HA site: a unit's failure to the first
+	                           packet through the other's tunnels, ns;
+	                           the longest */
 	/* from here on, what the applications measure (sim/world_apps.c) */
 	SC_M_MOS,               /* voip flow: the worst call's, score */
 	SC_M_R_FACTOR,          /* voip flow: the worst call's, score */

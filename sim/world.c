@@ -291,6 +291,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 	    build_sites(w, err, errlen) < 0 ||
 	    build_credentials(w, err, errlen) < 0 ||
 	    build_sockets(w, err, errlen) < 0 ||
+	    build_ha(w, err, errlen) < 0 ||
 	    build_flows(w, err, errlen) < 0 ||
 	    build_apps(w, err, errlen) < 0 ||
 	    build_expectations(w, err, errlen) < 0)
@@ -330,6 +331,7 @@ world_free(struct world *w)
 	}
 	free(w->flows);
 	free(w->xapps);
+	free_ha(w);
 	free_sockets(w);
 	for (size_t i = 0; i < w->ntuns; i++)
 		wtun_free(w->tuns[i]);
@@ -431,6 +433,17 @@ timeline_fire(void *a, void *b)
 	struct chan *c[2];
 
 	detail[0] = '\0';
+	if (act->target.kind == SC_T_SOCKET) {
+		/* an HA unit powered off or on */
+		ha_action(w, act);
+		snprintf(kind, sizeof(kind), "socket-%s", verbs[act->kind]);
+		sc_target_name(sc, &act->target, subject, sizeof(subject));
+		emit(w, kind, NULL, subject + strlen("socket "), NULL,
+		    (double)act->loc.line);
+		if (act->kind == SC_ACT_DOWN)
+			flows_fault(w);
+		return;
+	}
 	if (act->target.kind == SC_T_POP) {
 		struct wpop *p = &w->pops[act->target.i];
 		pop_set_up(w, act->target.i, act->kind == SC_ACT_UP);
@@ -521,6 +534,7 @@ world_start(struct world *w)
 	start_pops(w);
 	for (size_t i = 0; i < sc->nsites; i++)
 		socket_start(w->sites[i].sock);
+	start_ha(w);
 	if (w->failed)
 		return -1;
 	for (size_t i = 0; i < sc->ntimeline; i++)

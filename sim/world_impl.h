@@ -103,6 +103,10 @@ struct wtun {
 	uint32_t addr[2];          /* underlay addresses of the two ends */
 	uint16_t port[2];
 	struct capture *cap[2];    /* each end's link capture, or NULL */
+	int gen;                   /* its site's Socket generation */
+	int dead;                  /* its client end's Socket is gone (an
+	                              HA unit stopped); its server end is
+	                              left to find out */
 };
 
 /* A meter that counts only between from and to. */
@@ -192,6 +196,9 @@ struct site {
 	int auth;                  /* SC_AUTH_* */
 	uint8_t psk[32];
 	char *cert_pem, *key_pem;  /* certificate sites */
+	struct wha *ha;            /* an HA pair, or NULL */
+	int gen;                   /* Sockets started after the first (HA
+	                              takeovers); names its tunnels */
 };
 
 struct wpop {
@@ -383,12 +390,24 @@ double pop_expect(struct world *w, const struct sc_expect *e,
     const struct sc_target *t, size_t win, sb_time end);
 
 /* world_tunnels.c */
+struct socket *site_socket_new(struct world *w, struct site *s,
+    const struct sb_platform *pf, char *err, size_t errlen);
 void wtun_arrive(struct wtun *wt, struct sb_packet *p);
 void wtun_free(struct wtun *wt);
 int build_sockets(struct world *w, char *err, size_t errlen);
 void free_sockets(struct world *w);
 int site_link_tunnel_up(const struct site *s, int link, int pop);
 int build_credentials(struct world *w, char *err, size_t errlen);
+
+/* world_ha.c */
+struct wha;
+int build_ha(struct world *w, char *err, size_t errlen);
+void start_ha(struct world *w);
+void free_ha(struct world *w);
+void ha_action(struct world *w, const struct sc_action *act);
+void ha_traffic(struct wtun *wt);
+double ha_takeover_max(struct world *w, int si, sb_time from, sb_time to);
+void ha_results(struct world *w);
 
 /* world_apps.c */
 struct wapp;
