@@ -2920,7 +2920,8 @@ by_time(const void *a, const void *b)
 /* What timeline actions (and expectations' after:) name, and do. */
 static const char *const action_targets[] = { "link", "backbone",
 	"internet", "pop", "socket", NULL };
-static const char *const action_words[] = { "down", "up", "set", NULL };
+static const char *const action_words[] = { "down", "up", "set",
+	"links-down", "links-up", NULL };
 
 /* The target and the required 'action' of a timeline action or of an
  * expectation's after: (what names it in messages). */
@@ -2987,7 +2988,13 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 			    "'set' is for links");
 		if (a->target.kind == SC_T_SOCKET && a->kind == SC_ACT_SET)
 			return ydoc_err(L->d, v, "a Socket can go down (power "
-			    "off) or up; 'set' is for links");
+			    "off) or up, or lose its links (links-down, "
+			    "links-up); 'set' is for links");
+		if (a->target.kind != SC_T_SOCKET &&
+		    (a->kind == SC_ACT_LINKS_DOWN ||
+		    a->kind == SC_ACT_LINKS_UP))
+			return ydoc_err(L->d, v, "%s is for a socket (an HA "
+			    "unit's own WAN ports)", action_words[a->kind]);
 		memset(&p, 0, sizeof(p));
 		p.profile = -1;
 		if (a->kind != SC_ACT_SET) {

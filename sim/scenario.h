@@ -235,7 +235,10 @@ struct sc_target {
 	int i, j;
 };
 
-enum sc_action_kind { SC_ACT_DOWN = 0, SC_ACT_UP, SC_ACT_SET };
+/* links-down, links-up: an HA unit's own WAN ports lose or regain
+ * carrier (socket targets only). */
+enum sc_action_kind { SC_ACT_DOWN = 0, SC_ACT_UP, SC_ACT_SET,
+	SC_ACT_LINKS_DOWN, SC_ACT_LINKS_UP };
 
 struct sc_action {
 	sb_time at;

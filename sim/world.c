@@ -387,6 +387,8 @@ chans_apply(struct world *w, const struct sc_action *a, struct chan *c[2])
 		case SC_ACT_UP:
 			link_set_up(c[d]->l, 1);
 			break;
+		default:        /* the others are not for links */
+			break;
 		case SC_ACT_SET:
 			if (a->set_delay)
 				link_set_delay(c[d]->l, a->delay);
@@ -428,7 +430,8 @@ timeline_fire(void *a, void *b)
 	struct world *w = a;
 	const struct sc_action *act = b;
 	const struct scenario *sc = w->sc;
-	static const char *const verbs[] = { "down", "up", "set" };
+	static const char *const verbs[] = { "down", "up", "set",
+		"links-down", "links-up" };
 	char kind[64], subject[256], detail[256];
 	struct chan *c[2];
 
@@ -440,7 +443,8 @@ timeline_fire(void *a, void *b)
 		sc_target_name(sc, &act->target, subject, sizeof(subject));
 		emit(w, kind, NULL, subject + strlen("socket "), NULL,
 		    (double)act->loc.line);
-		if (act->kind == SC_ACT_DOWN)
+		if (act->kind == SC_ACT_DOWN ||
+		    act->kind == SC_ACT_LINKS_DOWN)
 			flows_fault(w);
 		return;
 	}

@@ -50,6 +50,7 @@ struct hunit {
 	                              uses the site's) */
 	gsl_rng *srng;
 	int powered;
+	int ports;                 /* its WAN ports have carrier */
 };
 
 struct takeover {
@@ -129,15 +130,38 @@ unit_on(struct hunit *u)
 	h->w->topo++;
 }
 
+/*
+ * Make the world match the election: the Socket runs on the unit that is
+ * active, powered and has its ports; of two active (for the heartbeat it
+ * takes one to stand down), the one that runs it already.
+ */
+static void
+sync_units(struct wha *h)
+{
+	int want = -1;
+
+	for (int k = 0; k < 2; k++) {
+		struct hunit *u = &h->u[k];
+
+		if (u->powered && u->ports && ha_state(u->ha) == HA_ACTIVE &&
+		    (want < 0 || k == h->active))
+			want = k;
+	}
+	if (want == h->active)
+		return;
+	if (want < 0)
+		unit_off(h);
+	else
+		unit_on(&h->u[want]);
+}
+
 static void
 on_state(void *ctx, enum ha_state st)
 {
 	struct hunit *u = ctx;
 
-	if (st == HA_ACTIVE)
-		unit_on(u);
-	else if (u->h->active == u->i)
-		unit_off(u->h);
+	(void)st;
+	sync_units(u->h);
 }
 
 /* A heartbeat crosses the LAN to the other unit; a unit powered off by
@@ -185,6 +209,7 @@ unit_build(struct world *w, struct wha *h, int i, char *err, size_t errlen)
 	u->h = h;
 	u->i = i;
 	u->powered = 1;
+	u->ports = 1;
 	if (asprintf(&u->name, "%s/%s", sc->name, unit_names[i]) < 0) {
 		u->name = NULL;
 		goto oom;
@@ -292,8 +317,10 @@ free_ha(struct world *w)
 	}
 }
 
-/* A timeline action on a unit: power off (down) or on (up).  A unit
- * powered on listens before it decides (wan/ha.h). */
+/* A timeline action on a unit: power off (down) or on (up), its WAN
+ * ports losing carrier (links-down) or regaining it.  A unit powered on
+ * listens before it decides (wan/ha.h); one that loses its ports says so
+ * in its heartbeat, and a ready standby takes over at once. */
 void
 ha_action(struct world *w, const struct sc_action *act)
 {
@@ -303,15 +330,29 @@ ha_action(struct world *w, const struct sc_action *act)
 	if (h == NULL)
 		return;
 	u = &h->u[act->target.j];
-	if (act->kind == SC_ACT_DOWN && u->powered) {
+	switch (act->kind) {
+	case SC_ACT_DOWN:
+		if (!u->powered)
+			return;
 		u->powered = 0;
 		ha_stop(u->ha);
-		if (h->active == u->i)
-			unit_off(h);
-	} else if (act->kind == SC_ACT_UP && !u->powered) {
+		break;
+	case SC_ACT_UP:
+		if (u->powered)
+			return;
 		u->powered = 1;
 		ha_start(u->ha, 1);
+		ha_set_ready(u->ha, u->ports);
+		break;
+	case SC_ACT_LINKS_DOWN:
+	case SC_ACT_LINKS_UP:
+		u->ports = act->kind == SC_ACT_LINKS_UP;
+		ha_set_ready(u->ha, u->ports);
+		break;
+	default:
+		return;
 	}
+	sync_units(h);
 }
 
 /* Traffic came out of tunnel wt of an HA site: if a takeover is pending

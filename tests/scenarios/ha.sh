@@ -7,6 +7,8 @@
 #   without loss, both ways;
 # - the primary back: it stands by (no pre-emption); with pre-emption it
 #   takes back over, and that hand-over is bounded by a set-up alone;
+# - the primary loses its WAN ports instead: it says so in a heartbeat
+#   at once, and the takeover is a set-up alone, no heartbeats missed;
 # - an expectation on takeover-time fails when the bound is too tight.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,25 +28,30 @@ field() {
 	grep -m1 -- "$2" "$1" | sed "s/.*[{ ]$3: \([^,}]*\).*/\1/"
 }
 
-# check NAME FILE: run FILE, and bound its takeover by its own settings
-check() {
-	"$SASEBED" run "$2" --quiet --db "$1.db" || { fail "$1 does not pass"; return; }
-	hb=$(secs "$(field "$2" 'ha: {' heartbeat)")
-	misses=$(field "$2" 'ha: {' misses)
-	delay=$(secs "$(awk '/name: branch/ { b = 1 } b && /name: wan1/ { print; exit }' "$2" | sed 's/.*delay: \([^,}]*\).*/\1/')")
-	rate=$(field "$2" 'name: erp,' rate | sed 's/kbps$//')
-	size=$(field "$2" 'name: erp,' packet-size | sed 's/B$//')
-	fail_at=$(secs "$(field "$2" 'socket: branch/primary, action: down' at)")
+# settings FILE: read hb, misses, the failure's time and the tunnel's
+# set-up from FILE; 1 if one is missing
+settings() {
+	hb=$(secs "$(field "$1" 'ha: {' heartbeat)")
+	misses=$(field "$1" 'ha: {' misses)
+	delay=$(secs "$(awk '/name: branch/ { b = 1 } b && /name: wan1/ { print; exit }' "$1" | sed 's/.*delay: \([^,}]*\).*/\1/')")
+	rate=$(field "$1" 'name: erp,' rate | sed 's/kbps$//')
+	size=$(field "$1" 'name: erp,' packet-size | sed 's/B$//')
+	fail_at=$(secs "$(field "$1" 'socket: branch/primary, action: \(links-\)*down' at)")
 	[ -n "$hb" ] && [ -n "$misses" ] && [ -n "$delay" ] && [ -n "$rate" ] \
-		&& [ -n "$size" ] && [ -n "$fail_at" ] \
-		|| { fail "$1: settings not found in $2"; return; }
+		&& [ -n "$size" ] && [ -n "$fail_at" ] || return 1
 	# The tunnel's set-up: the DTLS handshake's three round trips
 	# (cookie exchange included) over the access link both ways (the
 	# site and its PoP share a city), then the first packet, which may
-	# wait a packet gap and crosses one way; 1 ms for the LAN crossing
+	# wait a packet gap and crosses one way; 1 ms for the LAN crossings
 	# and serialisation.
 	setup=$(awk -v d="$delay" -v r="$rate" -v s="$size" \
 		'BEGIN { rtt = 2 * d; print 3 * rtt + rtt / 2 + s * 8 / (r * 1000) + 0.001 }')
+}
+
+# check NAME FILE: run FILE, and bound its takeover by its own settings
+check() {
+	"$SASEBED" run "$2" --quiet --db "$1.db" || { fail "$1 does not pass"; return; }
+	settings "$2" || { fail "$1: settings not found in $2"; return; }
 	hi=$(awk -v h="$hb" -v m="$misses" -v s="$setup" 'BEGIN { print h * m + s }')
 	lo=$(awk -v h="$hb" -v m="$misses" 'BEGIN { print h * (m - 1) }')
 	took=$(awk -v v="$(metric "$1.db" site branch takeover-time)" 'BEGIN { if (v != "") print v / 1e9 }')
@@ -105,6 +112,23 @@ back=$(sql preempt.db "SELECT value FROM events WHERE kind = 'ha-takeover' ORDER
 within 0 0.1 "$back" && pass || fail "preempt: hand-back took $back s"
 [ "$(sql preempt.db "SELECT count(*) FROM events WHERE kind = 'ha-state' AND subject = 'branch/secondary' AND detail = 'active>standby: peer active'")" = 1 ] \
 	&& pass || fail "preempt: the secondary did not stand by"
+
+# --- the primary's links down: handed over at once ---
+sed 's/{at: 1m, socket: branch\/primary, action: down}/{at: 1m, socket: branch\/primary, action: links-down}/; s/{at: 2m, socket: branch\/primary, action: up}/{at: 2m, socket: branch\/primary, action: links-up}/' \
+	"$scn" >ports.yaml
+grep -q 'action: links-down' ports.yaml || fail "ports.yaml: the edit did not take"
+"$SASEBED" run ports.yaml --quiet --db ports.db || fail "ports does not pass"
+settings ports.yaml || fail "ports: settings not found"
+# the same set-up as the default run's, and two LAN crossings (the
+# primary's heartbeat saying so, the secondary's answer) but no misses
+took=$(awk -v v="$(metric ports.db site branch takeover-time)" 'BEGIN { if (v != "") print v / 1e9 }')
+within 0 "$setup" "$took" && pass || fail "ports: takeover $took s, above a set-up of $setup s"
+[ "$(sql ports.db "SELECT detail FROM events WHERE kind = 'ha-state' AND subject = 'branch/secondary'")" = "standby>active: peer not ready" ] \
+	&& pass || fail "ports: the secondary did not take over for the primary's links"
+[ "$(sql ports.db "SELECT count(*) FROM events WHERE kind = 'ha-state' AND subject = 'branch/primary' AND detail = 'active>standby: peer active'")" = 1 ] \
+	&& pass || fail "ports: the primary did not stand by"
+[ "$(metric ports.db ha-unit branch/secondary peer-lost)" = 0.0 ] \
+	&& pass || fail "ports: the secondary counted its peer lost"
 
 # --- an expectation on takeover-time can fail ---
 sed 's/{site: branch, metric: takeover-time, below: 3.5s}/{site: branch, metric: takeover-time, below: 1s}/' "$scn" >tight.yaml
