@@ -385,10 +385,11 @@ ref_app(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 	return 0;
 }
 
-/* "SITE/LINK" */
+/* "SITE/REST": the site's index and REST; `form` is what to write, for
+ * the message ("SITE/LINK, e.g. branch/wan1"). */
 static int
-ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
-    int *li)
+ref_site_slash(struct ld *L, const yaml_node_t *n, const char *what,
+    const char *form, int *si, const char **rest)
 {
 	const char *s, *slash;
 	char site[128], hint[128];
@@ -397,14 +398,27 @@ ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
 		return -1;
 	slash = strchr(s, '/');
 	if (slash == NULL || (size_t)(slash - s) >= sizeof(site))
-		return ydoc_err(L->d, n, "%s: '%s': write SITE/LINK, e.g. "
-		    "branch/wan1", what, s);
+		return ydoc_err(L->d, n, "%s: '%s': write %s", what, s, form);
 	memcpy(site, s, (size_t)(slash - s));
 	site[slash - s] = '\0';
 	if ((*si = FIND(L->sc->sites, L->sc->nsites, site)) < 0)
 		return ydoc_err(L->d, n, "%s: no site named '%s'%s", what, site,
 		    HINT(hint, L->sc->sites, L->sc->nsites, site));
-	return ref_link_of(L, n, what, &L->sc->sites[*si], slash + 1, li);
+	*rest = slash + 1;
+	return 0;
+}
+
+/* "SITE/LINK" */
+static int
+ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
+    int *li)
+{
+	const char *link;
+
+	if (ref_site_slash(L, n, what, "SITE/LINK, e.g. branch/wan1", si,
+	    &link) < 0)
+		return -1;
+	return ref_link_of(L, n, what, &L->sc->sites[*si], link, li);
 }
 
 /* One Socket of an HA site: SITE/primary or SITE/secondary. */
@@ -412,30 +426,22 @@ static int
 ref_socket(struct ld *L, const yaml_node_t *n, const char *what, int *si,
     int *unit)
 {
-	const char *s, *slash;
-	char site[128], hint[128];
+	const char *u, *site;
 
-	if (ydoc_want_str(L->d, n, what, &s) < 0)
+	if (ref_site_slash(L, n, what, "SITE/primary or SITE/secondary, e.g. "
+	    "branch/primary", si, &u) < 0)
 		return -1;
-	slash = strchr(s, '/');
-	if (slash == NULL || (size_t)(slash - s) >= sizeof(site))
-		return ydoc_err(L->d, n, "%s: '%s': write SITE/primary or "
-		    "SITE/secondary, e.g. branch/primary", what, s);
-	memcpy(site, s, (size_t)(slash - s));
-	site[slash - s] = '\0';
-	if ((*si = FIND(L->sc->sites, L->sc->nsites, site)) < 0)
-		return ydoc_err(L->d, n, "%s: no site named '%s'%s", what, site,
-		    HINT(hint, L->sc->sites, L->sc->nsites, site));
+	site = L->sc->sites[*si].name;
 	if (!L->sc->sites[*si].ha)
 		return ydoc_err(L->d, n, "%s: site '%s' has one Socket; give it "
 		    "'ha' for a primary and a secondary", what, site);
-	if (strcmp(slash + 1, "primary") == 0)
+	if (strcmp(u, "primary") == 0)
 		*unit = 0;
-	else if (strcmp(slash + 1, "secondary") == 0)
+	else if (strcmp(u, "secondary") == 0)
 		*unit = 1;
 	else
 		return ydoc_err(L->d, n, "%s: site '%s' has no Socket '%s' (its "
-		    "Sockets: primary, secondary)", what, site, slash + 1);
+		    "Sockets: primary, secondary)", what, site, u);
 	return 0;
 }
 
