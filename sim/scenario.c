@@ -385,10 +385,11 @@ ref_app(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 	return 0;
 }
 
-/* "SITE/LINK" */
+/* "SITE/REST": the site's index and REST; `form` is what to write, for
+ * the message ("SITE/LINK, e.g. branch/wan1"). */
 static int
-ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
-    int *li)
+ref_site_slash(struct ld *L, const yaml_node_t *n, const char *what,
+    const char *form, int *si, const char **rest)
 {
 	const char *s, *slash;
 	char site[128], hint[128];
@@ -397,14 +398,51 @@ ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
 		return -1;
 	slash = strchr(s, '/');
 	if (slash == NULL || (size_t)(slash - s) >= sizeof(site))
-		return ydoc_err(L->d, n, "%s: '%s': write SITE/LINK, e.g. "
-		    "branch/wan1", what, s);
+		return ydoc_err(L->d, n, "%s: '%s': write %s", what, s, form);
 	memcpy(site, s, (size_t)(slash - s));
 	site[slash - s] = '\0';
 	if ((*si = FIND(L->sc->sites, L->sc->nsites, site)) < 0)
 		return ydoc_err(L->d, n, "%s: no site named '%s'%s", what, site,
 		    HINT(hint, L->sc->sites, L->sc->nsites, site));
-	return ref_link_of(L, n, what, &L->sc->sites[*si], slash + 1, li);
+	*rest = slash + 1;
+	return 0;
+}
+
+/* "SITE/LINK" */
+static int
+ref_site_link(struct ld *L, const yaml_node_t *n, const char *what, int *si,
+    int *li)
+{
+	const char *link;
+
+	if (ref_site_slash(L, n, what, "SITE/LINK, e.g. branch/wan1", si,
+	    &link) < 0)
+		return -1;
+	return ref_link_of(L, n, what, &L->sc->sites[*si], link, li);
+}
+
+/* One Socket of an HA site: SITE/primary or SITE/secondary. */
+static int
+ref_socket(struct ld *L, const yaml_node_t *n, const char *what, int *si,
+    int *unit)
+{
+	const char *u, *site;
+
+	if (ref_site_slash(L, n, what, "SITE/primary or SITE/secondary, e.g. "
+	    "branch/primary", si, &u) < 0)
+		return -1;
+	site = L->sc->sites[*si].name;
+	if (!L->sc->sites[*si].ha)
+		return ydoc_err(L->d, n, "%s: site '%s' has one Socket; give it "
+		    "'ha' for a primary and a secondary", what, site);
+	if (strcmp(u, "primary") == 0)
+		*unit = 0;
+	else if (strcmp(u, "secondary") == 0)
+		*unit = 1;
+	else
+		return ydoc_err(L->d, n, "%s: site '%s' has no Socket '%s' (its "
+		    "Sockets: primary, secondary)", what, site, u);
+	return 0;
 }
 
 /* A pair written [a, b]; returns the two item nodes. */
@@ -1663,6 +1701,42 @@ site_count(struct ld *L, const yaml_node_t *it, size_t *out)
 	return 0;
 }
 
+/* A site's HA pair: `ha: {heartbeat: 1s, misses: 3, preempt: false}`,
+ * every key optional (`ha: {}` for the defaults). */
+static int
+parse_site_ha(struct ld *L, const yaml_node_t *n, struct sc_site *s,
+    const char *what)
+{
+	static const char *const keys[] = { "heartbeat", "misses", "preempt",
+		NULL };
+	yaml_node_t *v;
+	char lbl[256], ha[200];
+	int m;
+
+	snprintf(ha, sizeof(ha), "%s: ha", what);
+	if (ydoc_want_map(L->d, n, ha) < 0 ||
+	    ydoc_check_keys(L->d, n, ha, keys) < 0)
+		return -1;
+	if (s->off_cloud)
+		return ydoc_err(L->d, n, "%s: an HA pair does not join the "
+		    "off-cloud mesh (drop 'off-cloud' or 'ha')", what);
+	s->ha = 1;
+	what = ha;
+	if ((v = ydoc_get(L->d, n, "heartbeat")) != NULL &&
+	    get_time_in(L, v, KEY("heartbeat"), 10 * SB_MS, 60 * SB_S,
+	    &s->ha_heartbeat) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, n, "misses")) != NULL) {
+		if (get_whole(L, v, KEY("misses"), 1, 100, &m) < 0)
+			return -1;
+		s->ha_misses = (unsigned)m;
+	}
+	if ((v = ydoc_get(L->d, n, "preempt")) != NULL &&
+	    get_bool(L, v, KEY("preempt"), &s->ha_preempt) < 0)
+		return -1;
+	return 0;
+}
+
 /* One site from entry it; member > 0 names it NAME-member. */
 static int
 parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
@@ -1712,6 +1786,9 @@ parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
 	if ((v = ydoc_get(L->d, it, "group")) != NULL &&
 	    get_name(L, v, KEY("group"), &s->group) < 0)
 		return -1;
+	if ((v = ydoc_get(L->d, it, "ha")) != NULL &&
+	    parse_site_ha(L, v, s, what) < 0)
+		return -1;
 	if ((v = ydoc_get(L->d, it, "links")) == NULL)
 		return ydoc_err(L->d, it, "site '%s': 'links' is "
 		    "required", s->name);
@@ -1741,7 +1818,7 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
 		"auth", "wrong-key", "off-cloud", "count", "group", "ipsec",
-		NULL };
+		"ha", NULL };
 	struct scenario *sc = L->sc;
 	size_t total = 0, c;
 
@@ -3345,6 +3422,9 @@ parse_target(struct ld *L, const yaml_node_t *it, const char *what,
 		} else if (strcmp(k, "site") == 0) {
 			t->kind = SC_T_SITE;
 			r = ref_site(L, v, "site", &t->i);
+		} else if (strcmp(k, "socket") == 0) {
+			t->kind = SC_T_SOCKET;
+			r = ref_socket(L, v, "socket", &t->i, &t->j);
 		} else {
 			t->kind = SC_T_FLOW;
 			r = ref_app(L, v, "flow", &t->i);
@@ -3379,8 +3459,9 @@ by_time(const void *a, const void *b)
 
 /* What timeline actions (and expectations' after:) name, and do. */
 static const char *const action_targets[] = { "link", "backbone",
-	"internet", "pop", NULL };
-static const char *const action_words[] = { "down", "up", "set", NULL };
+	"internet", "pop", "socket", NULL };
+static const char *const action_words[] = { "down", "up", "set",
+	"links-down", "links-up", NULL };
 
 /* The target and the required 'action' of a timeline action or of an
  * expectation's after: (what names it in messages). */
@@ -3406,7 +3487,7 @@ static int
 parse_timeline(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "at", "link", "backbone",
-		"internet", "pop", "action", "delay", "jitter", "loss",
+		"internet", "pop", "socket", "action", "delay", "jitter", "loss",
 		"bandwidth", NULL };
 	struct scenario *sc = L->sc;
 
@@ -3445,6 +3526,15 @@ parse_timeline(struct ld *L, const yaml_node_t *n)
 		if (a->target.kind == SC_T_POP && a->kind == SC_ACT_SET)
 			return ydoc_err(L->d, v, "a PoP can go down or up; "
 			    "'set' is for links");
+		if (a->target.kind == SC_T_SOCKET && a->kind == SC_ACT_SET)
+			return ydoc_err(L->d, v, "a Socket can go down (power "
+			    "off) or up, or lose its links (links-down, "
+			    "links-up); 'set' is for links");
+		if (a->target.kind != SC_T_SOCKET &&
+		    (a->kind == SC_ACT_LINKS_DOWN ||
+		    a->kind == SC_ACT_LINKS_UP))
+			return ydoc_err(L->d, v, "%s is for a socket (an HA "
+			    "unit's own WAN ports)", action_words[a->kind]);
 		memset(&p, 0, sizeof(p));
 		p.profile = -1;
 		if (a->kind != SC_ACT_SET) {
@@ -3486,8 +3576,9 @@ static const char *const metric_names[SC_M__COUNT + 1] = {
 	"latency-mean", "latency-p50", "latency-p95", "latency-p99", "jitter",
 	"loss", "throughput", "delivered", "utilisation", "queue-max",
 	"delay-mean", "failover-time", "convergence-time", "queue-delay",
-	"blocked", "mos", "r-factor", "page-load-p50", "page-load-p95",
-	"completion-time", "goodput", "retransmits", "rtos", NULL,
+	"blocked", "takeover-time", "mos", "r-factor", "page-load-p50",
+	"page-load-p95", "completion-time", "goodput", "retransmits", "rtos",
+	NULL,
 };
 
 static const char *const op_names[] = { "below", "at-most", "above",
@@ -3528,6 +3619,8 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 		return k == SC_T_BACKBONE || k == SC_T_POP;
 	case SC_M_QUEUE_DELAY:
 		return k == SC_T_POP;
+	case SC_M_TAKEOVER_TIME:
+		return k == SC_T_SITE;
 	case SC_M_MOS:
 	case SC_M_R_FACTOR:
 	case SC_M_PAGE_LOAD_P50:
@@ -3600,6 +3693,19 @@ pop_metric_check(struct ld *L, const yaml_node_t *n, enum sc_metric m,
 	return 0;
 }
 
+/* A takeover needs two Sockets to take over from. */
+static int
+ha_metric_check(struct ld *L, const yaml_node_t *n, enum sc_metric m,
+    const struct sc_target *t)
+{
+	if (m == SC_M_TAKEOVER_TIME && t->kind == SC_T_SITE &&
+	    !L->sc->sites[t->i].ha)
+		return ydoc_err(L->d, n, "metric takeover-time of site '%s' is "
+		    "its HA pair's, and the site has no 'ha'",
+		    L->sc->sites[t->i].name);
+	return 0;
+}
+
 /* The application kinds a flow metric needs (KIND() bits), or 0: any. */
 static unsigned
 metric_app_kinds(enum sc_metric m)
@@ -3657,6 +3763,7 @@ sc_metric_unit(enum sc_metric m)
 	case SC_M_FAILOVER_TIME:
 	case SC_M_CONVERGENCE_TIME:
 	case SC_M_QUEUE_DELAY:
+	case SC_M_TAKEOVER_TIME:
 	case SC_M_PAGE_LOAD_P50:
 	case SC_M_PAGE_LOAD_P95:
 	case SC_M_COMPLETION_TIME:
@@ -3744,6 +3851,10 @@ sc_target_name(const struct scenario *sc, const struct sc_target *t,
 	case SC_T_POP:
 		snprintf(buf, len, "pop %s", sc->pops[t->i].name);
 		break;
+	case SC_T_SOCKET:
+		snprintf(buf, len, "socket %s/%s", sc->sites[t->i].name,
+		    t->j == 0 ? "primary" : "secondary");
+		break;
 	default:
 		snprintf(buf, len, "?");
 	}
@@ -3812,7 +3923,7 @@ parse_after(struct ld *L, const yaml_node_t *v, struct sc_expect *e,
     char *text, size_t len)
 {
 	static const char *const keys[] = { "link", "backbone", "internet",
-		"pop", "action", "for", NULL };
+		"pop", "socket", "action", "for", NULL };
 	const struct scenario *sc = L->sc;
 	struct sc_target t;
 	yaml_node_t *x, *where = NULL;
@@ -3937,7 +4048,8 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 			return metric_misfit(L, v, e->metric, e->subject.kind,
 			    "");
 		if (pop_metric_check(L, v, e->metric, &e->subject) < 0 ||
-		    flow_metric_check(L, v, e->metric, &e->subject) < 0)
+		    flow_metric_check(L, v, e->metric, &e->subject) < 0 ||
+		    ha_metric_check(L, v, e->metric, &e->subject) < 0)
 			return -1;
 		for (int o = 0; op_names[o] != NULL; o++)
 			if ((v = ydoc_get(L->d, it, op_names[o])) != NULL) {
@@ -3958,7 +4070,8 @@ parse_expects(struct ld *L, const yaml_node_t *n)
 				return metric_misfit(L, bnode, e->metric,
 				    e->ref.kind, "the reference, ");
 			if (pop_metric_check(L, bnode, e->metric, &e->ref) < 0 ||
-			    flow_metric_check(L, bnode, e->metric, &e->ref) < 0)
+			    flow_metric_check(L, bnode, e->metric, &e->ref) < 0 ||
+			    ha_metric_check(L, bnode, e->metric, &e->ref) < 0)
 				return -1;
 		} else if (parse_bound(L, bnode, op_names[e->op], e->metric,
 		    &e->bound) < 0) {

@@ -148,6 +148,11 @@ struct sc_site {
 	char *group;            /* its user group, for firewall rules; NULL:
 	                           none */
 	struct sc_ipsec *ipsec; /* an IPsec site; NULL: a Socket's */
+	int ha;                 /* two Sockets, primary and secondary */
+	sb_time ha_heartbeat;   /* between them; 0: wan/ha.h's default */
+	unsigned ha_misses;     /* heartbeats missed: the peer is lost; 0:
+	                           wan/ha.h's default */
+	int ha_preempt;         /* the primary takes back over */
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -294,6 +299,8 @@ enum sc_target_kind {
 	SC_T_POP,               /* i = PoP */
 	SC_T_FLOW,              /* i = application */
 	SC_T_SITE,              /* i = site */
+	SC_T_SOCKET,            /* i = site, j = unit: 0 primary, 1
+	                           secondary (an HA site's) */
 };
 
 struct sc_target {
@@ -301,12 +308,16 @@ struct sc_target {
 	int i, j;
 };
 
-enum sc_action_kind { SC_ACT_DOWN = 0, SC_ACT_UP, SC_ACT_SET };
+/* links-down, links-up: an HA unit's own WAN ports lose or regain
+ * carrier (socket targets only). */
+enum sc_action_kind { SC_ACT_DOWN = 0, SC_ACT_UP, SC_ACT_SET,
+	SC_ACT_LINKS_DOWN, SC_ACT_LINKS_UP };
 
 struct sc_action {
 	sb_time at;
 	enum sc_action_kind kind;
-	struct sc_target target;  /* SITE_LINK, BACKBONE, INTERNET or POP */
+	struct sc_target target;  /* SITE_LINK, BACKBONE, INTERNET, POP or
+	                             SOCKET */
 	/* SC_ACT_SET: which fields change */
 	int set_delay, set_jitter, set_loss, set_bandwidth;
 	sb_time delay;
@@ -336,6 +347,9 @@ enum sc_metric {
 	SC_M_BLOCKED,           /* flow: of its packets that met a PoP's
 	                           firewall, the fraction blocked (0 when
 	                           none met one), fraction */
+	SC_M_TAKEOVER_TIME,     /* HA site: a unit's failure to the first
+	                           packet through the other's tunnels, ns;
+	                           the longest */
 	/* from here on, what the applications measure (sim/world_apps.c) */
 	SC_M_MOS,               /* voip flow: the worst call's, score */
 	SC_M_R_FACTOR,          /* voip flow: the worst call's, score */

@@ -290,6 +290,7 @@ world_new(const struct scenario *sc, uint64_t seed, struct kernel *k,
 	    build_credentials(w, err, errlen) < 0 ||
 	    build_sockets(w, err, errlen) < 0 ||
 	    build_ipsec(w, err, errlen) < 0 ||
+	    build_ha(w, err, errlen) < 0 ||
 	    build_flows(w, err, errlen) < 0 ||
 	    build_firewall(w, err, errlen) < 0 ||
 	    build_apps(w, err, errlen) < 0 ||
@@ -330,6 +331,7 @@ world_free(struct world *w)
 	}
 	free(w->flows);
 	free(w->xapps);
+	free_ha(w);
 	free_sockets(w);
 	free_ipsec(w);
 	for (size_t i = 0; i < w->ntuns; i++)
@@ -387,6 +389,8 @@ chans_apply(struct world *w, const struct sc_action *a, struct chan *c[2])
 		case SC_ACT_UP:
 			link_set_up(c[d]->l, 1);
 			break;
+		default:        /* the others are not for links */
+			break;
 		case SC_ACT_SET:
 			if (a->set_delay)
 				link_set_delay(c[d]->l, a->delay);
@@ -428,11 +432,24 @@ timeline_fire(void *a, void *b)
 	struct world *w = a;
 	const struct sc_action *act = b;
 	const struct scenario *sc = w->sc;
-	static const char *const verbs[] = { "down", "up", "set" };
+	static const char *const verbs[] = { "down", "up", "set",
+		"links-down", "links-up" };
 	char kind[64], subject[256], detail[256];
 	struct chan *c[2];
 
 	detail[0] = '\0';
+	if (act->target.kind == SC_T_SOCKET) {
+		/* an HA unit powered off or on */
+		ha_action(w, act);
+		snprintf(kind, sizeof(kind), "socket-%s", verbs[act->kind]);
+		sc_target_name(sc, &act->target, subject, sizeof(subject));
+		emit(w, kind, NULL, subject + strlen("socket "), NULL,
+		    (double)act->loc.line);
+		if (act->kind == SC_ACT_DOWN ||
+		    act->kind == SC_ACT_LINKS_DOWN)
+			flows_fault(w);
+		return;
+	}
 	if (act->target.kind == SC_T_POP) {
 		struct wpop *p = &w->pops[act->target.i];
 		pop_set_up(w, act->target.i, act->kind == SC_ACT_UP);
@@ -525,6 +542,7 @@ world_start(struct world *w)
 		if (w->sites[i].sock != NULL)
 			socket_start(w->sites[i].sock);
 	start_ipsec(w);
+	start_ha(w);
 	if (w->failed)
 		return -1;
 	for (size_t i = 0; i < sc->ntimeline; i++)

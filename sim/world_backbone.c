@@ -394,10 +394,22 @@ pop_tunnel(struct wtun *wt, int up)
 	struct world *w = wt->w;
 	struct pop *a = w->pops[wt->pop].agent;
 
-	if (up)
+	if (up) {
+		/* A new session from a site's link replaces any older one
+		 * from the same link: an HA pair's new active unit on the
+		 * links the failed one left, whose sessions would otherwise
+		 * hold the route until their keepalives ran out. */
+		for (size_t i = 0; wt->w->sites[wt->site].ha != NULL &&
+		    i < w->ntuns; i++) {
+			struct wtun *o = w->tuns[i];
+			if (o != wt && o->site == wt->site &&
+			    o->link == wt->link && o->pop == wt->pop &&
+			    o->t[1] != NULL)
+				tunnel_stop(o->t[1], "replaced");
+		}
 		pop_attach(a, lan_addr(wt->site), 24, tunnel_pref(w, wt),
 		    wt->id);
-	else
+	} else
 		pop_detach(a, wt->id);
 }
 

@@ -110,6 +110,10 @@ struct wtun {
 	uint16_t port[2];
 	struct capture *cap[2];    /* each end's link capture, or NULL */
 	struct itun *itun;         /* an IPsec site's tunnel, or NULL */
+	int gen;                   /* its site's Socket generation */
+	int dead;                  /* its client end's Socket is gone (an
+	                              HA unit stopped); its server end is
+	                              left to find out */
 };
 
 /* A meter that counts only between from and to. */
@@ -209,6 +213,9 @@ struct site {
 	int auth;                  /* SC_AUTH_* */
 	uint8_t psk[32];
 	char *cert_pem, *key_pem;  /* certificate sites */
+	struct wha *ha;            /* an HA pair, or NULL */
+	int gen;                   /* Sockets started after the first (HA
+	                              takeovers); names its tunnels */
 };
 
 struct wpop {
@@ -403,6 +410,8 @@ double pop_expect(struct world *w, const struct sc_expect *e,
 /* world_tunnels.c */
 struct wtun *wtun_make(struct world *w, int si, int j, int pop);
 int wtun_connect(struct wtun *wt);
+struct socket *site_socket_new(struct world *w, struct site *s,
+    const struct sb_platform *pf, char *err, size_t errlen);
 void wtun_arrive(struct wtun *wt, struct sb_packet *p);
 void wtun_free(struct wtun *wt);
 int build_sockets(struct world *w, char *err, size_t errlen);
@@ -419,6 +428,15 @@ int ipsec_deliver(struct wtun *wt, struct sb_packet *p);
 int ipsec_pop(const struct site *s);
 int ipsec_output(struct site *s, struct sb_packet *p);
 void ipsec_results(struct world *w);
+/* world_ha.c */
+struct wha;
+int build_ha(struct world *w, char *err, size_t errlen);
+void start_ha(struct world *w);
+void free_ha(struct world *w);
+void ha_action(struct world *w, const struct sc_action *act);
+void ha_traffic(struct wtun *wt);
+double ha_takeover_max(struct world *w, int si, sb_time from, sb_time to);
+void ha_results(struct world *w);
 
 /* world_apps.c */
 struct wapp;

@@ -345,6 +345,9 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 	if (e->metric == SC_M_FAILOVER_TIME)
 		return failover_max(&w->flows[side ? e->ref.i : e->subject.i],
 		    from, to);
+	if (e->metric == SC_M_TAKEOVER_TIME)
+		return ha_takeover_max(w, side ? e->ref.i : e->subject.i, from,
+		    to);
 	if (e->metric == SC_M_CONVERGENCE_TIME ||
 	    (side ? e->ref.kind : e->subject.kind) == SC_T_POP)
 		return pop_expect(w, e, side ? &e->ref : &e->subject,
@@ -637,6 +640,7 @@ world_finish(struct world *w, sb_time end, int evaluate, FILE *out)
 		chan_flush(w->chans[i]);
 	record_final_metrics(w, end);
 	backbone_results(w);
+	ha_results(w);
 	for (size_t i = 0; i < sc->nexpects; i++) {
 		const struct sc_expect *e = &sc->expects[i];
 		double m = expect_side(w, e, 0, end);

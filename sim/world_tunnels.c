@@ -70,6 +70,14 @@ wtun_arrive(struct wtun *wt, struct sb_packet *p)
 {
 	unsigned to = p->tdir == 0 ? 1 : 0;
 
+	if (to == 0 && wt->dead) {
+		/* for an HA unit that has stopped: nobody there */
+		if (p->flow != SB_FLOW_NONE && !p->echo)
+			flow_lost(wt->w, &wt->w->flows[p->flow], p);
+		else
+			pool_put(wt->w->pool, p);
+		return;
+	}
 	if (p->echo && p->tdir == 0 && wt->w->pops[wt->pop].up) {
 		/* an echo at the PoP: back the way replies go */
 		p->tdir = 1;
@@ -102,6 +110,8 @@ wtun_deliver(void *ctx, struct sb_packet *p)
 			pool_put(wt->w->pool, p);
 		return;
 	}
+	if (wt->pop >= 0 && wt->w->sites[wt->site].ha != NULL)
+		ha_traffic(wt);
 	route_continue(wt->w, p);
 }
 
@@ -111,10 +121,11 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	struct wtun *wt = ctx;
 
 	wt->w->topo++;
+	if (wt->dead && t == wt->t[0])
+		return;    /* its Socket is gone */
 	if (wt->itun != NULL)
 		ipsec_tunnel_state(wt, t == wt->t[0] ? 0 : 1, up);
-	else if (wt->pop < 0) {
-		/* off-cloud: each end tells its own Socket */
+	else if (wt->pop < 0) {		/* off-cloud: each end tells its own Socket */
 		int near = t == wt->t[0] ? wt->site : wt->peer;
 		int far = t == wt->t[0] ? wt->peer : wt->site;
 
@@ -199,6 +210,7 @@ wtun_alloc(struct world *w, int si, int j, const char *name)
 	w->tuns[w->ntuns++] = wt;
 	wt->site = si;
 	wt->link = j;
+	wt->gen = w->sites[si].gen;
 	wt->pop = wt->peer = wt->plink = -1;
 	if ((wt->name = strdup(name)) == NULL)
 		goto fail;
@@ -243,8 +255,13 @@ wtun_make(struct world *w, int si, int j, int pop)
 	struct wtun *wt;
 	char name[512];
 
-	snprintf(name, sizeof(name), "%s/%s>%s", s->sc->name,
-	    s->sc->links[j].name, w->pops[pop].sc->name);
+	/* an HA takeover's tunnels are new sessions: "#N" for the N-th */
+	if (s->gen > 0)
+		snprintf(name, sizeof(name), "%s/%s>%s#%d", s->sc->name,
+		    s->sc->links[j].name, w->pops[pop].sc->name, s->gen);
+	else
+		snprintf(name, sizeof(name), "%s/%s>%s", s->sc->name,
+		    s->sc->links[j].name, w->pops[pop].sc->name);
 	if ((wt = wtun_alloc(w, si, j, name)) == NULL ||
 	    path_inet(w, wt, 0, s->sc->city, pc) < 0 ||
 	    path_inet(w, wt, 1, pc, s->sc->city) < 0)
@@ -717,46 +734,85 @@ oom:
 	return NULL;
 }
 
+/*
+ * Site s's Socket on platform pf, not started: what build_sockets() makes
+ * for every site, and an HA site again for a unit that comes up (a Socket
+ * that powers up knows nothing of its last life).
+ */
+struct socket *
+site_socket_new(struct world *w, struct site *s, const struct sb_platform *pf,
+    char *err, size_t errlen)
+{
+	const struct scenario *sc = w->sc;
+	const struct sc_socket *k = &sc->socket;
+	static const enum qos_limit limit[] = { [SC_QOS_NONE] = QOS_NO_LIMIT,
+		[SC_QOS_ALWAYS] = QOS_ALWAYS_LIMIT,
+		[SC_QOS_WHEN_CONGESTED] = QOS_LIMIT_WHEN_CONGESTED };
+	struct socket_qos_class qc[254];
+	struct socket_link_cfg lc[SOCKET_MAX_LINKS];
+	struct socket_cfg cfg = {
+		.name = s->sc->name,
+		.nlinks = (unsigned)s->sc->nlinks,
+		.links = lc,
+		.health = { .loss_max = k->loss_max,
+		    .jitter_max = k->jitter_max,
+		    .latency_max = k->latency_max,
+		    .window = k->window },
+		.popsel = { .rtt_max = k->sla_latency,
+		    .loss_max = k->sla_loss },
+		.eval = k->eval, .hold = k->hold, .probe = k->probe,
+		.drain = k->drain,
+		.qos = qc,
+		.nqos = (unsigned)k->nclasses,
+		.rules = w->rules,
+		.ops = &sock_ops,
+		.ctx = s,
+	};
+	struct socket *sock;
+
+	for (size_t c = 0; c < k->nclasses; c++)  /* 2-255, each once */
+		qc[c] = (struct socket_qos_class){
+			(uint8_t)k->classes[c].priority,
+			limit[k->classes[c].limit], k->classes[c].rate_bps };
+	for (size_t j = 0; j < s->sc->nlinks; j++)
+		lc[j] = (struct socket_link_cfg){
+			.name = s->sc->links[j].name,
+			.precedence = s->sc->links[j].precedence,
+			.up_bps = s->sc->links[j].p.bandwidth_bps,
+			.shape = k->qos,
+			.overhead = tunnel_mode_overhead(
+			    w->sc->tunnels.null_cipher ? TUNNEL_NULL :
+			    TUNNEL_DTLS),
+			.pops = s->cand,
+			.npops = s->ncand,
+			.off_cloud = s->sc->links[j].off_cloud,
+			.public_addr = public_id(&s->sc->links[j],
+			    s->links[j].addr),
+		};
+	cfg.off_cloud = s->sc->off_cloud;
+	if (cfg.off_cloud && (cfg.peers = mesh_peers(w, (size_t)s->idx,
+	    &cfg.npeers)) == NULL) {
+		snprintf(err, errlen, "out of memory building the off-cloud "
+		    "mesh");
+		return NULL;
+	}
+	sock = socket_new(pf, &cfg, err, errlen);
+	free((void *)cfg.peers);   /* copied */
+	return sock;
+}
+
 /* Every site's Socket, on a platform of its own. */
 int
 build_sockets(struct world *w, char *err, size_t errlen)
 {
 	const struct scenario *sc = w->sc;
-	const struct sc_socket *k = &sc->socket;
 	struct psim_env env = { w->k, w->pool, psim_emit_cb, w };
-	static const enum qos_limit limit[] = { [SC_QOS_NONE] = QOS_NO_LIMIT,
-		[SC_QOS_ALWAYS] = QOS_ALWAYS_LIMIT,
-		[SC_QOS_WHEN_CONGESTED] = QOS_LIMIT_WHEN_CONGESTED };
-	struct socket_qos_class qc[254];
 	char name[300];
 
 	if ((w->rules = rules_build(w->sc, err, errlen)) == NULL)
 		return -1;
-	for (size_t c = 0; c < k->nclasses; c++)  /* 2-255, each once */
-		qc[c] = (struct socket_qos_class){
-			(uint8_t)k->classes[c].priority,
-			limit[k->classes[c].limit], k->classes[c].rate_bps };
 	for (size_t i = 0; i < sc->nsites; i++) {
 		struct site *s = &w->sites[i];
-		struct socket_link_cfg lc[SOCKET_MAX_LINKS];
-		struct socket_cfg cfg = {
-			.name = s->sc->name,
-			.nlinks = (unsigned)s->sc->nlinks,
-			.links = lc,
-			.health = { .loss_max = k->loss_max,
-			    .jitter_max = k->jitter_max,
-			    .latency_max = k->latency_max,
-			    .window = k->window },
-			.popsel = { .rtt_max = k->sla_latency,
-			    .loss_max = k->sla_loss },
-			.eval = k->eval, .hold = k->hold, .probe = k->probe,
-			.drain = k->drain,
-			.qos = qc,
-			.nqos = (unsigned)k->nclasses,
-			.rules = w->rules,
-			.ops = &sock_ops,
-			.ctx = s,
-		};
 
 		if (s->sc->nlinks > SOCKET_MAX_LINKS) {
 			snprintf(err, errlen, "site '%s': at most %d links",
@@ -774,27 +830,6 @@ build_sockets(struct world *w, char *err, size_t errlen)
 				    "the off-cloud mesh");
 				return -1;
 			}
-			lc[j] = (struct socket_link_cfg){
-				.name = s->sc->links[j].name,
-				.precedence = s->sc->links[j].precedence,
-				.up_bps = s->sc->links[j].p.bandwidth_bps,
-				.shape = k->qos,
-				.overhead = tunnel_mode_overhead(
-				    w->sc->tunnels.null_cipher ? TUNNEL_NULL :
-				    TUNNEL_DTLS),
-				.pops = s->cand,
-				.npops = s->ncand,
-				.off_cloud = s->sc->links[j].off_cloud,
-				.public_addr = public_id(&s->sc->links[j],
-				    s->links[j].addr),
-			};
-		}
-		cfg.off_cloud = s->sc->off_cloud;
-		if (cfg.off_cloud && (cfg.peers = mesh_peers(w, i,
-		    &cfg.npeers)) == NULL) {
-			snprintf(err, errlen, "out of memory building the "
-			    "off-cloud mesh");
-			return -1;
 		}
 		snprintf(name, sizeof(name), "socket:%s", s->sc->name);
 		if ((s->srng = rng_new(w->seed, name)) == NULL ||
@@ -803,9 +838,8 @@ build_sockets(struct world *w, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory building sites");
 			return -1;
 		}
-		s->sock = socket_new(psim_platform(s->sps), &cfg, err, errlen);
-		free((void *)cfg.peers);   /* copied */
-		if (s->sock == NULL)
+		if ((s->sock = site_socket_new(w, s, psim_platform(s->sps),
+		    err, errlen)) == NULL)
 			return -1;
 	}
 	return 0;

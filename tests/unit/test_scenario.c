@@ -665,6 +665,96 @@ END_TEST
  * unless it is last resort), a forwarded port, FTP passive, and the rule
  * secondaries refused whichever order the keys are written in.
  */
+/* HA pairs: the site's settings, the socket actions and the metric, and
+ * what is refused. */
+#define HA_NET \
+	"name: m\nduration: 10m\n" \
+	"pops: [{name: fra, city: frankfurt}]\n" \
+	"sites:\n" \
+	"  - {name: a, city: frankfurt, ha: {heartbeat: 250ms, misses: 4," \
+	" preempt: true}, links: [{name: w, bandwidth: 10Mbps}]}\n" \
+	"  - {name: b, city: frankfurt, ha: {}," \
+	" links: [{name: w, bandwidth: 10Mbps}]}\n" \
+	"  - {name: c, city: frankfurt, links: [{name: w, bandwidth: 10Mbps}]}\n"
+
+START_TEST(test_ha)
+{
+	struct scenario *sc = text_ok(HA_NET
+	    "timeline:\n"
+	    "  - {at: 1m, socket: a/primary, action: down}\n"
+	    "  - {at: 2m, socket: b/secondary, action: links-down}\n"
+	    "  - {at: 3m, socket: b/secondary, action: links-up}\n"
+	    "expect:\n"
+	    "  - {site: a, metric: takeover-time, below: 2s}\n"
+	    "  - {site: b, metric: takeover-time, below: 1s,"
+	    " after: {socket: b/secondary, action: links-down}}\n");
+
+	ck_assert_int_eq(sc->sites[0].ha, 1);
+	ck_assert_int_eq(sc->sites[0].ha_heartbeat, 250 * SB_MS);
+	ck_assert_uint_eq(sc->sites[0].ha_misses, 4);
+	ck_assert_int_eq(sc->sites[0].ha_preempt, 1);
+	/* ha: {} is a pair with the defaults, left to wan/ha.h */
+	ck_assert_int_eq(sc->sites[1].ha, 1);
+	ck_assert_int_eq(sc->sites[1].ha_heartbeat, 0);
+	ck_assert_uint_eq(sc->sites[1].ha_misses, 0);
+	ck_assert_int_eq(sc->sites[1].ha_preempt, 0);
+	ck_assert_int_eq(sc->sites[2].ha, 0);
+	ck_assert_int_eq(sc->timeline[0].target.kind, SC_T_SOCKET);
+	ck_assert_int_eq(sc->timeline[0].target.i, 0);
+	ck_assert_int_eq(sc->timeline[0].target.j, 0);
+	ck_assert_int_eq(sc->timeline[0].kind, SC_ACT_DOWN);
+	ck_assert_int_eq(sc->timeline[1].target.j, 1);
+	ck_assert_int_eq(sc->timeline[1].kind, SC_ACT_LINKS_DOWN);
+	ck_assert_int_eq(sc->timeline[2].kind, SC_ACT_LINKS_UP);
+	ck_assert_int_eq(sc->expects[0].metric, SC_M_TAKEOVER_TIME);
+	ck_assert_int_eq(sc->expects[0].subject.kind, SC_T_SITE);
+	ck_assert_int_eq((sb_time)sc->expects[0].bound, 2 * SB_S);
+	ck_assert_int_eq(sc->expects[1].from, 2 * SB_MIN);
+	ck_assert_str_eq(sc_metric_unit(SC_M_TAKEOVER_TIME), "ns");
+	ck_assert_str_eq(sc->expects[1].text,
+	    "site b takeover-time below 1s after socket b/secondary "
+	    "links-down");
+	scenario_free(sc);
+
+	text_error(HA_NET "timeline:\n"
+	    "  - {at: 1m, socket: a/primary, action: set, delay: 1ms}\n",
+	    "x.yaml:9:41:", "'set' is for links");
+	text_error(HA_NET "timeline:\n"
+	    "  - {at: 1m, link: a/w, action: links-down}\n",
+	    "x.yaml:9:33:", "links-down is for a socket");
+	text_error(HA_NET "timeline:\n"
+	    "  - {at: 1m, socket: a, action: down}\n",
+	    "x.yaml:9:22:", "write SITE/primary or SITE/secondary");
+	text_error(HA_NET "timeline:\n"
+	    "  - {at: 1m, socket: z/primary, action: down}\n",
+	    "x.yaml:9:22:", "no site named 'z'");
+	text_error("name: m\nduration: 10m\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites:\n"
+	    "  - {name: a, city: frankfurt, off-cloud: true, ha: {},"
+	    " links: [{name: w, bandwidth: 10Mbps}]}\n",
+	    "x.yaml:5:53:", "does not join the off-cloud mesh");
+	text_error("name: m\nduration: 10m\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites:\n"
+	    "  - {name: a, city: frankfurt, ha: {misses: 0},"
+	    " links: [{name: w, bandwidth: 10Mbps}]}\n",
+	    "x.yaml:5:45:", "misses");
+	text_error("name: m\nduration: 10m\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites:\n"
+	    "  - {name: a, city: frankfurt, ha: true,"
+	    " links: [{name: w, bandwidth: 10Mbps}]}\n",
+	    "x.yaml:5:36:", "ha");
+	text_error(HA_NET "expect:\n"
+	    "  - {flow: nope, metric: takeover-time, below: 1s}\n",
+	    "x.yaml:9:12:", "no application");
+	text_error(HA_NET "expect:\n"
+	    "  - {site: a, metric: takeover-time, below: {site: c}}\n",
+	    "x.yaml:9:45:", "site 'c' is its HA pair's");
+}
+END_TEST
+
 START_TEST(test_offcloud)
 {
 	struct scenario *sc = text_ok("name: m\nduration: 10m\n"
@@ -2090,6 +2180,7 @@ make_suite(void)
 	tcase_add_test(tc, test_expect_windows);
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_offcloud);
+	tcase_add_test(tc, test_ha);
 	tcase_add_test(tc, test_inspection);
 	tcase_add_test(tc, test_routing);
 	tcase_add_test(tc, test_destinations);
