@@ -108,6 +108,11 @@ struct sc_site_link {
 	struct sc_loc loc;
 };
 
+/* A remote user's last mile, as `users: last-mile` names it
+ * (docs/scenario.md gives the figures and where they come from). */
+enum sc_last_mile { SC_LM_HOME_BROADBAND = 0, SC_LM_HOTEL_WIFI, SC_LM_4G,
+	SC_LM__COUNT };
+
 struct sc_site {
 	char *name;
 	const struct geo_city *city;
@@ -115,6 +120,16 @@ struct sc_site {
 	int wrong_key;          /* presents a key the PoPs do not know */
 	int auth;               /* SC_AUTH_*, or -1: the tunnels' default */
 	int off_cloud;          /* joins the off-cloud mesh; 0 by default */
+	/* The group rules and the PoP firewall match on, or NULL.  Set for
+	 * every remote user (its entry's `group`, else the entry's name). */
+	const char *group;
+	/* A remote user (the `users` section): a laptop or phone with one
+	 * link, `access`, of its last mile; its client is the Socket code
+	 * in client mode (wan/socket.h).  entry: the users entry's name,
+	 * shared by the members of a counted one. */
+	int user;
+	enum sc_last_mile last_mile;
+	char *entry;
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -221,6 +236,7 @@ enum sc_target_kind {
 	SC_T_POP,               /* i = PoP */
 	SC_T_FLOW,              /* i = application */
 	SC_T_SITE,              /* i = site */
+	SC_T_USERS,             /* remote users: sites i .. i + j - 1 */
 };
 
 struct sc_target {
@@ -260,6 +276,8 @@ enum sc_metric {
 	SC_M_CONVERGENCE_TIME,  /* backbone or pop: fault to the last
 	                           routing change it caused, ns; the longest */
 	SC_M_QUEUE_DELAY,       /* pop: mean wait for inspection, ns */
+	SC_M_OUTAGE_TIME,       /* users: the longest time a user was
+	                           without its tunnel, ns (sim/world_users.c) */
 	/* from here on, what the applications measure (sim/world_apps.c) */
 	SC_M_MOS,               /* voip flow: the worst call's, score */
 	SC_M_R_FACTOR,          /* voip flow: the worst call's, score */
@@ -339,7 +357,9 @@ struct scenario {
 	struct sc_backbone_pair *bb_pairs;  size_t nbb_pairs;
 	struct sc_routing routing;
 	struct sc_dest *dests;              size_t ndests;
-	struct sc_site *sites;              size_t nsites;
+	struct sc_site *sites;              size_t nsites; /* remote users
+	                                       last, nusers of them */
+	size_t nusers;
 	struct sc_tunnels tunnels;
 	struct sc_socket socket;
 	struct sc_linkp internet_default;

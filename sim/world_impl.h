@@ -192,6 +192,20 @@ struct site {
 	int auth;                  /* SC_AUTH_* */
 	uint8_t psk[32];
 	char *cert_pem, *key_pem;  /* certificate sites */
+	/* A remote user (sim/world_users.c): the outage under way, since
+	 * when and from which PoP, and those that ended */
+	sb_time out_since;         /* SB_TIME_NEVER: none */
+	int out_pop;
+	struct outage *outs;
+	size_t nouts, capouts;
+};
+
+/* A remote user's time without its tunnel: from the fault (or, for a
+ * cause the timeline does not name, the last word from its PoP) to its
+ * tunnel's coming up again, at the next-best PoP or the same. */
+struct outage {
+	sb_time at, took;
+	int from_pop, to_pop;      /* to_pop -1: not over at the end */
 };
 
 struct wpop {
@@ -404,6 +418,13 @@ int route_mirror(const struct route *r, struct route *out);
 void rev_send(struct flow *r, struct sb_packet *p, unsigned hop);
 void flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop);
 int app_leg_end(const struct flow *f, const struct sb_packet *p);
+
+/* world_users.c */
+void users_fault(struct world *w, const struct sc_action *act);
+void user_tunnel(struct wtun *wt, int up);
+void users_finish(struct world *w, sb_time end);
+double users_outage_max(const struct world *w, const struct sc_target *t,
+    sb_time from, sb_time to);
 
 /* world_measure.c */
 void win_edge(void *a, void *b);

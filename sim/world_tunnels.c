@@ -117,9 +117,11 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 		socket_offcloud_tunnel(wt->w->sites[near].sock, far,
 		    (unsigned)(t == wt->t[0] ? wt->link : wt->plink),
 		    (unsigned)(t == wt->t[0] ? wt->plink : wt->link), up);
-	} else if (t == wt->t[0])
+	} else if (t == wt->t[0]) {
+		user_tunnel(wt, up);
 		socket_tunnel(wt->w->sites[wt->site].sock, (unsigned)wt->link,
 		    wt->pop, up);
+	}
 	else
 		pop_tunnel(wt, up);
 }
@@ -745,6 +747,9 @@ build_sockets(struct world *w, char *err, size_t errlen)
 			.qos = qc,
 			.nqos = (unsigned)k->nclasses,
 			.rules = w->rules,
+			.client = s->sc->user,
+			/* a laptop's few sessions, not a branch's */
+			.flows = s->sc->user ? 64 : 0,
 			.ops = &sock_ops,
 			.ctx = s,
 		};
