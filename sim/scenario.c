@@ -1486,9 +1486,20 @@ parse_site_links(struct ld *L, const yaml_node_t *n, struct sc_site *s)
  * networks planned, small enough that a typo cannot exhaust memory. */
 #define MAX_SITE_COUNT 100000
 
+static int entry_count(struct ld *L, const yaml_node_t *it,
+    const char *what, size_t *out);
+
 /* A site entry's `count`, 1 when absent. */
 static int
 site_count(struct ld *L, const yaml_node_t *it, size_t *out)
+{
+	return entry_count(L, it, "site count", out);
+}
+
+/* A sites or users entry's `count`, 1 when absent; what: "site count". */
+static int
+entry_count(struct ld *L, const yaml_node_t *it, const char *what,
+    size_t *out)
 {
 	unsigned long long c = 1;
 	yaml_node_t *v;
@@ -1497,10 +1508,10 @@ site_count(struct ld *L, const yaml_node_t *it, size_t *out)
 	if (it->type != YAML_MAPPING_NODE ||
 	    (v = ydoc_get(L->d, it, "count")) == NULL)
 		return 0;
-	if (ydoc_want_uint(L->d, v, "site count", MAX_SITE_COUNT, &c) < 0)
+	if (ydoc_want_uint(L->d, v, what, MAX_SITE_COUNT, &c) < 0)
 		return -1;
 	if (c == 0)
-		return ydoc_err(L->d, v, "site count must be at least 1");
+		return ydoc_err(L->d, v, "%s must be at least 1", what);
 	*out = (size_t)c;
 	return 0;
 }
@@ -1729,7 +1740,7 @@ parse_users(struct ld *L, const yaml_node_t *n)
 	if (ydoc_want_seq(L->d, n, "users") < 0)
 		return -1;
 	for (size_t i = 0; i < ydoc_len(n); i++) {
-		if (site_count(L, ydoc_item(L->d, n, i), &c) < 0)
+		if (entry_count(L, ydoc_item(L->d, n, i), "user count", &c) < 0)
 			return -1;
 		total += c;
 		if (nsites + total > MAX_SITE_COUNT)
@@ -1750,7 +1761,7 @@ parse_users(struct ld *L, const yaml_node_t *n)
 
 		if (ydoc_want_map(L->d, it, "a user") < 0 ||
 		    ydoc_check_keys(L->d, it, "user", keys) < 0 ||
-		    site_count(L, it, &c) < 0)
+		    entry_count(L, it, "user count", &c) < 0)
 			return -1;
 		if (ydoc_get(L->d, it, "count") != NULL) {
 			struct group *g = &L->groups[L->ngroups++];
