@@ -347,9 +347,8 @@ ref_users(struct ld *L, const yaml_node_t *n, const char *what, int *first,
 			(*count)++;
 		}
 	}
-	if (*first >= 0 && *count > 1)
+	if (*first >= 0)
 		return 0;
-	*count = 0;
 	for (size_t i = 0; i < sc->nsites; i++)
 		if (sc->sites[i].user && strcmp(sc->sites[i].name, s) == 0) {
 			*first = (int)i;

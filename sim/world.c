@@ -435,7 +435,7 @@ timeline_fire(void *a, void *b)
 	struct chan *c[2];
 
 	detail[0] = '\0';
-	users_fault(w, act);
+	users_timeline(w, act);
 	if (act->target.kind == SC_T_POP) {
 		struct wpop *p = &w->pops[act->target.i];
 		pop_set_up(w, act->target.i, act->kind == SC_ACT_UP);

@@ -420,7 +420,7 @@ void flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop);
 int app_leg_end(const struct flow *f, const struct sb_packet *p);
 
 /* world_users.c */
-void users_fault(struct world *w, const struct sc_action *act);
+void users_timeline(struct world *w, const struct sc_action *act);
 void user_tunnel(struct wtun *wt, int up);
 void users_finish(struct world *w, sb_time end);
 double users_outage_max(const struct world *w, const struct sc_target *t,

@@ -78,27 +78,37 @@ out_end(struct world *w, struct site *s, sb_time now, int pop)
 	s->out_since = SB_TIME_NEVER;
 }
 
-/* A fault on the timeline (down, never up or set): the users it cuts off
- * are out from now. */
+/*
+ * A timeline action.  Down: the users it cuts off are out from now.  Up:
+ * a user whose own link comes back before its client noticed the cut
+ * (its tunnel never went down: the session is intact) is back now.  A PoP
+ * that comes back has lost its sessions, so its users are back only when
+ * their tunnels are up again, as the tunnel tells.
+ */
 void
-users_fault(struct world *w, const struct sc_action *act)
+users_timeline(struct world *w, const struct sc_action *act)
 {
 	const struct scenario *sc = w->sc;
 	sb_time now = kernel_now(w->k);
 	struct wtun *wt;
+	struct site *s;
 
-	if (act->kind != SC_ACT_DOWN || sc->nusers == 0)
+	if (sc->nusers == 0 || act->kind == SC_ACT_SET)
 		return;
 	if (act->target.kind == SC_T_SITE_LINK && is_user(w, act->target.i)) {
-		struct site *s = &w->sites[act->target.i];
-		if ((wt = user_tun_up(s)) != NULL)
+		s = &w->sites[act->target.i];
+		if ((wt = user_tun_up(s)) == NULL)
+			return;
+		if (act->kind == SC_ACT_DOWN)
 			out_begin(s, now, wt->pop);
+		else
+			out_end(w, s, now, wt->pop);
 		return;
 	}
-	if (act->target.kind != SC_T_POP)
+	if (act->target.kind != SC_T_POP || act->kind != SC_ACT_DOWN)
 		return;
 	for (size_t i = sc->nsites - sc->nusers; i < sc->nsites; i++) {
-		struct site *s = &w->sites[i];
+		s = &w->sites[i];
 		if ((wt = user_tun_up(s)) != NULL && wt->pop == act->target.i)
 			out_begin(s, now, wt->pop);
 	}

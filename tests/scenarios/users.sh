@@ -6,7 +6,8 @@
 #   detection plus a handshake, and move to another PoP; every other user
 #   neither moves nor has an outage; the outage events carry the group;
 # - a user whose own access link is cut: its outage starts at the cut and
-#   ends when its tunnel is up again, after the link returns;
+#   ends when its tunnel is up again, after the link returns; a cut
+#   shorter than dead-peer detection is an outage of the cut's length;
 # - an expectation on users' outage-time can fail (exit 1);
 # - the last-mile profiles give each user's access link its figures.
 . "$(dirname "$0")/lib.sh"
@@ -87,6 +88,14 @@ sed -i 's/cologne/dusseldorf/' cut.yaml
 "$SASEBED" run cut.yaml --quiet --db cut.db || fail "user-cut does not pass"
 row=$(sql cut.db "SELECT node || '|' || subject || '|' || (t_ns - CAST(value * 1e9 AS INTEGER) BETWEEN 30e9 - 1000 AND 30e9 + 1000) || '|' || (t_ns > 60e9) FROM events WHERE kind = 'user-outage'")
 [ "$row" = "anna|field|1|1" ] && pass || fail "link-cut outage: '$row'"
+
+# --- a cut shorter than dead-peer detection: the session survives, and
+# the outage is the cut (2 s) ---
+sed 's/at: 60s, action: up/at: 32s, action: up/; s/above: 30s/below: 5s/' cut.yaml >blip.yaml
+"$SASEBED" run blip.yaml --quiet --db blip.db || fail "blip does not pass"
+[ "$(sql blip.db "SELECT count(*) || '|' || max(value) FROM events WHERE kind = 'user-outage'")" = "1|2.0" ] \
+	&& [ "$(sql blip.db "SELECT count(*) FROM events WHERE kind = 'pop-change'")" = 0 ] \
+	&& pass || fail "blip: $(sql blip.db "SELECT t_ns, value FROM events WHERE kind = 'user-outage'")"
 
 # --- an expectation on outage-time that does not hold ---
 sed 's/above: 30s/below: 10s/' cut.yaml >fail.yaml
