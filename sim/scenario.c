@@ -1515,6 +1515,20 @@ entry_count(struct ld *L, const yaml_node_t *it, const char *what,
 	return 0;
 }
 
+/* The group of a counted entry it (sites or users), whose members are
+ * parsed next, from sc->nsites on; L->groups has room for it. */
+static const struct group *
+group_add(struct ld *L, const yaml_node_t *it, size_t count)
+{
+	struct group *g = &L->groups[L->ngroups++];
+
+	g->node = ydoc_get(L->d, it, "name");
+	g->name = ydoc_str(g->node);
+	g->first = L->sc->nsites;
+	g->count = count;
+	return g;
+}
+
 /* One site from entry it; member > 0 names it NAME-member. */
 static int
 parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
@@ -1604,11 +1618,7 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 		    site_count(L, it, &c) < 0)
 			return -1;
 		if (ydoc_get(L->d, it, "count") != NULL) {
-			struct group *g = &L->groups[L->ngroups++];
-			g->node = ydoc_get(L->d, it, "name");
-			g->name = ydoc_str(g->node);
-			g->first = sc->nsites;
-			g->count = c;
+			group_add(L, it, c);
 			for (size_t k = 1; k <= c; k++)
 				if (parse_site(L, it, &sc->sites[sc->nsites],
 				    k) < 0)
@@ -1763,14 +1773,7 @@ parse_users(struct ld *L, const yaml_node_t *n)
 		    entry_count(L, it, "user count", &c) < 0)
 			return -1;
 		if (ydoc_get(L->d, it, "count") != NULL) {
-			struct group *g = &L->groups[L->ngroups++];
-			g->node = ydoc_get(L->d, it, "name");
-			g->name = ydoc_str(g->node);
-			g->first = sc->nsites;
-			g->count = c;
-			if (g->name == NULL)
-				return ydoc_err(L->d, it, "user: 'name' is "
-				    "required");
+			const struct group *g = group_add(L, it, c);
 			for (size_t k = 1; k <= c; k++)
 				if (parse_user(L, it, &sc->sites[sc->nsites],
 				    k) < 0)
