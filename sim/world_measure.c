@@ -375,7 +375,7 @@ failover_max(const struct flow *f, sb_time from, sb_time to)
  */
 static double
 users_metric(struct world *w, const struct sc_expect *e,
-    const struct sc_target *t, sb_time from, sb_time to, sb_time end)
+    const struct sc_target *t, sb_time from, sb_time to)
 {
 	int whole = e->from == 0 && e->to >= w->sc->duration;
 	sb_time bto = e->to > w->sc->duration ? w->sc->duration : e->to;
@@ -415,7 +415,7 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 		    from, to);
 	if ((side ? e->ref.kind : e->subject.kind) == SC_T_USERS)
 		return users_metric(w, e, side ? &e->ref : &e->subject, from,
-		    to, end);
+		    to);
 	if (e->metric == SC_M_CONVERGENCE_TIME ||
 	    (side ? e->ref.kind : e->subject.kind) == SC_T_POP)
 		return pop_expect(w, e, side ? &e->ref : &e->subject,

@@ -121,8 +121,7 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 		user_tunnel(wt, up);
 		socket_tunnel(wt->w->sites[wt->site].sock, (unsigned)wt->link,
 		    wt->pop, up);
-	}
-	else
+	} else
 		pop_tunnel(wt, up);
 }
 
