@@ -454,6 +454,10 @@ sd_build(struct sd *sd)
 	cfg.hold = k->hold;
 	cfg.probe = k->probe;
 	cfg.drain = k->drain;
+	/* a remote user's client: the Socket code in client mode, as
+	 * simulated */
+	cfg.client = sd->site->user;
+	cfg.flows = sd->site->user ? 64 : 0;
 	if ((sd->rules = rules_build(sc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", sd->d.prog, err);
 		return 2;

@@ -305,13 +305,16 @@ load_run(sqlite3 *db, struct topo *t, char *err, size_t errlen)
  * sample of the interval it falls in (the first ending at or after it).
  * An access link ends at the PoP its Socket chose first (its pop-select
  * event, "LINK: ..."), else at the site's first candidate (nodes.pop).
+ * Remote users and their access links are left out: a few hundred of
+ * them would hide the network (their outages are events).
  */
 static int
 load(sqlite3 *db, struct topo *t, char *err, size_t errlen)
 {
 	static const char nodes[] = DOWN_CTE "SELECT name, kind = 'pop', "
 	    "city, lat, lon, pop, coalesce(ns, 0), coalesce(n, 0) FROM nodes "
-	    "LEFT JOIN down ON key = name WHERE run_id = ?1 ORDER BY id";
+	    "LEFT JOIN down ON key = name WHERE run_id = ?1 AND "
+	    "coalesce(kind, '') <> 'user' ORDER BY id";
 	static const char links[] = DOWN_CTE "SELECT k.key, kind, min(src), "
 	    "max(dst), max(coalesce(mu, su, 0)), max(coalesce(ml, sl, 0)), "
 	    "sum(pk), max(dn), max(direct), coalesce(ns, 0), coalesce(n, 0) "
@@ -342,7 +345,9 @@ load(sqlite3 *db, struct topo *t, char *err, size_t errlen)
 	    "run_id = ?1 AND (?2 < 0 OR t_ns = (SELECT min(t_ns) FROM "
 	    "link_samples WHERE run_id = ?1 AND t_ns >= ?2)) GROUP BY link_id) "
 	    "s ON s.link_id = l.id "
-	    "WHERE l.run_id = ?1) k LEFT JOIN down d ON d.key = k.key "
+	    "WHERE l.run_id = ?1 AND NOT EXISTS (SELECT 1 FROM nodes u "
+	    "WHERE u.run_id = ?1 AND u.kind = 'user' AND u.name IN (l.src, "
+	    "l.dst))) k LEFT JOIN down d ON d.key = k.key "
 	    "GROUP BY k.key ORDER BY min(id)";
 
 	return load_run(db, t, err, errlen) < 0 ||

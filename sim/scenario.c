@@ -325,6 +325,40 @@ ref_site(struct ld *L, const yaml_node_t *n, const char *what, int *out)
 	return 0;
 }
 
+/* An expectation's `users: NAME`: the users of the entry NAME (all the
+ * members of a counted one), or the one user NAME; *first and *count. */
+static int
+ref_users(struct ld *L, const yaml_node_t *n, const char *what, int *first,
+    int *count)
+{
+	const struct scenario *sc = L->sc;
+	const char *s;
+
+	if (ydoc_want_str(L->d, n, what, &s) < 0)
+		return -1;
+	*first = -1;
+	*count = 0;
+	for (size_t i = 0; i < sc->nsites; i++) {
+		if (!sc->sites[i].user)
+			continue;
+		if (strcmp(sc->sites[i].entry, s) == 0) {
+			if (*first < 0)
+				*first = (int)i;
+			(*count)++;
+		}
+	}
+	if (*first >= 0)
+		return 0;
+	for (size_t i = 0; i < sc->nsites; i++)
+		if (sc->sites[i].user && strcmp(sc->sites[i].name, s) == 0) {
+			*first = (int)i;
+			*count = 1;
+			return 0;
+		}
+	return ydoc_err(L->d, n, "%s: no users entry or user named '%s'",
+	    what, s);
+}
+
 /* An application's `from` or `to`: a site (*site), or a destination
  * (*dest); the other is -1.  Their names never clash (parse_dests sees to
  * it). */
@@ -1682,9 +1716,20 @@ parse_ipsec(struct ld *L, const yaml_node_t *n, struct sc_site *s)
  * networks planned, small enough that a typo cannot exhaust memory. */
 #define MAX_SITE_COUNT 100000
 
+static int entry_count(struct ld *L, const yaml_node_t *it,
+    const char *what, size_t *out);
+
 /* A site entry's `count`, 1 when absent. */
 static int
 site_count(struct ld *L, const yaml_node_t *it, size_t *out)
+{
+	return entry_count(L, it, "site count", out);
+}
+
+/* A sites or users entry's `count`, 1 when absent; what: "site count". */
+static int
+entry_count(struct ld *L, const yaml_node_t *it, const char *what,
+    size_t *out)
 {
 	unsigned long long c = 1;
 	yaml_node_t *v;
@@ -1693,10 +1738,10 @@ site_count(struct ld *L, const yaml_node_t *it, size_t *out)
 	if (it->type != YAML_MAPPING_NODE ||
 	    (v = ydoc_get(L->d, it, "count")) == NULL)
 		return 0;
-	if (ydoc_want_uint(L->d, v, "site count", MAX_SITE_COUNT, &c) < 0)
+	if (ydoc_want_uint(L->d, v, what, MAX_SITE_COUNT, &c) < 0)
 		return -1;
 	if (c == 0)
-		return ydoc_err(L->d, v, "site count must be at least 1");
+		return ydoc_err(L->d, v, "%s must be at least 1", what);
 	*out = (size_t)c;
 	return 0;
 }
@@ -1735,6 +1780,20 @@ parse_site_ha(struct ld *L, const yaml_node_t *n, struct sc_site *s,
 	    get_bool(L, v, KEY("preempt"), &s->ha_preempt) < 0)
 		return -1;
 	return 0;
+}
+
+/* The group of a counted entry it (sites or users), whose members are
+ * parsed next, from sc->nsites on; L->groups has room for it. */
+static const struct group *
+group_add(struct ld *L, const yaml_node_t *it, size_t count)
+{
+	struct group *g = &L->groups[L->ngroups++];
+
+	g->node = ydoc_get(L->d, it, "name");
+	g->name = ydoc_str(g->node);
+	g->first = L->sc->nsites;
+	g->count = count;
+	return g;
 }
 
 /* One site from entry it; member > 0 names it NAME-member. */
@@ -1846,11 +1905,7 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 		    site_count(L, it, &c) < 0)
 			return -1;
 		if (ydoc_get(L->d, it, "count") != NULL) {
-			struct group *g = &L->groups[L->ngroups++];
-			g->node = ydoc_get(L->d, it, "name");
-			g->name = ydoc_str(g->node);
-			g->first = sc->nsites;
-			g->count = c;
+			group_add(L, it, c);
 			for (size_t k = 1; k <= c; k++)
 				if (parse_site(L, it, &sc->sites[sc->nsites],
 				    k) < 0)
@@ -1867,6 +1922,167 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 			    "site: an application naming it would be "
 			    "ambiguous", L->groups[g].name);
 	}
+	return 0;
+}
+
+/*
+ * A remote user's last mile, both directions alike (a link has one set of
+ * parameters).  docs/scenario.md says where each figure comes from and
+ * which are assumptions; the delay is one way and adds to the geography.
+ */
+static const char *const last_mile_words[] = { "home-broadband",
+	"hotel-wifi", "4g", NULL };
+
+static void
+last_mile_linkp(enum sc_last_mile lm, struct sc_site_link *l)
+{
+	static const struct {
+		uint64_t bps;
+		sb_time delay, jitter;
+		double loss;
+	} prof[SC_LM__COUNT] = {
+		[SC_LM_HOME_BROADBAND] = { 50000000, 10 * SB_MS, 1 * SB_MS,
+		    0.002 },
+		[SC_LM_HOTEL_WIFI] = { 8000000, 30 * SB_MS, 10 * SB_MS, 0.01 },
+		[SC_LM_4G] = { 20000000, 20 * SB_MS, 5 * SB_MS, 0.005 },
+	};
+
+	memset(&l->p, 0, sizeof(l->p));
+	l->kind = lm == SC_LM_4G ? SC_WAN_LTE : SC_WAN_WIRED;
+	l->precedence = 1;
+	l->p.profile = -1;
+	l->p.bandwidth_bps = prof[lm].bps;
+	l->p.has_delay = 1;
+	l->p.delay = prof[lm].delay;
+	l->p.jitter.kind = JITTER_NORMAL;
+	l->p.jitter.amount = prof[lm].jitter;
+	l->p.loss.kind = LOSS_BERNOULLI;
+	l->p.loss.rate = prof[lm].loss;
+	linkp_default_queue(&l->p);
+}
+
+/* One remote user from entry it; member > 0 names it NAME-member. */
+static int
+parse_user(struct ld *L, const yaml_node_t *it, struct sc_site *u,
+    size_t member)
+{
+	struct scenario *sc = L->sc;
+	yaml_node_t *v, *nv = ydoc_get(L->d, it, "name");
+	char what[128], lbl[256];
+	int lm = SC_LM_HOME_BROADBAND;
+
+	u->loc.line = (unsigned)it->start_mark.line + 1;
+	u->loc.col = (unsigned)it->start_mark.column + 1;
+	u->pop = -1;
+	u->auth = -1;
+	u->user = 1;
+	if (nv == NULL)
+		return ydoc_err(L->d, it, "user: 'name' is required");
+	if (get_name(L, nv, "user name", &u->entry) < 0)
+		return -1;
+	sc->nsites++;
+	sc->nusers++;
+	if (member > 0) {
+		if (asprintf(&u->name, "%s-%zu", u->entry, member) < 0)
+			u->name = NULL;
+	} else
+		u->name = strdup(u->entry);
+	if (u->name == NULL)
+		return ydoc_err(L->d, nv, "out of memory");
+	if (FIND(sc->sites, sc->nsites - 1, u->name) >= 0)
+		return ydoc_err(L->d, nv, "user '%s' has the name of a site or "
+		    "another user", u->name);
+	snprintf(what, sizeof(what), "user '%s'", u->name);
+	if ((v = ydoc_get(L->d, it, "city")) == NULL)
+		return ydoc_err(L->d, it, "%s: 'city' is required", what);
+	if ((u->city = get_city(L, v, KEY("city"))) == NULL)
+		return -1;
+	if ((v = ydoc_get(L->d, it, "last-mile")) != NULL &&
+	    get_word(L, v, KEY("last-mile"), last_mile_words, &lm) < 0)
+		return -1;
+	u->last_mile = (enum sc_last_mile)lm;
+	if ((v = ydoc_get(L->d, it, "group")) != NULL) {
+		char *g;
+		if (get_name(L, v, KEY("group"), &g) < 0)
+			return -1;
+		u->group = g;
+	} else if ((u->group = strdup(u->entry)) == NULL)
+		return ydoc_err(L->d, it, "out of memory");
+	if ((u->links = xcalloc(L, it, 1, sizeof(*u->links))) == NULL ||
+	    (u->links[0].name = xstrdup(L, it, "access")) == NULL)
+		return -1;
+	u->nlinks = 1;
+	u->links[0].loc = u->loc;
+	last_mile_linkp(u->last_mile, &u->links[0]);
+	return 0;
+}
+
+/*
+ * Remote users, after the sites in sc->sites (the world builds each as a
+ * site whose Socket runs in client mode).  An entry with `count: N`
+ * stands for N users NAME-1 .. NAME-N, a group that applications and
+ * expectations may name, as counted sites are.
+ */
+static int
+parse_users(struct ld *L, const yaml_node_t *n)
+{
+	static const char *const keys[] = { "name", "count", "city",
+		"last-mile", "group", NULL };
+	struct scenario *sc = L->sc;
+	size_t total = 0, c, nsites = sc->nsites;
+	struct sc_site *v;
+	struct group *gv;
+
+	if (ydoc_want_seq(L->d, n, "users") < 0)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		if (entry_count(L, ydoc_item(L->d, n, i), "user count", &c) < 0)
+			return -1;
+		total += c;
+		if (nsites + total > MAX_SITE_COUNT)
+			return ydoc_err(L->d, ydoc_item(L->d, n, i), "sites and "
+			    "users: more than %d in all", MAX_SITE_COUNT);
+	}
+	if ((v = realloc(sc->sites, (nsites + total + 1) * sizeof(*v))) ==
+	    NULL)
+		return ydoc_err(L->d, n, "out of memory");
+	sc->sites = v;
+	if ((gv = realloc(L->groups, (L->ngroups + ydoc_len(n) + 1) *
+	    sizeof(*gv))) == NULL)
+		return ydoc_err(L->d, n, "out of memory");
+	L->groups = gv;
+	memset(sc->sites + nsites, 0, (total + 1) * sizeof(*v));
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *it = ydoc_item(L->d, n, i);
+
+		if (ydoc_want_map(L->d, it, "a user") < 0 ||
+		    ydoc_check_keys(L->d, it, "user", keys) < 0 ||
+		    entry_count(L, it, "user count", &c) < 0)
+			return -1;
+		if (ydoc_get(L->d, it, "count") != NULL) {
+			const struct group *g = group_add(L, it, c);
+			for (size_t k = 1; k <= c; k++)
+				if (parse_user(L, it, &sc->sites[sc->nsites],
+				    k) < 0)
+					return -1;
+			if (FIND(sc->sites, sc->nsites, g->name) >= 0)
+				return ydoc_err(L->d, g->node, "counted users "
+				    "'%s' share their group's name with a site "
+				    "or user: an application naming it would be "
+				    "ambiguous", g->name);
+		} else if (parse_user(L, it, &sc->sites[sc->nsites], 0) < 0)
+			return -1;
+	}
+	/* entries' names are unique too: `users: NAME` names one */
+	for (size_t a = 0; a < ydoc_len(n); a++)
+		for (size_t b = 0; b < a; b++) {
+			yaml_node_t *x = ydoc_get(L->d, ydoc_item(L->d, n, a),
+			    "name"), *y = ydoc_get(L->d, ydoc_item(L->d, n, b),
+			    "name");
+			if (strcmp(ydoc_str(x), ydoc_str(y)) == 0)
+				return ydoc_err(L->d, x, "users entry '%s' is "
+				    "given twice", ydoc_str(x));
+		}
 	return 0;
 }
 
@@ -3425,6 +3641,9 @@ parse_target(struct ld *L, const yaml_node_t *it, const char *what,
 		} else if (strcmp(k, "socket") == 0) {
 			t->kind = SC_T_SOCKET;
 			r = ref_socket(L, v, "socket", &t->i, &t->j);
+		} else if (strcmp(k, "users") == 0) {
+			t->kind = SC_T_USERS;
+			r = ref_users(L, v, "users", &t->i, &t->j);
 		} else {
 			t->kind = SC_T_FLOW;
 			r = ref_app(L, v, "flow", &t->i);
@@ -3576,9 +3795,9 @@ static const char *const metric_names[SC_M__COUNT + 1] = {
 	"latency-mean", "latency-p50", "latency-p95", "latency-p99", "jitter",
 	"loss", "throughput", "delivered", "utilisation", "queue-max",
 	"delay-mean", "failover-time", "convergence-time", "queue-delay",
-	"blocked", "takeover-time", "mos", "r-factor", "page-load-p50",
-	"page-load-p95", "completion-time", "goodput", "retransmits", "rtos",
-	NULL,
+	"blocked", "takeover-time", "outage-time", "mos", "r-factor",
+	"page-load-p50", "page-load-p95", "completion-time", "goodput",
+	"retransmits", "rtos", NULL,
 };
 
 static const char *const op_names[] = { "below", "at-most", "above",
@@ -3608,6 +3827,8 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 	case SC_M_LATENCY_P95:
 	case SC_M_LATENCY_P99:
 	case SC_M_JITTER:
+		return k == SC_T_FLOW || (k == SC_T_USERS &&
+		    m != SC_M_JITTER);
 	case SC_M_FAILOVER_TIME:
 		return k == SC_T_FLOW;
 	case SC_M_UTILISATION:
@@ -3621,6 +3842,8 @@ metric_fits(enum sc_metric m, enum sc_target_kind k)
 		return k == SC_T_POP;
 	case SC_M_TAKEOVER_TIME:
 		return k == SC_T_SITE;
+	case SC_M_OUTAGE_TIME:
+		return k == SC_T_USERS;
 	case SC_M_MOS:
 	case SC_M_R_FACTOR:
 	case SC_M_PAGE_LOAD_P50:
@@ -3651,6 +3874,8 @@ kind_phrase(enum sc_target_kind k)
 		return "an Internet path";
 	case SC_T_POP:
 		return "a PoP";
+	case SC_T_USERS:
+		return "remote users";
 	default:
 		return "a link";
 	}
@@ -3764,6 +3989,7 @@ sc_metric_unit(enum sc_metric m)
 	case SC_M_CONVERGENCE_TIME:
 	case SC_M_QUEUE_DELAY:
 	case SC_M_TAKEOVER_TIME:
+	case SC_M_OUTAGE_TIME:
 	case SC_M_PAGE_LOAD_P50:
 	case SC_M_PAGE_LOAD_P95:
 	case SC_M_COMPLETION_TIME:
@@ -3854,6 +4080,10 @@ sc_target_name(const struct scenario *sc, const struct sc_target *t,
 	case SC_T_SOCKET:
 		snprintf(buf, len, "socket %s/%s", sc->sites[t->i].name,
 		    t->j == 0 ? "primary" : "secondary");
+		break;
+	case SC_T_USERS:
+		snprintf(buf, len, "users %s", t->j == 1 ?
+		    sc->sites[t->i].name : sc->sites[t->i].entry);
 		break;
 	default:
 		snprintf(buf, len, "?");
@@ -4004,10 +4234,11 @@ static int
 parse_expects(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "flow", "link", "site", "backbone",
-		"internet", "pop", "metric", "below", "at-most", "above",
-		"at-least", "window", "during", "after", "firewall", NULL };
+		"internet", "pop", "users", "metric", "below", "at-most",
+		"above", "at-least", "window", "during", "after", "firewall",
+		NULL };
 	static const char *const subjects[] = { "flow", "link", "site",
-		"backbone", "internet", "pop", NULL };
+		"backbone", "internet", "pop", "users", NULL };
 	static const char *const wkeys[] = { "from", "to", NULL };
 	struct scenario *sc = L->sc;
 
@@ -4147,9 +4378,9 @@ parse_top(struct ld *L)
 {
 	static const char *const keys[] = { "name", "description", "seed",
 		"duration", "start", "sample-interval", "geography", "profiles",
-		"pops", "backbone", "sites", "destinations", "tunnels", "socket",
-		"internet", "applications", "rules", "firewall", "timeline",
-		"expect", NULL };
+		"pops", "backbone", "sites", "users", "destinations", "tunnels",
+		"socket", "internet", "applications", "rules", "firewall",
+		"timeline", "expect", NULL };
 	static const char *const gkeys[] = { "route-inflation", "fibre-speed",
 		NULL };
 	struct scenario *sc = L->sc;
@@ -4255,6 +4486,9 @@ parse_top(struct ld *L)
 	if ((v = ydoc_get(L->d, root, "sites")) == NULL)
 		return ydoc_err(L->d, root, "scenario: 'sites' is required");
 	if (parse_sites(L, v) < 0)
+		return -1;
+	if ((v = ydoc_get(L->d, root, "users")) != NULL &&
+	    parse_users(L, v) < 0)
 		return -1;
 	if ((v = ydoc_get(L->d, root, "destinations")) != NULL &&
 	    parse_dests(L, v) < 0)
@@ -4405,6 +4639,7 @@ scenario_free(struct scenario *sc)
 		if (s->ipsec != NULL)
 			free(s->ipsec->prefixes);
 		free(s->ipsec);
+		free(s->entry);
 	}
 	free(sc->sites);
 	for (size_t i = 0; i < sc->ndests; i++)

@@ -137,6 +137,10 @@ struct sc_ipsec {
 	sb_time hold, keepalive;  /* keepalive 0: a third of the hold */
 	struct sc_loc loc, bgp_loc;
 };
+/* A remote user's last mile, as `users: last-mile` names it
+ * (docs/scenario.md gives the figures and where they come from). */
+enum sc_last_mile { SC_LM_HOME_BROADBAND = 0, SC_LM_HOTEL_WIFI, SC_LM_4G,
+	SC_LM__COUNT };
 
 struct sc_site {
 	char *name;
@@ -145,14 +149,23 @@ struct sc_site {
 	int wrong_key;          /* presents a key the PoPs do not know */
 	int auth;               /* SC_AUTH_*, or -1: the tunnels' default */
 	int off_cloud;          /* joins the off-cloud mesh; 0 by default */
-	char *group;            /* its user group, for firewall rules; NULL:
-	                           none */
+	/* The group firewall rules match on, or NULL: a site's `group`;
+	 * every remote user's (its entry's `group`, else the entry's
+	 * name). */
+	char *group;
 	struct sc_ipsec *ipsec; /* an IPsec site; NULL: a Socket's */
 	int ha;                 /* two Sockets, primary and secondary */
 	sb_time ha_heartbeat;   /* between them; 0: wan/ha.h's default */
 	unsigned ha_misses;     /* heartbeats missed: the peer is lost; 0:
 	                           wan/ha.h's default */
 	int ha_preempt;         /* the primary takes back over */
+	/* A remote user (the `users` section): a laptop or phone with one
+	 * link, `access`, of its last mile; its client is the Socket code
+	 * in client mode (wan/socket.h).  entry: the users entry's name,
+	 * shared by the members of a counted one. */
+	int user;
+	enum sc_last_mile last_mile;
+	char *entry;
 	struct sc_site_link *links;
 	size_t nlinks;
 	struct sc_loc loc;
@@ -301,6 +314,7 @@ enum sc_target_kind {
 	SC_T_SITE,              /* i = site */
 	SC_T_SOCKET,            /* i = site, j = unit: 0 primary, 1
 	                           secondary (an HA site's) */
+	SC_T_USERS,             /* remote users: sites i .. i + j - 1 */
 };
 
 struct sc_target {
@@ -350,6 +364,8 @@ enum sc_metric {
 	SC_M_TAKEOVER_TIME,     /* HA site: a unit's failure to the first
 	                           packet through the other's tunnels, ns;
 	                           the longest */
+	SC_M_OUTAGE_TIME,       /* users: the longest time a user was
+	                           without its tunnel, ns (sim/world_users.c) */
 	/* from here on, what the applications measure (sim/world_apps.c) */
 	SC_M_MOS,               /* voip flow: the worst call's, score */
 	SC_M_R_FACTOR,          /* voip flow: the worst call's, score */
@@ -429,7 +445,9 @@ struct scenario {
 	struct sc_backbone_pair *bb_pairs;  size_t nbb_pairs;
 	struct sc_routing routing;
 	struct sc_dest *dests;              size_t ndests;
-	struct sc_site *sites;              size_t nsites;
+	struct sc_site *sites;              size_t nsites; /* remote users
+	                                       last, nusers of them */
+	size_t nusers;
 	struct sc_tunnels tunnels;
 	struct sc_socket socket;
 	struct sc_linkp internet_default;

@@ -82,6 +82,8 @@ build_sites(struct world *w, char *err, size_t errlen)
 		s->w = w;
 		s->idx = (int)i;
 		s->sc = &sc->sites[i];
+		s->out_since = SB_TIME_NEVER;
+		s->out_pop = -1;
 		city = s->sc->city;
 		s->links = calloc(s->sc->nlinks, sizeof(*s->links));
 		s->pop_km = calloc(sc->npops, sizeof(*s->pop_km));
@@ -95,7 +97,8 @@ build_sites(struct world *w, char *err, size_t errlen)
 		if (w->rec != NULL) {
 			struct rec_node rn = { (int)(sc->npops + i),
 			    s->sc->name, s->sc->ipsec != NULL ? "ipsec-site" :
-			    "site", city->name, city->lat,
+			    s->sc->user ? "user" : "site", city->name,
+			    city->lat,
 			    city->lon, pop >= 0 ? sc->pops[pop].name : NULL };
 			rec_check(w, recorder_node(w->rec, &rn));
 		}
@@ -358,6 +361,7 @@ world_free(struct world *w)
 		free(s->wins);
 		free(s->links);
 		free(s->pop_km);
+		free(s->outs);
 	}
 	free(w->sites);
 	free_firewall(w);
@@ -450,6 +454,7 @@ timeline_fire(void *a, void *b)
 			flows_fault(w);
 		return;
 	}
+	users_timeline(w, act);
 	if (act->target.kind == SC_T_POP) {
 		struct wpop *p = &w->pops[act->target.i];
 		pop_set_up(w, act->target.i, act->kind == SC_ACT_UP);

@@ -216,6 +216,20 @@ struct site {
 	struct wha *ha;            /* an HA pair, or NULL */
 	int gen;                   /* Sockets started after the first (HA
 	                              takeovers); names its tunnels */
+	/* A remote user (sim/world_users.c): the outage under way, since
+	 * when and from which PoP, and those that ended */
+	sb_time out_since;         /* SB_TIME_NEVER: none */
+	int out_pop;
+	struct outage *outs;
+	size_t nouts, capouts;
+};
+
+/* A remote user's time without its tunnel: from the fault (or, for a
+ * cause the timeline does not name, the last word from its PoP) to its
+ * tunnel's coming up again, at the next-best PoP or the same. */
+struct outage {
+	sb_time at, took;
+	int from_pop, to_pop;      /* to_pop -1: not over at the end */
 };
 
 struct wpop {
@@ -460,6 +474,12 @@ void fw_hop(struct world *w, struct flow *f, struct wpop *x,
     struct sb_packet *p);
 double fw_blocked_fraction(const struct flow *f, sb_time end);
 void firewall_results(struct world *w, sb_time end);
+/* world_users.c */
+void users_timeline(struct world *w, const struct sc_action *act);
+void user_tunnel(struct wtun *wt, int up);
+void users_finish(struct world *w, sb_time end);
+double users_outage_max(const struct world *w, const struct sc_target *t,
+    sb_time from, sb_time to);
 
 /* world_measure.c */
 void win_edge(void *a, void *b);

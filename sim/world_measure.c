@@ -156,6 +156,14 @@ expect_bind(struct world *w, const struct sc_expect *e, int side,
 		return x->m[side] ? 0 : -1;
 	case SC_T_POP:
 		return pop_window(w, t->i, e->from, to, &x->cw[side][0]);
+	case SC_T_USERS:
+		/* outage-time reads the outages; the rest each user's meter */
+		for (int i = t->i; i < t->i + t->j && !whole &&
+		    e->metric != SC_M_OUTAGE_TIME; i++)
+			if (mwin_add(&w->sites[i].wins, &w->sites[i].nwins,
+			    e->from, to) == NULL)
+				return -1;
+		return 0;
 	default:
 		if (e->metric == SC_M_CONVERGENCE_TIME)
 			return 0;  /* read from the fault records */
@@ -332,6 +340,38 @@ failover_max(const struct flow *f, sb_time from, sb_time to)
 	return v;
 }
 
+/*
+ * Remote users: the longest outage among them (0 when none had one), or
+ * the worst user's latency or loss, each user's over the flows it sends
+ * (NaN when none of them delivered anything).
+ */
+static double
+users_metric(struct world *w, const struct sc_expect *e,
+    const struct sc_target *t, sb_time from, sb_time to)
+{
+	int whole = e->from == 0 && e->to >= w->sc->duration;
+	sb_time bto = e->to > w->sc->duration ? w->sc->duration : e->to;
+	double worst = NAN;
+
+	if (e->metric == SC_M_OUTAGE_TIME)
+		return users_outage_max(w, t, from, to);
+	for (int i = t->i; i < t->i + t->j; i++) {
+		struct site *s = &w->sites[i];
+		const struct meter *m = whole ? s->total : NULL;
+		double v;
+
+		for (size_t k = 0; m == NULL && k < s->nwins; k++)
+			if (s->wins[k].from == e->from && s->wins[k].to == bto)
+				m = s->wins[k].m;
+		if (m == NULL)
+			continue;
+		v = meter_metric(m, e->metric, to - from);
+		if (!isnan(v) && !(v <= worst))
+			worst = v;
+	}
+	return worst;
+}
+
 static double
 expect_side(struct world *w, const struct sc_expect *e, int side,
     sb_time end)
@@ -347,6 +387,9 @@ expect_side(struct world *w, const struct sc_expect *e, int side,
 		    from, to);
 	if (e->metric == SC_M_TAKEOVER_TIME)
 		return ha_takeover_max(w, side ? e->ref.i : e->subject.i, from,
+		    to);
+	if ((side ? e->ref.kind : e->subject.kind) == SC_T_USERS)
+		return users_metric(w, e, side ? &e->ref : &e->subject, from,
 		    to);
 	if (e->metric == SC_M_CONVERGENCE_TIME ||
 	    (side ? e->ref.kind : e->subject.kind) == SC_T_POP)
@@ -638,6 +681,7 @@ world_finish(struct world *w, sb_time end, int evaluate, FILE *out)
 	}
 	for (size_t i = 0; i < w->nchans; i++)
 		chan_flush(w->chans[i]);
+	users_finish(w, end);
 	record_final_metrics(w, end);
 	backbone_results(w);
 	ha_results(w);

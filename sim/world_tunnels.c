@@ -125,17 +125,19 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 		return;    /* its Socket is gone */
 	if (wt->itun != NULL)
 		ipsec_tunnel_state(wt, t == wt->t[0] ? 0 : 1, up);
-	else if (wt->pop < 0) {		/* off-cloud: each end tells its own Socket */
+	else if (wt->pop < 0) {
+		/* off-cloud: each end tells its own Socket */
 		int near = t == wt->t[0] ? wt->site : wt->peer;
 		int far = t == wt->t[0] ? wt->peer : wt->site;
 
 		socket_offcloud_tunnel(wt->w->sites[near].sock, far,
 		    (unsigned)(t == wt->t[0] ? wt->link : wt->plink),
 		    (unsigned)(t == wt->t[0] ? wt->plink : wt->link), up);
-	} else if (t == wt->t[0])
+	} else if (t == wt->t[0]) {
+		user_tunnel(wt, up);
 		socket_tunnel(wt->w->sites[wt->site].sock, (unsigned)wt->link,
 		    wt->pop, up);
-	else
+	} else
 		pop_tunnel(wt, up);
 }
 
@@ -765,6 +767,9 @@ site_socket_new(struct world *w, struct site *s, const struct sb_platform *pf,
 		.qos = qc,
 		.nqos = (unsigned)k->nclasses,
 		.rules = w->rules,
+		.client = s->sc->user,
+		/* a laptop's few sessions, not a branch's */
+		.flows = s->sc->user ? 64 : 0,
 		.ops = &sock_ops,
 		.ctx = s,
 	};

@@ -273,7 +273,7 @@ eval_fire(void *arg)
 
 		if (s->cfg.ops->ping != NULL && l->ncand > 1 && l->pop >= 0)
 			ping_round(l);
-		if (l->state == L_DOWN)
+		if (l->state == L_DOWN || s->cfg.client)
 			continue;
 		bad = health_eval(l->h, t, &hs);
 		l->silent = (bad & HEALTH_SILENT) != 0;
@@ -847,9 +847,11 @@ socket_new(const struct sb_platform *pf, const struct socket_cfg *cfg,
 	size_t nr = cfg->rules ? rules_count(cfg->rules) : 0;
 	struct health_cfg hc = cfg->health;
 
-	if (cfg->nlinks == 0 || cfg->nlinks > SOCKET_MAX_LINKS) {
-		snprintf(err, errlen, "socket '%s': %u links (1 to %d)",
-		    cfg->name, cfg->nlinks, SOCKET_MAX_LINKS);
+	if (cfg->nlinks == 0 || cfg->nlinks > SOCKET_MAX_LINKS ||
+	    (cfg->client && (cfg->nlinks != 1 || cfg->off_cloud))) {
+		snprintf(err, errlen, "socket '%s': %u links (1 to %d; a "
+		    "client: 1, and not off-cloud)", cfg->name, cfg->nlinks,
+		    SOCKET_MAX_LINKS);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -964,7 +966,9 @@ socket_start(struct socket *s)
 	offcloud_start(s);
 	s->next_eval = t + s->cfg.eval;
 	sb_timer_set(s->pf, &s->eval_timer, s->next_eval, eval_fire, s);
-	sb_timer_set(s->pf, &s->probe_timer, t + s->cfg.probe, probe_fire, s);
+	if (!s->cfg.client)
+		sb_timer_set(s->pf, &s->probe_timer, t + s->cfg.probe,
+		    probe_fire, s);
 }
 
 void

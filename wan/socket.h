@@ -22,6 +22,13 @@
  * has lost the cloud (every PoP tunnel down), all its traffic to those
  * sites (WAN recovery).
  *
+ * A remote user's client (cfg.client) is this same code on one link
+ * from a laptop or phone: it pings its candidate PoPs, connects to the
+ * fastest, and moves to the next best when dead-peer detection says its
+ * PoP is gone, but sends no link probes and makes no health verdicts (a
+ * client has no other link to steer to; its tunnel's keepalives are its
+ * only health check), so a few hundred of them cost little.
+ *
  * Flows are told apart by their 5-tuple (struct rule_flow); a flow keeps
  * its link for its life unless that link fails.  The flow table is sized
  * at creation and never grows: a new flow that finds the 16 slots it may
@@ -146,6 +153,8 @@ struct socket_cfg {
 	unsigned nqos;
 	const struct rules *rules; /* NULL: the default action for all */
 	int off_cloud;             /* the site is in the off-cloud mesh */
+	int client;                /* a remote user's client: one link, no
+	                              probes, no health verdicts */
 	const struct socket_peer *peers; /* the mesh's other sites, copied */
 	unsigned npeers;
 	const struct socket_ops *ops;

@@ -1471,3 +1471,10 @@ tunnel_up_since(const struct tunnel *t)
 {
 	return t->state == TUNNEL_UP ? t->up_since : SB_TIME_NEVER;
 }
+
+sb_time
+tunnel_last_rx(const struct tunnel *t)
+{
+	/* up_since is set at the first time up and never cleared */
+	return t->up_since == SB_TIME_NEVER ? SB_TIME_NEVER : t->last_rx;
+}

@@ -176,5 +176,9 @@ uint32_t tunnel_inner_mtu(const struct tunnel *t);
 /* When it last came up (SB_TIME_NEVER if never) and the last handshake's
  * duration, for results. */
 sb_time tunnel_up_since(const struct tunnel *t);
+/* When the peer was last heard from (a record of any kind, or the
+ * handshake that brought the tunnel up); SB_TIME_NEVER if never.  Kept
+ * after the tunnel goes down: a client's outage began about then. */
+sb_time tunnel_last_rx(const struct tunnel *t);
 
 #endif

@@ -2032,6 +2032,67 @@ START_TEST(test_firewall_keys)
 }
 END_TEST
 
+/* `users:` after the sites: a counted entry's members and a single user,
+ * each a one-link site of its last mile with its group (the entry's name
+ * when it gives none); applications name the group; an expectation on
+ * `users:` names an entry's members or one user. */
+START_TEST(test_users)
+{
+	static const char text[] =
+	    "name: t\n"
+	    "duration: 1m\n"
+	    "pops:\n"
+	    "  - {name: fra, city: frankfurt}\n"
+	    "sites:\n"
+	    "  - {name: dc, city: frankfurt, links: [{name: w, bandwidth: 1Gbps}]}\n"
+	    "users:\n"
+	    "  - {name: sales, count: 3, city: paris, last-mile: hotel-wifi, group: emea}\n"
+	    "  - {name: anna, city: london, last-mile: 4g}\n"
+	    "applications:\n"
+	    "  - {name: crm, kind: udp-cbr, from: sales, to: dc, rate: 8Kbps}\n"
+	    "expect:\n"
+	    "  - {users: sales, metric: outage-time, below: 20s}\n"
+	    "  - {users: sales-2, metric: latency-p95, below: 90ms}\n"
+	    "  - {users: anna, metric: loss, below: 1%}\n";
+	struct scenario *sc;
+	char err[512], name[64];
+
+	ck_assert_msg(scenario_load_text("t.yaml", text, strlen(text), &sc,
+	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(sc->nsites, 5);
+	ck_assert_uint_eq(sc->nusers, 4);
+	ck_assert_int_eq(sc->sites[0].user, 0);
+	ck_assert_ptr_null(sc->sites[0].group);
+	ck_assert_str_eq(sc->sites[1].name, "sales-1");
+	ck_assert_str_eq(sc->sites[3].name, "sales-3");
+	ck_assert_str_eq(sc->sites[3].entry, "sales");
+	ck_assert_str_eq(sc->sites[3].group, "emea");
+	ck_assert_int_eq(sc->sites[3].user, 1);
+	ck_assert_int_eq(sc->sites[3].last_mile, SC_LM_HOTEL_WIFI);
+	ck_assert_uint_eq(sc->sites[3].nlinks, 1);
+	ck_assert_str_eq(sc->sites[3].links[0].name, "access");
+	ck_assert_uint_eq(sc->sites[3].links[0].p.bandwidth_bps, 8000000);
+	ck_assert_str_eq(sc->sites[4].name, "anna");
+	ck_assert_str_eq(sc->sites[4].group, "anna");
+	ck_assert_int_eq(sc->sites[4].links[0].kind, SC_WAN_LTE);
+	ck_assert_uint_eq(sc->napps, 3);
+	ck_assert_str_eq(sc->apps[2].name, "crm-3");
+	ck_assert_int_eq(sc->apps[2].src, 3);
+	ck_assert_int_eq(sc->expects[0].subject.kind, SC_T_USERS);
+	ck_assert_int_eq(sc->expects[0].subject.i, 1);
+	ck_assert_int_eq(sc->expects[0].subject.j, 3);
+	ck_assert_int_eq(sc->expects[0].metric, SC_M_OUTAGE_TIME);
+	sc_target_name(sc, &sc->expects[0].subject, name, sizeof(name));
+	ck_assert_str_eq(name, "users sales");
+	ck_assert_int_eq(sc->expects[1].subject.i, 2);
+	ck_assert_int_eq(sc->expects[1].subject.j, 1);
+	ck_assert_int_eq(sc->expects[2].subject.i, 4);
+	ck_assert_str_eq(sc_metric_name(SC_M_OUTAGE_TIME), "outage-time");
+	ck_assert_str_eq(sc_metric_unit(SC_M_OUTAGE_TIME), "ns");
+	scenario_free(sc);
+}
+END_TEST
+
 /* Mistakes in the firewall's keys, each where it is written. */
 static void
 fw_error(const char *from, const char *to, const char *where,
@@ -2195,6 +2256,7 @@ make_suite(void)
 	tcase_add_test(tc, test_firewall_keys);
 	tcase_add_test(tc, test_firewall_errors);
 	tcase_add_test(tc, test_ipsec_site);
+	tcase_add_test(tc, test_users);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,7 +5,9 @@
  * tunnel's death and the fallback hold, failover on a loss threshold at
  * the next evaluation and not before, a silent link emptied at once,
  * placement by measured loss for a rule that asks, weighted placement, loss
- * mitigation's copies, a PoP move on a dead peer and on a missed SLA.
+ * mitigation's copies, a PoP move on a dead peer and on a missed SLA; a
+ * remote user's client (no probes, no verdicts, the fastest PoP, the
+ * next best on a dead peer).
  * Off-cloud: which tunnels are opened, an off-cloud rule's flow through
  * them or its secondary as they come and go, FTP passive kept on the
  * cloud, the peer's best link, WAN recovery and weighted placement.
@@ -485,6 +487,120 @@ START_TEST(test_pop_move)
 }
 END_TEST
 
+/* ---- a remote user's client ---- */
+
+struct crig {
+	struct fake *f;
+	struct socket *s;
+	unsigned probes, pings[16], connects;
+	int pop;
+};
+
+static int
+c_send(void *ctx, unsigned link, struct sb_packet *p)
+{
+	struct crig *r = ctx;
+
+	fake_platform(r->f)->ops->packet_free(r->f, p);
+	return 0;
+}
+
+static int
+c_probe(void *ctx, unsigned link, uint32_t seq)
+{
+	struct crig *r = ctx;
+
+	r->probes++;
+	return 0;
+}
+
+static int
+c_ping(void *ctx, unsigned link, int pop, uint32_t seq)
+{
+	struct crig *r = ctx;
+
+	ck_assert_int_lt(pop, 16);
+	r->pings[pop]++;
+	return 0;
+}
+
+static void
+c_connect(void *ctx, unsigned link, int pop)
+{
+	struct crig *r = ctx;
+
+	r->pop = pop;
+	r->connects++;
+}
+
+static const struct socket_ops c_ops = {
+	.send = c_send, .probe = c_probe, .ping = c_ping,
+	.connect = c_connect,
+};
+
+/* A client pings its candidates and takes the fastest, not the first;
+ * sends no probes and makes no health verdicts, so a minute of silence
+ * leaves it healthy; pings the other candidate every evaluation; on a
+ * dead peer moves to the next best.  A client of two links is refused. */
+START_TEST(test_client)
+{
+	struct crig *r = calloc(1, sizeof(*r));
+	struct socket_link_cfg lc[2] = {
+		{ .name = "access", .precedence = 1, .pops = pops,
+		    .npops = 2 },
+		{ .name = "other", .precedence = 1, .pops = pops,
+		    .npops = 2 },
+	};
+	struct socket_cfg cfg = { .name = "anna", .links = lc, .nlinks = 2,
+	    .client = 1, .ops = &c_ops, .ctx = r };
+	char err[160];
+	struct rule_flow fl = flow(1, 17);
+	struct sb_packet *p;
+
+	ck_assert_ptr_nonnull(r);
+	r->f = fake_new(42);
+	r->pop = -1;
+	ck_assert_ptr_null(socket_new(fake_platform(r->f), &cfg, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "client: 1"));
+	cfg.nlinks = 1;
+	r->s = socket_new(fake_platform(r->f), &cfg, err, sizeof(err));
+	ck_assert_msg(r->s != NULL, "%s", err);
+	socket_start(r->s);
+	ck_assert_uint_eq(r->pings[7], 1);
+	ck_assert_uint_eq(r->pings[9], 1);
+	fake_advance(r->f, 30 * SB_MS);
+	socket_ping_reply(r->s, 0, 9, 1);
+	ck_assert_uint_eq(r->connects, 0);   /* waits for every answer */
+	fake_advance(r->f, 50 * SB_MS);
+	socket_ping_reply(r->s, 0, 7, 1);
+	ck_assert_uint_eq(r->connects, 1);
+	ck_assert_int_eq(r->pop, 9);
+	fake_advance(r->f, 200 * SB_MS);
+	socket_tunnel(r->s, 0, 9, 1);
+	fake_advance(r->f, 60 * SB_S);
+	ck_assert_uint_eq(r->probes, 0);
+	ck_assert_str_eq(socket_link_state_name(r->s, 0), "healthy");
+	ck_assert_int_eq(fake_event_count(r->f, "link-health", NULL), 1);
+	ck_assert_uint_ge(r->pings[7], 6);   /* every 10 s */
+	p = fake_platform(r->f)->ops->packet_new(r->f);
+	p->size = 200;
+	ck_assert_int_eq(socket_output(r->s, &fl, p), 0);
+	/* dead peer: to 7, measured slower but the one left */
+	socket_tunnel(r->s, 0, 9, 0);
+	ck_assert_int_eq(r->pop, 7);
+	ck_assert_uint_eq(r->connects, 2);
+	fake_advance(r->f, 61 * SB_S);
+	socket_tunnel(r->s, 0, 7, 1);
+	ck_assert_int_eq(fake_event_count(r->f, "pop-move", NULL), 1);
+	ck_assert_uint_eq(r->probes, 0);
+	socket_free(r->s);
+	ck_assert_uint_eq(fake_outstanding(r->f), 0);
+	fake_free(r->f);
+	free(r);
+}
+END_TEST
+
 /* ---- off-cloud ---- */
 
 /* The peer every off-cloud test talks to: "dc", as flow() names the
@@ -920,6 +1036,7 @@ make_suite(void)
 	tcase_add_test(tc, test_mitigation_two_links);
 	tcase_add_test(tc, test_pop_move);
 	tcase_add_test(tc, test_sla_move);
+	tcase_add_test(tc, test_client);
 	tcase_add_test(tc, test_oc_open_pairs);
 	tcase_add_test(tc, test_oc_secondary);
 	tcase_add_test(tc, test_oc_ftp_passive);
