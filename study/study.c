@@ -686,6 +686,12 @@ parse_top(struct sl *S, char **base, size_t *baselen, char *err,
 		snprintf(e, sizeof(e), "%s", err);
 		return ydoc_err(S->d, v, "scenario: %s", e);
 	}
+	/* the plan copies the text as a string and splices it by length:
+	 * a NUL would cut the copy short of the length (the scenario loader
+	 * would refuse the file anyway) */
+	if (memchr(*base, '\0', *baselen) != NULL)
+		return ydoc_err(S->d, v, "scenario: %s:1:1: the file holds a "
+		    "NUL byte: not a YAML text file", st->scenario);
 	st->seed = 1;
 	if ((v = ydoc_get(S->d, root, "seed")) != NULL) {
 		if (ydoc_want_uint(S->d, v, "seed", UINT64_MAX, &u) < 0)
@@ -763,16 +769,30 @@ parse_top(struct sl *S, char **base, size_t *baselen, char *err,
 int
 study_load(const char *path, struct study **out, char *err, size_t errlen)
 {
+	char *text;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((text = read_file(path, &len, err, errlen)) == NULL)
+		return -1;
+	rc = study_load_text(path, text, len, out, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+study_load_text(const char *path, const char *text, size_t len,
+    struct study **out, char *err, size_t errlen)
+{
 	struct sl S;
-	char *text, *base = NULL;
+	char *base = NULL;
 	const char *slash;
-	size_t len, baselen = 0;
+	size_t baselen = 0;
 	int rc = -1;
 
 	*out = NULL;
 	memset(&S, 0, sizeof(S));
-	if ((text = read_file(path, &len, err, errlen)) == NULL)
-		return -1;
 	S.st = calloc(1, sizeof(*S.st));
 	slash = strrchr(path, '/');
 	S.dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
@@ -798,7 +818,6 @@ done:
 	study_free(S.st);
 	free(S.dir);
 	free(base);
-	free(text);
 	return rc;
 }
 
