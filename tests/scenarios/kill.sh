@@ -16,14 +16,13 @@
 
 f="$SRCDIR/tests/scenarios/good/long-run.yaml"
 seed=12
-rnd() { seed=$(( (seed * 1103515245 + 12345) % 2147483648 )); echo $(( seed / 65536 % $1 )); }
 q() { sqlite3 -batch -noheader -cmd ".timeout 5000" "$1" "$2"; }
 
 i=1
 while [ $i -le 20 ]; do
 	db="$TMP/kill$i.db"
-	want=$(( $(rnd 8) + 1 ))
-	extra=$(rnd 4)
+	rnd 8; want=$((r + 1))
+	rnd 4; extra=$r
 	"$SASEBED" run "$f" --db "$db" --quiet >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
 	seen=""; n=0; polls=0

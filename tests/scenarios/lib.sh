@@ -31,6 +31,15 @@ flows() {
 	done
 }
 
+# rnd N: a number from 0 to N-1 into r, drawn from a generator seeded
+# by $seed (set it first), so that a test's random choices are the same
+# every time.  Call it as is, not in $(...): a subshell would draw from
+# the same state every time.
+rnd() {
+	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
+	r=$(( seed / 65536 % $1 ))
+}
+
 finish() {
 	echo "$passes passed, $failures failed"
 	[ "$failures" -eq 0 ]
