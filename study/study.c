@@ -71,15 +71,44 @@ read_file(const char *path, size_t *len, char *err, size_t errlen)
 
 /* ---- paths into a scenario ---- */
 
-/* Byte offset of a libyaml mark (line and column in characters). */
+/* Length of the line break at text[off] as libyaml reads one (CR LF, CR,
+ * LF, and in UTF-8 NEL, LS and PS), or 0. */
+static size_t
+line_break(const char *text, size_t len, size_t off)
+{
+	const unsigned char *t = (const unsigned char *)text + off;
+	size_t left = len - off;
+
+	if (left >= 2 && t[0] == '\r' && t[1] == '\n')
+		return 2;
+	if (left >= 1 && (t[0] == '\r' || t[0] == '\n'))
+		return 1;
+	if (left >= 2 && t[0] == 0xC2 && t[1] == 0x85)
+		return 2;
+	if (left >= 3 && t[0] == 0xE2 && t[1] == 0x80 &&
+	    (t[2] == 0xA8 || t[2] == 0xA9))
+		return 3;
+	return 0;
+}
+
+/* Byte offset of a libyaml mark (line and column in characters), counted
+ * as libyaml counts them: past a byte-order mark at the start, which is
+ * no column, with every kind of line break it knows (counting only LF
+ * put a value in the wrong place in a file with CR line ends). */
 static size_t
 mark_offset(const char *text, size_t len, const yaml_mark_t *m)
 {
-	size_t off = 0, line = 0, col = 0;
+	size_t off = 0, line = 0, col = 0, br;
 
-	while (off < len && line < m->line)
-		if (text[off++] == '\n')
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		off = 3;
+	while (off < len && line < m->line) {
+		if ((br = line_break(text, len, off)) > 0) {
+			off += br;
 			line++;
+		} else
+			off++;
+	}
 	while (off < len && col < m->column) {
 		/* a UTF-8 character: its lead byte and continuation bytes */
 		off++;
@@ -90,28 +119,56 @@ mark_offset(const char *text, size_t len, const yaml_mark_t *m)
 	return off;
 }
 
-/* A value as YAML: plain if it reads back as the same string, else
- * double-quoted. */
+/* A YAML line break at s that is not ASCII (NEL, LS, PS): its escape
+ * in a double-quoted scalar, or NULL. */
+static const char *
+wide_break(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] == 0xC2 && u[1] == 0x85)
+		return "\\N";
+	if (u[0] == 0xE2 && u[1] == 0x80 && u[2] == 0xA8)
+		return "\\L";
+	if (u[0] == 0xE2 && u[1] == 0x80 && u[2] == 0xA9)
+		return "\\P";
+	return NULL;
+}
+
+/* A value as YAML, on one line: plain if it reads back as the same
+ * string (a plain scalar loses its spaces at either end), else
+ * double-quoted, with every control character and line break escaped. */
 static int
 put_value(FILE *f, const char *v)
 {
-	int plain = v[0] != '\0' && strchr("-?:,[]{}#&*!|>'\"%@` ",
-	    v[0]) == NULL;
+	size_t n = strlen(v);
+	int plain = n > 0 && strchr("-?:,[]{}#&*!|>'\"%@` \t", v[0]) == NULL &&
+	    v[n - 1] != ' ' && v[n - 1] != '\t';
 
 	for (const char *p = v; *p && plain; p++)
-		if (strchr(",[]{}#\"'\n\t", *p) != NULL ||
+		if (strchr(",[]{}#\"'", *p) != NULL ||
+		    (unsigned char)*p < 0x20 || *p == 0x7f ||
+		    wide_break(p) != NULL ||
 		    (*p == ':' && (p[1] == ' ' || p[1] == '\0')))
 			plain = 0;
 	if (plain)
 		return fputs(v, f);
 	fputc('"', f);
 	for (const char *p = v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fputc('\\', f);
-		if (*p == '\n')
+		const char *w = wide_break(p);
+		unsigned char c = (unsigned char)*p;
+
+		if (w != NULL) {
+			fputs(w, f);
+			p += (unsigned char)*p == 0xC2 ? 1 : 2;
+		} else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
 			fputs("\\n", f);
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
 		else
-			fputc(*p, f);
+			fputc(c, f);
 	}
 	return fputc('"', f);
 }
@@ -224,6 +281,14 @@ study_apply(const char *scenario_path, const char *text, size_t len,
 		    "one-line value", path, n->type == YAML_MAPPING_NODE ?
 		    "mapping" : n->type == YAML_SEQUENCE_NODE ? "list" :
 		    "block of text");
+		goto fail;
+	}
+	/* a value on one line keeps every other line where it was, so
+	 * that a point's messages name the base scenario's lines */
+	if (n->start_mark.line != n->end_mark.line) {
+		snprintf(err, errlen, "path '%s' leads to a value written "
+		    "over lines %zu to %zu: write it on one line", path,
+		    n->start_mark.line + 1, n->end_mark.line + 1);
 		goto fail;
 	}
 	a = mark_offset(text, len, &n->start_mark);

@@ -27,8 +27,10 @@
  *   repetition and seed in range, every expectation on a metric that
  *   exists;
  * - every point's text has as many lines as the base scenario: a value is
- *   spliced in on its scalar's own lines, so that the scenario loader's
- *   messages about a point's file name the base scenario's lines.
+ *   spliced in on its scalar's own line, so that the scenario loader's
+ *   messages about a point's file name the base scenario's lines;
+ * - a value put into the base scenario is where its path leads and reads
+ *   back as itself: putting it there a second time changes nothing.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -130,6 +132,40 @@ check_plan(const struct study *st, const char *base, size_t baselen)
 			die("an expectation on no metric", st->expects[e].text);
 }
 
+/* Each parameter's first few values put into the base scenario alone:
+ * where the path leads now holds the value, so putting it there again
+ * changes nothing (a value put in the wrong place, or one that reads
+ * back as something else, would change the text again). */
+static void
+check_splice(const struct study *st, const char *base, size_t baselen)
+{
+	size_t want_lines = lines(base, baselen);
+	char e[1024];
+
+	for (size_t p = 0; p < st->nparams; p++)
+		for (size_t v = 0; v < st->params[p].nvalues && v < 8; v++) {
+			const struct st_param *pa = &st->params[p];
+			char *once, *twice;
+
+			/* alone, a path may fail that the plan followed
+			 * after an earlier parameter changed a name */
+			if ((once = study_apply(base_name, base, baselen,
+			    pa->path, pa->values[v], e, sizeof(e))) == NULL)
+				continue;
+			if (lines(once, strlen(once)) != want_lines)
+				die("a value put in added or lost lines", once);
+			twice = study_apply(base_name, once, strlen(once),
+			    pa->path, pa->values[v], e, sizeof(e));
+			if (twice == NULL)
+				die("a value put in lost its path", e);
+			if (strcmp(once, twice) != 0)
+				die("a value put in twice changed the text again",
+				    twice);
+			free(once);
+			free(twice);
+		}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -165,8 +201,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc < 0 && (strncmp(err, study_name, nlen) != 0 ||
 	    err[nlen] != ':'))
 		die("a refusal that does not name the study file", err);
-	if (rc == 0)
+	if (rc == 0) {
 		check_plan(st, base != NULL ? base : "", baselen);
+		check_splice(st, base != NULL ? base : "", baselen);
+	}
 	/* by hand (replay): what the loader made of it */
 	if (getenv("SASEBED_FUZZ_VERBOSE") != NULL) {
 		if (rc == 0)

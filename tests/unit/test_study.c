@@ -90,6 +90,62 @@ START_TEST(test_apply)
 }
 END_TEST
 
+/* Line breaks as libyaml counts them: CR alone, CR LF, NEL in a comment,
+ * and a byte-order mark before the first line, which is no column. */
+START_TEST(test_apply_line_ends)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "a: 1\rb: 2\rc: 3\r", "a: 1\rb: 9\rc: 3\r" },
+		{ "a: 1\r\nb: 2\r\nc: 3\r\n", "a: 1\r\nb: 9\r\nc: 3\r\n" },
+		{ "# x\xc2\x85" "a: 1\nb: 2\n", "# x\xc2\x85" "a: 1\nb: 9\n" },
+		{ "a: 1 # \xe2\x80\xa8\nb: 2\n", "a: 1 # \xe2\x80\xa8\nb: 9\n" },
+		{ "\xef\xbb\xbf" "b: 2\n", "\xef\xbb\xbf" "b: 9\n" },
+	};
+	char err[512], *t;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t = study_apply("s.yaml", cases[i].in, strlen(cases[i].in), "b",
+		    "9", err, sizeof(err));
+		ck_assert_msg(t != NULL, "case %zu: %s", i, err);
+		ck_assert_msg(strcmp(t, cases[i].out) == 0, "case %zu: '%s'", i,
+		    t);
+		free(t);
+	}
+}
+END_TEST
+/* A value reads back as written, on one line: spaces at its ends, line
+ * breaks and control characters quoted and escaped. */
+START_TEST(test_apply_quoting)
+{
+	static const struct {
+		const char *value, *out;
+	} cases[] = {
+		{ "5s ", "b: \"5s \"\n" },
+		{ "x\r\ny", "b: \"x\\x0d\\ny\"\n" },
+		{ "a\xc2\x85" "b", "b: \"a\\Nb\"\n" },
+		{ "\x01\"\\", "b: \"\\x01\\\"\\\\\"\n" },
+		{ "a\tb", "b: \"a\tb\"\n" },
+		{ "-1", "b: \"-1\"\n" },
+		{ "10Mbps", "b: 10Mbps\n" },
+	};
+	char err[512], *t;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t = study_apply("s.yaml", "b: 2\n", 5, "b", cases[i].value,
+		    err, sizeof(err));
+		ck_assert_msg(t != NULL, "case %zu: %s", i, err);
+		ck_assert_msg(strcmp(t, cases[i].out) == 0, "case %zu: '%s'", i,
+		    t);
+		free(t);
+	}
+	/* a value written over two lines: refused, not joined */
+	ck_assert_ptr_null(study_apply("s.yaml", "b: 2\n  3\nc: 1\n", 14, "b",
+	    "9", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "over lines 1 to 2"));
+}
+END_TEST
 START_TEST(test_apply_errors)
 {
 	char err[512];
@@ -120,6 +176,8 @@ make_suite(void)
 	tcase_add_test(tc, test_ci_few);
 	tcase_add_test(tc, test_apply);
 	tcase_add_test(tc, test_apply_errors);
+	tcase_add_test(tc, test_apply_line_ends);
+	tcase_add_test(tc, test_apply_quoting);
 	suite_add_tcase(s, tc);
 	return s;
 }
