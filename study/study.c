@@ -462,7 +462,10 @@ parse_param(struct sl *S, const yaml_node_t *it, struct st_param *p)
 		if ((to - from) / step > MAX_VALUES)
 			return ydoc_err(S->d, v, "range: more than %d values",
 			    MAX_VALUES);
-		for (size_t i = 0; from + (double)i * step <= to * (1 + 1e-12);
+		/* to itself is in when steps reach it give or take float
+		 * dust: a margin of the step's, as one of to's own would
+		 * shut out a negative to */
+		for (size_t i = 0; from + (double)i * step <= to + step * 1e-9;
 		    i++)
 			if (add_number(S, v, p, from + (double)i * step,
 			    unit) < 0)

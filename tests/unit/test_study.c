@@ -6,8 +6,10 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "study/stats.h"
 #include "study/study.h"
@@ -146,6 +148,52 @@ START_TEST(test_apply_quoting)
 	ck_assert_ptr_nonnull(strstr(err, "over lines 1 to 2"));
 }
 END_TEST
+/* A range's values, its end included whatever its sign. */
+START_TEST(test_range_ends)
+{
+	static const char base[] = "name: r\ndescription: x\nduration: 1s\n"
+	    "pops: [{name: fra, city: frankfurt}]\n"
+	    "sites:\n  - {name: a, city: frankfurt, links: [{name: w, "
+	    "bandwidth: 1Mbps, delay: 1ms}]}\n";
+	static const struct {
+		const char *range, *values;
+	} cases[] = {
+		{ "{from: -5, to: -1, step: 2}", "-5 -3 -1" },
+		{ "{from: -1, to: 1, step: 0.5}", "-1 -0.5 0 0.5 1" },
+		{ "{from: 0.1, to: 0.3, step: 0.1}", "0.1 0.2 0.3" },
+		{ "{from: 10, to: 30, step: 7}", "10 17 24" },
+	};
+	char dir[] = "/tmp/sasebed-test-study.XXXXXX", path[64], study[64];
+	char text[256], err[1024], got[256];
+	struct study *st;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/base.yaml", dir);
+	snprintf(study, sizeof(study), "%s/study.yaml", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(base, f);
+	ck_assert_int_eq(fclose(f), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "study: r\nscenario: base.yaml\n"
+		    "parameters: [{path: description, range: %s}]\n"
+		    "metrics: [{metric: mos}]\n", cases[i].range);
+		ck_assert_msg(study_load_text(study, text, strlen(text), &st,
+		    err, sizeof(err)) == 0, "case %zu: %s", i, err);
+		got[0] = '\0';
+		for (size_t v = 0; v < st->params[0].nvalues; v++) {
+			size_t o = strlen(got);
+			snprintf(got + o, sizeof(got) - o, "%s%s", v ? " " : "",
+			    st->params[0].values[v]);
+		}
+		ck_assert_msg(strcmp(got, cases[i].values) == 0,
+		    "case %zu: %s", i, got);
+		study_free(st);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
 START_TEST(test_apply_errors)
 {
 	char err[512];
@@ -178,6 +226,7 @@ make_suite(void)
 	tcase_add_test(tc, test_apply_errors);
 	tcase_add_test(tc, test_apply_line_ends);
 	tcase_add_test(tc, test_apply_quoting);
+	tcase_add_test(tc, test_range_ends);
 	suite_add_tcase(s, tc);
 	return s;
 }
