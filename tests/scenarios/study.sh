@@ -118,19 +118,7 @@ while [ $kills -lt 8 ] && [ $have -le 9 ]; do
 	[ $want -le 9 ] || want=9
 	rnd 4; extra=$r
 	"$SASEBED" study "$TMP/kills.yaml" -j 2 --out "$TMP/kcut" --no-report >"$TMP/kout" 2>>"$TMP/kerr" &
-	pid=$!
-	seen=""; n=0; polls=0
-	while kill -0 $pid 2>/dev/null && [ $polls -lt 3000 ]; do
-		polls=$((polls + 1))
-		got=$(rq "$db" "SELECT count(*) FROM runs")
-		[ -n "$got" ] && [ "$got" -ge "$want" ] || { sleep 0.01; continue; }
-		seen=$got
-		[ $n -ge $extra ] && break
-		n=$((n + 1))
-	done
-	kill -KILL $pid 2>/dev/null
-	wait $pid
-	rc=$?
+	kill_at $! "$db" "SELECT count(*) FROM runs" $want $extra
 	kills=$((kills + 1))
 	[ "$rc" = 137 ] || { fail "kill $kills (at $want runs, +$extra reads): exit $rc, not killed: $(cat "$TMP/kerr")"; break; }
 	# (killed as it started, it may have said nothing yet)

@@ -92,6 +92,19 @@ START_TEST(test_apply)
 }
 END_TEST
 
+/* Case i: value put at path b of in gives out. */
+static void
+apply_case(size_t i, const char *in, const char *value, const char *out)
+{
+	char err[512], *t;
+
+	t = study_apply("s.yaml", in, strlen(in), "b", value, err,
+	    sizeof(err));
+	ck_assert_msg(t != NULL, "case %zu: %s", i, err);
+	ck_assert_msg(strcmp(t, out) == 0, "case %zu: '%s'", i, t);
+	free(t);
+}
+
 /* Line breaks as libyaml counts them: CR alone, CR LF, NEL in a comment,
  * and a byte-order mark before the first line, which is no column. */
 START_TEST(test_apply_line_ends)
@@ -105,16 +118,9 @@ START_TEST(test_apply_line_ends)
 		{ "a: 1 # \xe2\x80\xa8\nb: 2\n", "a: 1 # \xe2\x80\xa8\nb: 9\n" },
 		{ "\xef\xbb\xbf" "b: 2\n", "\xef\xbb\xbf" "b: 9\n" },
 	};
-	char err[512], *t;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		t = study_apply("s.yaml", cases[i].in, strlen(cases[i].in), "b",
-		    "9", err, sizeof(err));
-		ck_assert_msg(t != NULL, "case %zu: %s", i, err);
-		ck_assert_msg(strcmp(t, cases[i].out) == 0, "case %zu: '%s'", i,
-		    t);
-		free(t);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		apply_case(i, cases[i].in, "9", cases[i].out);
 }
 END_TEST
 /* A value reads back as written, on one line: spaces at its ends, line
@@ -132,16 +138,10 @@ START_TEST(test_apply_quoting)
 		{ "-1", "b: \"-1\"\n" },
 		{ "10Mbps", "b: 10Mbps\n" },
 	};
-	char err[512], *t;
+	char err[512];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		t = study_apply("s.yaml", "b: 2\n", 5, "b", cases[i].value,
-		    err, sizeof(err));
-		ck_assert_msg(t != NULL, "case %zu: %s", i, err);
-		ck_assert_msg(strcmp(t, cases[i].out) == 0, "case %zu: '%s'", i,
-		    t);
-		free(t);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		apply_case(i, "b: 2\n", cases[i].value, cases[i].out);
 	/* a value written over two lines: refused, not joined */
 	ck_assert_ptr_null(study_apply("s.yaml", "b: 2\n  3\nc: 1\n", 14, "b",
 	    "9", err, sizeof(err)));
