@@ -368,7 +368,9 @@ add_value(struct sl *S, const yaml_node_t *n, struct st_param *p,
 	return 0;
 }
 
-/* A number written as %.10g, then the unit: "50", "12.5ms". */
+/* A number written as %.10g, then the unit: "50", "12.5ms"; a whole
+ * number with all its digits ("10000000000bps", where %.10g would write
+ * 1e+10, and three values of a range around 1e12 would all be one). */
 static int
 add_number(struct sl *S, const yaml_node_t *n, struct st_param *p, double x,
     const char *unit)
@@ -377,7 +379,10 @@ add_number(struct sl *S, const yaml_node_t *n, struct st_param *p, double x,
 
 	/* values met by adding steps: round off the float dust */
 	x = round(x * 1e9) / 1e9;
-	snprintf(buf, sizeof(buf), "%.10g%s", x, unit);
+	if (x == floor(x) && fabs(x) < 1e15)
+		snprintf(buf, sizeof(buf), "%.0f%s", x, unit);
+	else
+		snprintf(buf, sizeof(buf), "%.10g%s", x, unit);
 	return add_value(S, n, p, buf, x);
 }
 
@@ -463,10 +468,10 @@ parse_param(struct sl *S, const yaml_node_t *it, struct st_param *p)
 			return ydoc_err(S->d, v, "range: more than %d values",
 			    MAX_VALUES);
 		/* to itself is in when steps reach it give or take float
-		 * dust: a margin of the step's, as one of to's own would
-		 * shut out a negative to */
-		for (size_t i = 0; from + (double)i * step <= to + step * 1e-9;
-		    i++)
+		 * dust: a sliver of a step and a few of to's last bits (a
+		 * margin of to * 1e-12 alone shut out a negative to) */
+		for (size_t i = 0; from + (double)i * step <= to + step * 1e-6 +
+		    fabs(to) * 1e-15; i++)
 			if (add_number(S, v, p, from + (double)i * step,
 			    unit) < 0)
 				return -1;

@@ -148,7 +148,8 @@ START_TEST(test_apply_quoting)
 	ck_assert_ptr_nonnull(strstr(err, "over lines 1 to 2"));
 }
 END_TEST
-/* A range's values, its end included whatever its sign. */
+/* A range's values, its end included whatever its sign, whole numbers
+ * with all their digits. */
 START_TEST(test_range_ends)
 {
 	static const char base[] = "name: r\ndescription: x\nduration: 1s\n"
@@ -162,6 +163,10 @@ START_TEST(test_range_ends)
 		{ "{from: -1, to: 1, step: 0.5}", "-1 -0.5 0 0.5 1" },
 		{ "{from: 0.1, to: 0.3, step: 0.1}", "0.1 0.2 0.3" },
 		{ "{from: 10, to: 30, step: 7}", "10 17 24" },
+		{ "{from: 999999999998, to: 1000000000000, step: 1}",
+		    "999999999998 999999999999 1000000000000" },
+		{ "{from: 5000000000, to: 15000000000, step: 5000000000}",
+		    "5000000000 10000000000 15000000000" },
 	};
 	char dir[] = "/tmp/sasebed-test-study.XXXXXX", path[64], study[64];
 	char text[256], err[1024], got[256];
