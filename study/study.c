@@ -71,15 +71,44 @@ read_file(const char *path, size_t *len, char *err, size_t errlen)
 
 /* ---- paths into a scenario ---- */
 
-/* Byte offset of a libyaml mark (line and column in characters). */
+/* Length of the line break at text[off] as libyaml reads one (CR LF, CR,
+ * LF, and in UTF-8 NEL, LS and PS), or 0. */
+static size_t
+line_break(const char *text, size_t len, size_t off)
+{
+	const unsigned char *t = (const unsigned char *)text + off;
+	size_t left = len - off;
+
+	if (left >= 2 && t[0] == '\r' && t[1] == '\n')
+		return 2;
+	if (left >= 1 && (t[0] == '\r' || t[0] == '\n'))
+		return 1;
+	if (left >= 2 && t[0] == 0xC2 && t[1] == 0x85)
+		return 2;
+	if (left >= 3 && t[0] == 0xE2 && t[1] == 0x80 &&
+	    (t[2] == 0xA8 || t[2] == 0xA9))
+		return 3;
+	return 0;
+}
+
+/* Byte offset of a libyaml mark (line and column in characters), counted
+ * as libyaml counts them: past a byte-order mark at the start, which is
+ * no column, with every kind of line break it knows (counting only LF
+ * put a value in the wrong place in a file with CR line ends). */
 static size_t
 mark_offset(const char *text, size_t len, const yaml_mark_t *m)
 {
-	size_t off = 0, line = 0, col = 0;
+	size_t off = 0, line = 0, col = 0, br;
 
-	while (off < len && line < m->line)
-		if (text[off++] == '\n')
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		off = 3;
+	while (off < len && line < m->line) {
+		if ((br = line_break(text, len, off)) > 0) {
+			off += br;
 			line++;
+		} else
+			off++;
+	}
 	while (off < len && col < m->column) {
 		/* a UTF-8 character: its lead byte and continuation bytes */
 		off++;
@@ -90,28 +119,56 @@ mark_offset(const char *text, size_t len, const yaml_mark_t *m)
 	return off;
 }
 
-/* A value as YAML: plain if it reads back as the same string, else
- * double-quoted. */
+/* A YAML line break at s that is not ASCII (NEL, LS, PS): its escape
+ * in a double-quoted scalar, or NULL. */
+static const char *
+wide_break(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] == 0xC2 && u[1] == 0x85)
+		return "\\N";
+	if (u[0] == 0xE2 && u[1] == 0x80 && u[2] == 0xA8)
+		return "\\L";
+	if (u[0] == 0xE2 && u[1] == 0x80 && u[2] == 0xA9)
+		return "\\P";
+	return NULL;
+}
+
+/* A value as YAML, on one line: plain if it reads back as the same
+ * string (a plain scalar loses its spaces at either end), else
+ * double-quoted, with every control character and line break escaped. */
 static int
 put_value(FILE *f, const char *v)
 {
-	int plain = v[0] != '\0' && strchr("-?:,[]{}#&*!|>'\"%@` ",
-	    v[0]) == NULL;
+	size_t n = strlen(v);
+	int plain = n > 0 && strchr("-?:,[]{}#&*!|>'\"%@` \t", v[0]) == NULL &&
+	    v[n - 1] != ' ' && v[n - 1] != '\t';
 
 	for (const char *p = v; *p && plain; p++)
-		if (strchr(",[]{}#\"'\n\t", *p) != NULL ||
+		if (strchr(",[]{}#\"'", *p) != NULL ||
+		    (unsigned char)*p < 0x20 || *p == 0x7f ||
+		    wide_break(p) != NULL ||
 		    (*p == ':' && (p[1] == ' ' || p[1] == '\0')))
 			plain = 0;
 	if (plain)
 		return fputs(v, f);
 	fputc('"', f);
 	for (const char *p = v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fputc('\\', f);
-		if (*p == '\n')
+		const char *w = wide_break(p);
+		unsigned char c = (unsigned char)*p;
+
+		if (w != NULL) {
+			fputs(w, f);
+			p += (unsigned char)*p == 0xC2 ? 1 : 2;
+		} else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
 			fputs("\\n", f);
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
 		else
-			fputc(*p, f);
+			fputc(c, f);
 	}
 	return fputc('"', f);
 }
@@ -226,6 +283,14 @@ study_apply(const char *scenario_path, const char *text, size_t len,
 		    "block of text");
 		goto fail;
 	}
+	/* a value on one line keeps every other line where it was, so
+	 * that a point's messages name the base scenario's lines */
+	if (n->start_mark.line != n->end_mark.line) {
+		snprintf(err, errlen, "path '%s' leads to a value written "
+		    "over lines %zu to %zu: write it on one line", path,
+		    n->start_mark.line + 1, n->end_mark.line + 1);
+		goto fail;
+	}
 	a = mark_offset(text, len, &n->start_mark);
 	b = mark_offset(text, len, &n->end_mark);
 	if ((f = open_memstream(&out, &outlen)) == NULL) {
@@ -303,7 +368,9 @@ add_value(struct sl *S, const yaml_node_t *n, struct st_param *p,
 	return 0;
 }
 
-/* A number written as %.10g, then the unit: "50", "12.5ms". */
+/* A number written as %.10g, then the unit: "50", "12.5ms"; a whole
+ * number with all its digits ("10000000000bps", where %.10g would write
+ * 1e+10, and three values of a range around 1e12 would all be one). */
 static int
 add_number(struct sl *S, const yaml_node_t *n, struct st_param *p, double x,
     const char *unit)
@@ -312,7 +379,10 @@ add_number(struct sl *S, const yaml_node_t *n, struct st_param *p, double x,
 
 	/* values met by adding steps: round off the float dust */
 	x = round(x * 1e9) / 1e9;
-	snprintf(buf, sizeof(buf), "%.10g%s", x, unit);
+	if (x == floor(x) && fabs(x) < 1e15)
+		snprintf(buf, sizeof(buf), "%.0f%s", x, unit);
+	else
+		snprintf(buf, sizeof(buf), "%.10g%s", x, unit);
 	return add_value(S, n, p, buf, x);
 }
 
@@ -397,8 +467,11 @@ parse_param(struct sl *S, const yaml_node_t *it, struct st_param *p)
 		if ((to - from) / step > MAX_VALUES)
 			return ydoc_err(S->d, v, "range: more than %d values",
 			    MAX_VALUES);
-		for (size_t i = 0; from + (double)i * step <= to * (1 + 1e-12);
-		    i++)
+		/* to itself is in when steps reach it give or take float
+		 * dust: a sliver of a step and a few of to's last bits (a
+		 * margin of to * 1e-12 alone shut out a negative to) */
+		for (size_t i = 0; from + (double)i * step <= to + step * 1e-6 +
+		    fabs(to) * 1e-15; i++)
 			if (add_number(S, v, p, from + (double)i * step,
 			    unit) < 0)
 				return -1;
@@ -686,6 +759,12 @@ parse_top(struct sl *S, char **base, size_t *baselen, char *err,
 		snprintf(e, sizeof(e), "%s", err);
 		return ydoc_err(S->d, v, "scenario: %s", e);
 	}
+	/* the plan copies the text as a string and splices it by length:
+	 * a NUL would cut the copy short of the length (the scenario loader
+	 * would refuse the file anyway) */
+	if (memchr(*base, '\0', *baselen) != NULL)
+		return ydoc_err(S->d, v, "scenario: %s:1:1: the file holds a "
+		    "NUL byte: not a YAML text file", st->scenario);
 	st->seed = 1;
 	if ((v = ydoc_get(S->d, root, "seed")) != NULL) {
 		if (ydoc_want_uint(S->d, v, "seed", UINT64_MAX, &u) < 0)
@@ -763,16 +842,30 @@ parse_top(struct sl *S, char **base, size_t *baselen, char *err,
 int
 study_load(const char *path, struct study **out, char *err, size_t errlen)
 {
+	char *text;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((text = read_file(path, &len, err, errlen)) == NULL)
+		return -1;
+	rc = study_load_text(path, text, len, out, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+study_load_text(const char *path, const char *text, size_t len,
+    struct study **out, char *err, size_t errlen)
+{
 	struct sl S;
-	char *text, *base = NULL;
+	char *base = NULL;
 	const char *slash;
-	size_t len, baselen = 0;
+	size_t baselen = 0;
 	int rc = -1;
 
 	*out = NULL;
 	memset(&S, 0, sizeof(S));
-	if ((text = read_file(path, &len, err, errlen)) == NULL)
-		return -1;
 	S.st = calloc(1, sizeof(*S.st));
 	slash = strrchr(path, '/');
 	S.dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
@@ -798,7 +891,6 @@ done:
 	study_free(S.st);
 	free(S.dir);
 	free(base);
-	free(text);
 	return rc;
 }
 

@@ -72,6 +72,11 @@ struct study {
  * file.  0, or -1 with "FILE:LINE:COL: message". */
 int study_load(const char *path, struct study **out, char *err,
     size_t errlen);
+/* The same, from a study file's text already read (the fuzz target's
+ * way in); path names it in messages, and its folder is where a relative
+ * base scenario is looked for. */
+int study_load_text(const char *path, const char *text, size_t len,
+    struct study **out, char *err, size_t errlen);
 void study_free(struct study *st);
 
 /* Run i's point, repetition and seed. */

@@ -16,29 +16,15 @@
 
 f="$SRCDIR/tests/scenarios/good/long-run.yaml"
 seed=12
-rnd() { seed=$(( (seed * 1103515245 + 12345) % 2147483648 )); echo $(( seed / 65536 % $1 )); }
 q() { sqlite3 -batch -noheader -cmd ".timeout 5000" "$1" "$2"; }
 
 i=1
 while [ $i -le 20 ]; do
 	db="$TMP/kill$i.db"
-	want=$(( $(rnd 8) + 1 ))
-	extra=$(rnd 4)
+	rnd 8; want=$((r + 1))
+	rnd 4; extra=$r
 	"$SASEBED" run "$f" --db "$db" --quiet >"$TMP/out" 2>"$TMP/err" &
-	pid=$!
-	seen=""; n=0; polls=0
-	while kill -0 $pid 2>/dev/null && [ $polls -lt 3000 ]; do
-		polls=$((polls + 1))
-		got=$(q "$db" "SELECT count(DISTINCT t_ns) || ' ' || count(*) || ' ' || ifnull(max(t_ns), -1) FROM flow_samples" 2>/dev/null)
-		[ -n "$got" ] || { sleep 0.02; continue; }
-		[ "${got%% *}" -ge "$want" ] || { sleep 0.02; continue; }
-		seen=$got
-		[ $n -ge $extra ] && break
-		n=$((n + 1))
-	done
-	kill -KILL $pid 2>/dev/null
-	wait $pid
-	rc=$?
+	kill_at $! "$db" "SELECT count(DISTINCT t_ns) || ' ' || count(*) || ' ' || ifnull(max(t_ns), -1) FROM flow_samples" $want $extra
 	if [ "$rc" -ne 137 ]; then
 		fail "kill $i: exit $rc, not killed ($(cat "$TMP/err"))"; i=$((i + 1)); continue
 	fi

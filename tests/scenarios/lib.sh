@@ -31,6 +31,36 @@ flows() {
 	done
 }
 
+# rnd N: a number from 0 to N-1 into r, drawn from a generator seeded
+# by $seed (set it first), so that a test's random choices are the same
+# every time.  Call it as is, not in $(...): a subshell would draw from
+# the same state every time.
+rnd() {
+	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
+	r=$(( seed / 65536 % $1 ))
+}
+
+# kill_at PID DB QUERY K J: SIGKILL process PID once QUERY on DB gives a
+# first number of K or more and has been read J more times (or once PID
+# has ended, or after 3000 reads), then reap it.  Sets seen, the last
+# answer that reached K (empty if none did), and rc, PID's exit status.
+# The reader opens DB read-only, so that it creates no file before the
+# process does; it waits for what the file holds, not for the clock.
+kill_at() {
+	seen="" _n=0 _polls=0
+	while kill -0 "$1" 2>/dev/null && [ $_polls -lt 3000 ]; do
+		_polls=$((_polls + 1))
+		_got=$(sqlite3 -batch -readonly -noheader -cmd ".timeout 5000" "$2" "$3" 2>/dev/null)
+		[ -n "$_got" ] && [ "${_got%% *}" -ge "$4" ] || { sleep 0.01; continue; }
+		seen=$_got
+		[ $_n -ge "$5" ] && break
+		_n=$((_n + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
+	rc=$?
+}
+
 finish() {
 	echo "$passes passed, $failures failed"
 	[ "$failures" -eq 0 ]

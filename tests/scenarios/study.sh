@@ -2,7 +2,8 @@
 # sasebed study: the same study with -j 1, -j 2 and (when MPI was built)
 # under mpirun -n 2 writes the same rows; a study killed midway
 # (SIGKILL, then SIGTERM) and started again ends with exactly the rows of
-# one never stopped; bad study files are refused at their line and
+# one never stopped, and so does one killed at 8 seeded moments, each kill
+# losing no merged run; bad study files are refused at their line and
 # column; the report and the saturation point are there.
 . "$(dirname "$0")/lib.sh"
 
@@ -83,6 +84,68 @@ cmp -s "$TMP/rows-full" "$TMP/rows-cut" && pass ||
 # run again, complete: nothing to run, the same rows
 "$SASEBED" study "$TMP/long.yaml" --out "$TMP/cut" --no-report >"$TMP/out" 2>&1
 grep -q "6 runs, 0 to run" "$TMP/out" && pass || fail "a finished study ran again: $(head -1 "$TMP/out")"
+
+# Killed again and again: a study of 12 runs (-j 2) gets SIGKILL at 8
+# moments drawn from a fixed seed (fewer if 10 runs are merged first),
+# and is started again after each.  Kill i waits until the results file
+# holds K_i merged runs (what it held at the start and 0 to 2 more, at
+# most 9, so that runs are still to go) and a reader has read it J_i
+# more times (0 to 3), so that the signal lands anywhere: as the study
+# starts, before its first run is merged, while runs go, while one is
+# merged.  After each kill the file passes integrity_check and holds
+# every run the reader saw, a prefix of the plan, each with the rows of
+# a study never stopped; each start runs only what is not merged; the
+# last one ends with the rows of a study never stopped.  The waits are
+# for what the file holds, not for the clock.
+sed 's/^repetitions: 2/repetitions: 4/; s/^parameters:/parameters:\n  - {name: length, path: duration, values: [2m]}/; s/^scenario: /scenario: '"$(echo "$S" | sed 's/[\/&]/\\&/g')"'\//' \
+	"$S/tiny.yaml" >"$TMP/kills.yaml"
+"$SASEBED" study "$TMP/kills.yaml" -j 2 --out "$TMP/kfull" --no-report -q 2>"$TMP/err" ||
+	fail "12-run study: exit $?: $(cat "$TMP/err")"
+# the merged runs' own rows, those before run $2 only
+runrows() {
+	sqlite3 -batch "$1" "SELECT run_id, point, rep, seed, status, exit_status, reached_ns, events FROM runs WHERE run_id < $2 ORDER BY run_id;
+SELECT * FROM results WHERE run_id < $2 ORDER BY run_id, metric;
+SELECT * FROM metrics WHERE run_id < $2 ORDER BY run_id, scope, subject, metric;
+SELECT * FROM expectations WHERE run_id < $2 ORDER BY run_id, idx;
+SELECT * FROM link_peaks WHERE run_id < $2 ORDER BY run_id, link;"
+}
+rq() { sqlite3 -batch -readonly -noheader -cmd ".timeout 5000" "$1" "$2" 2>/dev/null; }
+db="$TMP/kcut/tiny.db"
+seed=7
+have=0 kills=0
+while [ $kills -lt 8 ] && [ $have -le 9 ]; do
+	rnd 3; want=$((have + r))
+	[ $want -le 9 ] || want=9
+	rnd 4; extra=$r
+	"$SASEBED" study "$TMP/kills.yaml" -j 2 --out "$TMP/kcut" --no-report >"$TMP/kout" 2>>"$TMP/kerr" &
+	kill_at $! "$db" "SELECT count(*) FROM runs" $want $extra
+	kills=$((kills + 1))
+	[ "$rc" = 137 ] || { fail "kill $kills (at $want runs, +$extra reads): exit $rc, not killed: $(cat "$TMP/kerr")"; break; }
+	# (killed as it started, it may have said nothing yet)
+	[ ! -s "$TMP/kout" ] || grep -q "12 runs, $((12 - have)) to run" "$TMP/kout" && pass ||
+		fail "kill $kills: the start after $have merged runs said: $(head -1 "$TMP/kout")"
+	[ -n "$seen" ] || { fail "kill $kills: never saw $want runs merged"; break; }
+	[ "$(rq "$db" "PRAGMA integrity_check")" = ok ] && pass || fail "kill $kills: integrity_check"
+	k=$(rq "$db" "SELECT count(*) || ' ' || ifnull(max(run_id) + 1, 0) FROM runs")
+	[ "${k% *}" = "${k#* }" ] && pass || fail "kill $kills: the merged runs are not a prefix of the plan: count, max + 1: $k"
+	k=${k% *}
+	[ "$k" -ge "$seen" ] && pass || fail "kill $kills: $seen runs merged before the kill, $k after"
+	runrows "$TMP/kfull/tiny.db" "$k" >"$TMP/krows-full"
+	runrows "$db" 1000000 >"$TMP/krows-cut"
+	cmp -s "$TMP/krows-full" "$TMP/krows-cut" && pass ||
+		fail "kill $kills: the $k runs kept differ from a study never stopped: $(diff "$TMP/krows-full" "$TMP/krows-cut" | head -5)"
+	echo "kill $kills: once $want runs were merged and $extra reads more; $k merged"
+	have=$k
+done
+[ $kills -ge 3 ] && pass || fail "only $kills kills"
+"$SASEBED" study "$TMP/kills.yaml" -j 2 --out "$TMP/kcut" --no-report >"$TMP/kout" 2>"$TMP/err" ||
+	fail "study resumed after $kills kills: exit $?: $(cat "$TMP/err")"
+grep -q "12 runs, $((12 - have)) to run" "$TMP/kout" && pass ||
+	fail "the last start after $have merged runs said: $(head -1 "$TMP/kout")"
+rows "$TMP/kfull/tiny.db" >"$TMP/rows-full"
+rows "$db" >"$TMP/rows-cut"
+cmp -s "$TMP/rows-full" "$TMP/rows-cut" && pass ||
+	fail "study resumed after $kills kills differs: $(diff "$TMP/rows-full" "$TMP/rows-cut" | head -5)"
 
 # under mpirun -n 2: the rows of -j 1
 if [ "$HAVE_MPI" = yes ] && [ -n "$MPIRUN" ]; then
