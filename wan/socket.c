@@ -684,6 +684,12 @@ duplicate(struct socket *s, const struct rule_flow *f, struct sb_packet *p,
 		(void)link_out(s, other, c, prio, 1);
 		return;
 	}
+	/* most Sockets never copy a packet: 24 KB each saved */
+	if (s->ring == NULL && (s->ring = calloc(DUP_RING,
+	    sizeof(*s->ring))) == NULL) {
+		s->pf->ops->packet_free(s->pf->ctx, c);
+		return;
+	}
 	if (s->dn == DUP_RING) {
 		s->pf->ops->packet_free(s->pf->ctx, c);
 		return;
@@ -992,6 +998,7 @@ socket_free(struct socket *s)
 		free(l->name);
 	}
 	offcloud_free(s);
+	free(s->ring);
 	free(s->hits);
 	free(s->flows);
 	free(s->name);
