@@ -19,9 +19,12 @@
  * packets, 1.3 million link hops a simulated second against 80,000, and
  * the hour would take most of a day.  What it changes is what the probes
  * measure (docs/fluid.md, "Probing at scale"), not what the foreground
- * meets.  "fine" runs at the defaults, for comparison.
+ * meets.  The tunnels run `mode: null-cipher`, the mode for capacity runs
+ * (the same handshake, keepalives and state machine, records in clear):
+ * sealing and opening cost a third of the run.  "fine" probes at the
+ * defaults and "dtls" seals, for comparison.
  *
- *   bench/fluid [SITES [POPS [FLOWS [SECONDS [nobg] [fine]]]]]
+ *   bench/fluid [SITES [POPS [FLOWS [SECONDS [nobg] [fine] [dtls]]]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +48,8 @@ peak_mib(void)
 }
 
 static char *
-make_scenario(int S, int P, int F, int T, int bg, int fine, size_t *len)
+make_scenario(int S, int P, int F, int T, int bg, int fine, int dtls,
+    size_t *len)
 {
 	struct text t = { malloc(1024), 0, 1024 };
 	size_t nc = geo_city_count();
@@ -55,6 +59,8 @@ make_scenario(int S, int P, int F, int T, int bg, int fine, size_t *len)
 	    "sample-interval: %ds\n", T, T < 60 ? T : 60);
 	if (!fine)
 		put(&t, "socket:\n  probe: 1s\n");
+	if (!dtls)
+		put(&t, "tunnels: {mode: null-cipher}\n");
 	put(&t, "pops:\n");
 	for (int p = 0; p < P; p++)
 		put(&t, "  - {name: p%d, city: %s}\n", p,
@@ -88,7 +94,7 @@ main(int argc, char **argv)
 	int T = argc > 4 ? atoi(argv[4]) : 3600;
 	/* "nobg": the same without background; "fine": probes at the
 	 * defaults; both for comparison */
-	int bg = 1, fine = 0;
+	int bg = 1, fine = 0, dtls = 0;
 	struct scenario *sc;
 	struct kernel *k;
 	struct world *w;
@@ -103,12 +109,15 @@ main(int argc, char **argv)
 			bg = 0;
 		else if (strcmp(argv[i], "fine") == 0)
 			fine = 1;
+		else if (strcmp(argv[i], "dtls") == 0)
+			dtls = 1;
 		else {
-			fprintf(stderr, "fluid: %s: nobg or fine\n", argv[i]);
+			fprintf(stderr, "fluid: %s: nobg, fine or dtls\n",
+			    argv[i]);
 			return 2;
 		}
 	}
-	text = make_scenario(S, P, F, T, bg, fine, &len);
+	text = make_scenario(S, P, F, T, bg, fine, dtls, &len);
 	/* a world that outgrows the target fails here, not the machine */
 	{
 		struct rlimit rl = { (rlim_t)6 << 30, (rlim_t)6 << 30 };
@@ -135,8 +144,9 @@ main(int argc, char **argv)
 	world_counts(w, &sent, &delivered, &hops);
 	printf("fluid scale: %d sites, %d PoPs, %d foreground flows of "
 	    "16 kbit/s, %d s simulated; background fluid on every site link "
-	    "(60%% up, 70%% down) and backbone pair (50%%); probes every %s\n",
-	    S, P, F, T, fine ? "10 ms (Sockets) and 100 ms (PoPs)" : "second");
+	    "(60%% up, 70%% down) and backbone pair (50%%); probes every %s; "
+	    "tunnels %s\n", S, P, F, T, fine ? "10 ms (Sockets) and 100 ms "
+	    "(PoPs)" : "second", dtls ? "DTLS" : "null-cipher");
 	printf("  wall %.1f s: load %.1f s, build %.1f s, run %.1f s "
 	    "(target: under 300 s)\n", t3 - t0, t1 - t0, t2 - t1, t3 - t2);
 	printf("  peak RSS %.0f MiB after building, %.0f MiB at the end "
