@@ -17,7 +17,7 @@
  * `backbone: probe`), as a capacity study of this size would: at the
  * defaults (10 ms and 100 ms) the probes are 16 times the foreground's
  * packets, 1.3 million link hops a simulated second against 80,000, and
- * the hour would take most of a day.  What it changes is what the probes
+ * the hour would take six hours or more.  What it changes is what the probes
  * measure (docs/fluid.md, "Probing at scale"), not what the foreground
  * meets.  The tunnels run `mode: null-cipher`, the mode for capacity runs
  * (the same handshake, keepalives and state machine, records in clear):
