@@ -14,7 +14,12 @@
  *
  * The cost: 2240 8-byte counters, about 18 KB per histogram, and a
  * quantile walks them all, which the sampler does once per interval, not
- * per packet.
+ * per packet.  The counters come in 35 groups of 64 (one per power of
+ * two), each allocated when a value first lands in it: a meter that never
+ * counts a packet (a site that carries only fluid background) costs 360
+ * bytes, and a flow's latencies fill two or three groups.  A group that
+ * cannot be allocated loses its value (counted in `lost`, nowhere else),
+ * so the invariants hold over the values kept.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,13 +31,35 @@
 #define SUB		(1 << SUB_BITS)		/* buckets per power of two */
 #define TOP_BITS	40			/* values up to 2^40 ns */
 #define NBUCKETS	(SUB + (TOP_BITS - SUB_BITS) * SUB)
+#define NGROUPS		(NBUCKETS / SUB)	/* bucket i is in group i / SUB */
 
 struct hist {
 	uint64_t count;
 	uint64_t sum_lo, sum_hi;	/* sum of the values, 128 bits */
 	int64_t min, max;
-	uint64_t b[NBUCKETS];
+	uint64_t lost;			/* values whose group found no memory */
+	uint64_t *g[NGROUPS];		/* SUB counters each; NULL: all 0 */
 };
+
+/* Bucket i's counter, its group allocated if need be; NULL: no memory. */
+static uint64_t *
+counter(struct hist *h, unsigned i)
+{
+	uint64_t **g = &h->g[i / SUB];
+
+	if (*g == NULL && (*g = calloc(SUB, sizeof(**g))) == NULL)
+		return NULL;
+	return &(*g)[i % SUB];
+}
+
+/* Bucket i's count, allocating nothing. */
+static uint64_t
+bucket(const struct hist *h, unsigned i)
+{
+	const uint64_t *g = h->g[i / SUB];
+
+	return g != NULL ? g[i % SUB] : 0;
+}
 
 /* The bucket of v (v >= 0). */
 static unsigned
@@ -68,7 +95,7 @@ bucket_mid(unsigned i)
 struct hist *
 hist_new(void)
 {
-	struct hist *h = malloc(sizeof(*h));
+	struct hist *h = calloc(1, sizeof(*h));
 
 	if (h != NULL)
 		hist_reset(h);
@@ -78,13 +105,22 @@ hist_new(void)
 void
 hist_free(struct hist *h)
 {
+	if (h == NULL)
+		return;
+	for (unsigned i = 0; i < NGROUPS; i++)
+		free(h->g[i]);
 	free(h);
 }
 
+/* The groups stay, zeroed: a meter reset every interval would otherwise
+ * allocate them again each time. */
 void
 hist_reset(struct hist *h)
 {
-	memset(h, 0, sizeof(*h));
+	for (unsigned i = 0; i < NGROUPS; i++)
+		if (h->g[i] != NULL)
+			memset(h->g[i], 0, SUB * sizeof(*h->g[i]));
+	h->count = h->sum_lo = h->sum_hi = h->lost = 0;
 	h->min = INT64_MAX;
 	h->max = INT64_MIN;
 }
@@ -102,9 +138,15 @@ sum_add(struct hist *h, uint64_t lo, uint64_t hi)
 void
 hist_add(struct hist *h, int64_t v)
 {
+	uint64_t *c;
+
 	if (v < 0)
 		v = 0;
-	h->b[bucket_of((uint64_t)v)]++;
+	if ((c = counter(h, bucket_of((uint64_t)v))) == NULL) {
+		h->lost++;
+		return;
+	}
+	(*c)++;
 	h->count++;
 	sum_add(h, (uint64_t)v, 0);
 	if (v < h->min)
@@ -113,13 +155,23 @@ hist_add(struct hist *h, int64_t v)
 		h->max = v;
 }
 
+/* src into dst; when dst cannot have a group src uses, the whole of src
+ * is lost to it (counted in lost), so the invariants hold. */
 void
 hist_merge(struct hist *dst, const struct hist *src)
 {
+	dst->lost += src->lost;
 	if (src->count == 0)
 		return;
-	for (unsigned i = 0; i < NBUCKETS; i++)
-		dst->b[i] += src->b[i];
+	for (unsigned k = 0; k < NGROUPS; k++)
+		if (src->g[k] != NULL && counter(dst, k * SUB) == NULL) {
+			dst->lost += src->count;
+			return;
+		}
+	for (unsigned k = 0; k < NGROUPS; k++)
+		if (src->g[k] != NULL)
+			for (unsigned i = 0; i < SUB; i++)
+				dst->g[k][i] += src->g[k][i];
 	dst->count += src->count;
 	sum_add(dst, src->sum_lo, src->sum_hi);
 	if (src->min < dst->min)
@@ -184,7 +236,7 @@ hist_quantile(const struct hist *h, double q)
 	if (rank == h->count)
 		return h->max;
 	for (unsigned i = 0; i < NBUCKETS; i++) {
-		seen += h->b[i];
+		seen += bucket(h, i);
 		if (seen >= rank) {
 			v = bucket_mid(i);
 			if (v < h->min)

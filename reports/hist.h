@@ -3,8 +3,9 @@
  * 64 buckets per power of two, so a quantile read back is within 1/128
  * (0.8%) of the true sample value, whatever its magnitude.  Values from 0
  * to 2^40 ns (about 18 minutes) are kept; larger ones land in the top
- * bucket.  About 18 KB each; adding a value is a few instructions and never
- * allocates.
+ * bucket.  360 bytes each, and 512 more for each power of two that holds a
+ * value (18 KB if all do); adding a value is a few instructions, and
+ * allocates only the first time its power of two is seen.
  */
 #ifndef SASEBED_REPORTS_HIST_H
 #define SASEBED_REPORTS_HIST_H

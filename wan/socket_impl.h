@@ -118,7 +118,7 @@ struct socket {
 	unsigned nflows;
 	uint64_t *hits;
 	struct rule_action def;    /* for flows no rule names */
-	struct dup ring[DUP_RING];
+	struct dup *ring;          /* DUP_RING; allocated at the first copy */
 	unsigned dhead, dn;
 	sb_timer probe_timer, eval_timer, dup_timer;
 	sb_time next_eval;
