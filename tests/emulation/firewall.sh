@@ -32,13 +32,7 @@ hits=$(sql "$db" "SELECT detail FROM events WHERE kind = 'firewall-counters' AND
 echo "$hits" | grep -q "sessions 1," && pass || fail "branch-no-dc counted: $hits"
 
 # the block below the allow rule: it never decides, db arrives
-awk '
-	/- name: branch-no-dc/ { hold = 1 }
-	hold && /allow-with-inspection/ { hold = 0 }
-	hold { buf = buf $0 "\n"; next }
-	{ print }
-	/name: allow-sites/ { printf "%s", buf }
-' "$src" >"$TMP/moved.yaml"
+block_below_allow "$src" >"$TMP/moved.yaml"
 mdb="$TMP/moved.db"
 rc=$(emulate "$TMP/moved.yaml" "$mdb")
 grep -q "flow db blocked by the firewall: measured 0%: fail" "$TMP/out.txt" && pass ||

@@ -49,13 +49,7 @@ d=$(awk -v a="$e" -v b="$f" 'BEGIN { print a - b }')
 within 2900000 3100000 "$d" && pass || fail "inspected erp is $d ns slower than files"
 
 # the block moved below the allow: it never decides, db flows
-awk '
-	/- name: branch-no-dc/ { hold = 1 }
-	hold && /allow-with-inspection/ { hold = 0 }
-	hold { buf = buf $0 "\n"; next }
-	{ print }
-	/name: allow-sites/ { printf "%s", buf }
-' "$src" >"$TMP/moved.yaml"
+block_below_allow "$src" >"$TMP/moved.yaml"
 grep -A4 'allow-sites' "$TMP/moved.yaml" | grep -q 'branch-no-dc' && pass || fail "the rule did not move: $(cat "$TMP/moved.yaml")"
 mdb="$TMP/moved.db"
 "$SASEBED" run "$TMP/moved.yaml" --db "$mdb" >"$TMP/out" 2>&1; rc=$?

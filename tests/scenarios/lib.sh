@@ -61,6 +61,18 @@ kill_at() {
 	rc=$?
 }
 
+# block_below_allow FILE: the firewall test scenario with its block rule
+# (branch-no-dc) moved below the allow rule (allow-sites), on stdout
+block_below_allow() {
+	awk '
+		/- name: branch-no-dc/ { hold = 1 }
+		hold && /allow-with-inspection/ { hold = 0 }
+		hold { buf = buf $0 "\n"; next }
+		{ print }
+		/name: allow-sites/ { printf "%s", buf }
+	' "$1"
+}
+
 finish() {
 	echo "$passes passed, $failures failed"
 	[ "$failures" -eq 0 ]
