@@ -24,6 +24,7 @@
 #include "sim/suggest.h"
 #include "sim/units.h"
 #include "sim/yamldoc.h"
+#include "wan/inet.h"
 
 #define MAX_FILE (64 * 1024 * 1024)
 /* A queue of 100 ms at the link's rate when none is given: the classic
@@ -1551,13 +1552,9 @@ get_prefix(struct ld *L, const yaml_node_t *n, const char *what,
 		goto bad;
 	out->addr = ntohl(addr);
 	out->len = (unsigned)len;
-	if (len < 32 && (out->addr & ~(~(uint32_t)0 << (32 - len))) != 0 &&
-	    len > 0)
+	if ((out->addr & ~inet_mask((unsigned)len)) != 0)
 		return ydoc_err(L->d, n, "%s: '%s' has host bits set past "
 		    "the /%lu", what, s, len);
-	if (len == 0 && out->addr != 0)
-		return ydoc_err(L->d, n, "%s: '%s' has host bits set past "
-		    "the /0", what, s);
 	out->loc = loc_of(n);
 	return 0;
 bad:

@@ -112,11 +112,6 @@ event(struct bgp *b, const char *kind, const char *subject,
 	b->pf->ops->emit(b->pf->ctx, &ev);
 }
 
-static uint32_t
-mask_of(unsigned len)
-{
-	return len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
-}
 
 static const char *
 prefix_fmt(uint32_t addr, unsigned len, char *buf, size_t n)
@@ -187,7 +182,7 @@ static size_t
 put_prefix(uint8_t *b, const struct bgp_prefix *x)
 {
 	size_t n = (x->len + 7u) / 8;
-	uint32_t a = x->addr & mask_of(x->len);
+	uint32_t a = x->addr & inet_mask(x->len);
 
 	b[0] = x->len;
 	for (size_t i = 0; i < n; i++)
@@ -514,7 +509,7 @@ read_prefixes(const uint8_t *p, size_t n, struct bgp_prefix *v, size_t cap,
 		for (unsigned j = 0; j < k; j++)
 			a |= (uint32_t)p[i + 1 + j] << (24 - 8 * j);
 		if (*count < cap)
-			v[(*count)++] = (struct bgp_prefix){ a & mask_of(len),
+			v[(*count)++] = (struct bgp_prefix){ a & inet_mask(len),
 			    (uint8_t)len };
 		i += 1 + k;
 	}
@@ -794,7 +789,7 @@ bgp_announce(struct bgp *b, uint32_t addr, unsigned len)
 
 	if (len > 32)
 		return -1;
-	x = (struct bgp_prefix){ addr & mask_of(len), (uint8_t)len };
+	x = (struct bgp_prefix){ addr & inet_mask(len), (uint8_t)len };
 	if (find(b->local, b->nlocal, x.addr, x.len) >= 0)
 		return 0;
 	if (b->nlocal == BGP_MAX_PREFIXES)
@@ -813,7 +808,7 @@ bgp_withdraw(struct bgp *b, uint32_t addr, unsigned len)
 
 	if (len > 32)
 		return -1;
-	x = (struct bgp_prefix){ addr & mask_of(len), (uint8_t)len };
+	x = (struct bgp_prefix){ addr & inet_mask(len), (uint8_t)len };
 	if ((i = find(b->local, b->nlocal, x.addr, x.len)) < 0)
 		return 0;
 	b->local[i] = b->local[--b->nlocal];
@@ -910,5 +905,5 @@ bgp_stats(const struct bgp *b)
 int
 bgp_learned(const struct bgp *b, uint32_t addr, unsigned len)
 {
-	return find(b->learned, b->nlearned, addr & mask_of(len), len) >= 0;
+	return find(b->learned, b->nlearned, addr & inet_mask(len), len) >= 0;
 }

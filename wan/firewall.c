@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "wan/firewall.h"
+#include "wan/inet.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -65,12 +66,6 @@ fail(char *err, size_t errlen, const char *name, const char *fmt, ...)
 	return -1;
 }
 
-/* Prefix 0 is all-zero: shifting a 32-bit value by 32 is undefined. */
-static uint32_t
-mask(uint8_t prefix)
-{
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
 
 static void
 rule_clear(struct fw_rule *r)
@@ -228,7 +223,7 @@ copy_eps(const struct fw_ep *e, size_t n, struct fw_ep **out, size_t *nout)
 				return -1;
 		} else {
 			c->prefix = c->kind == FW_EP_HOST ? 32 : e[i].prefix;
-			c->addr = e[i].addr & mask(c->prefix);
+			c->addr = e[i].addr & inet_mask(c->prefix);
 		}
 		(*nout)++;
 	}
@@ -345,7 +340,7 @@ eps_match(const struct fw_ep *e, size_t n, const char *site,
 				return 1;
 			break;
 		default:
-			if (((addr ^ e[i].addr) & mask(e[i].prefix)) == 0)
+			if (((addr ^ e[i].addr) & inet_mask(e[i].prefix)) == 0)
 				return 1;
 		}
 	}

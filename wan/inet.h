@@ -93,6 +93,15 @@ size_t inet_udp_build(uint8_t *buf, size_t cap, uint32_t src, uint16_t sport,
  */
 int inet_udp_parse(const uint8_t *buf, size_t len, struct inet_udp *out);
 
+/* The netmask of a prefix length, host order: 0 for /0 and every bit
+ * from /32 up (shifting a 32-bit value by 32 or more is undefined). */
+static inline uint32_t
+inet_mask(unsigned len)
+{
+	return len == 0 ? 0 : len >= 32 ? ~(uint32_t)0 :
+	    ~(uint32_t)0 << (32 - len);
+}
+
 /* A few words for an INET_E code. */
 const char *inet_strerror(int code);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "wan/byteorder.h"
+#include "wan/inet.h"
 #include "wan/pop.h"
 
 #define VERSION 1
@@ -971,7 +972,7 @@ int
 pop_attach(struct pop *p, uint32_t addr, unsigned len, unsigned pref,
     int handle)
 {
-	uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
+	uint32_t mask = inet_mask(len);
 	size_t i;
 
 	if (len > 32 || pref > 255)
@@ -1035,18 +1036,14 @@ pop_detach(struct pop *p, int handle)
 void
 pop_withdraw(struct pop *p, uint32_t addr, unsigned len, int handle)
 {
-	uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
-
 	if (len <= 32)
-		remove_local(p, handle, addr & mask, len);
+		remove_local(p, handle, addr & inet_mask(len), len);
 }
 
 static int
 covers(uint32_t net, unsigned len, uint32_t addr)
 {
-	uint32_t mask = len == 0 ? 0 : ~(uint32_t)0 << (32 - len);
-
-	return (addr & mask) == net;
+	return (addr & inet_mask(len)) == net;
 }
 
 int

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wan/inet.h"
 #include "wan/rules.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -67,12 +68,6 @@ nonempty(const char *s)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
-/* Prefix 0 is all-zero: shifting a 32-bit value by 32 is undefined. */
-static uint32_t
-mask(uint8_t prefix)
-{
-	return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
 
 static int
 check_ep(const struct rule_ep *e, int is_src, const struct rule_spec *r,
@@ -145,7 +140,7 @@ tidy(struct rule_spec *t)
 		if (e[k]->kind == RULE_HOST)
 			e[k]->prefix = 32;
 		if (e[k]->kind == RULE_SUBNET || e[k]->kind == RULE_HOST)
-			e[k]->addr &= mask(e[k]->prefix);
+			e[k]->addr &= inet_mask(e[k]->prefix);
 		else
 			e[k]->addr = e[k]->prefix = 0;
 	}
@@ -280,7 +275,7 @@ ep_match(const struct rule_ep *e, const char *site, uint32_t addr,
 		return site != NULL && strcmp(site, e->name) == 0;
 	case RULE_SUBNET:
 	case RULE_HOST:
-		return ((addr ^ e->addr) & mask(e->prefix)) == 0;
+		return ((addr ^ e->addr) & inet_mask(e->prefix)) == 0;
 	case RULE_INTERNET:
 		return f->dst_site == NULL;
 	default:
