@@ -43,6 +43,8 @@ struct eloop {
 	uint32_t *heap;        /* slot numbers, a min-heap */
 	uint32_t nheap;
 	struct fdw *fds;
+	struct fdw *dead;      /* unwatched, freed after the batch that may
+	                          still name them */
 };
 
 sb_time
@@ -77,6 +79,11 @@ eloop_free(struct eloop *l)
 	while (l->fds != NULL) {
 		struct fdw *f = l->fds;
 		l->fds = f->next;
+		free(f);
+	}
+	while (l->dead != NULL) {
+		struct fdw *f = l->dead;
+		l->dead = f->next;
 		free(f);
 	}
 	close(l->ep);
@@ -251,7 +258,10 @@ eloop_unwatch(struct eloop *l, int fd)
 
 			(void)epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
 			*pp = f->next;
-			free(f);
+			/* an event for it may wait in the batch being run */
+			f->fn = NULL;
+			f->next = l->dead;
+			l->dead = f;
 			return;
 		}
 }
@@ -314,7 +324,15 @@ eloop_run(struct eloop *l, sb_time until, volatile sig_atomic_t *stop_flag)
 			return -1;
 		for (int i = 0; i < n && !l->stop; i++) {
 			struct fdw *f = evs[i].data.ptr;
-			f->fn(f->arg, f->fd, evs[i].events);
+
+			if (f->fn != NULL)
+				f->fn(f->arg, f->fd, evs[i].events);
+		}
+		while (l->dead != NULL) {
+			struct fdw *f = l->dead;
+
+			l->dead = f->next;
+			free(f);
 		}
 		run_due(l);
 	}
