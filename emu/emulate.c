@@ -45,11 +45,13 @@
 #include "sim/scenario.h"
 #include "sim/units.h"
 #include "wan/byteorder.h"
+#include "wan/socket.h"
 
 #define MAGIC 0x53424546u      /* "SBEF" */
 #define PAYLOAD_MIN 16         /* magic, app, sequence number */
 #define CUT_MIN 3              /* lost in a row: an outage, not loss */
 #define DAEMON_START (700 * SB_MS) /* from exec to ready, with room */
+#define DATAGRAM_MAX 1472      /* a datagram's payload: an Ethernet MTU */
 
 /* An application's datagrams: when each was sent and when it arrived. */
 struct eflow {
@@ -110,7 +112,8 @@ struct emu {
 
 /* ---- the runner's own events ---- */
 
-static void
+/* The event noted, to set its time by, or NULL when out of memory. */
+static struct tlev *
 note(struct emu *e, const char *kind, const char *node, const char *subject,
     const char *detail, double value)
 {
@@ -122,7 +125,7 @@ note(struct emu *e, const char *kind, const char *node, const char *subject,
 
 		if (v == NULL) {
 			e->failed = 1;
-			return;
+			return NULL;
 		}
 		e->ev = v;
 		e->capev = cap;
@@ -134,6 +137,7 @@ note(struct emu *e, const char *kind, const char *node, const char *subject,
 	snprintf(x->subject, sizeof(x->subject), "%s", subject ? subject : "");
 	snprintf(x->detail, sizeof(x->detail), "%s", detail ? detail : "");
 	x->value = value;
+	return x;
 }
 
 /* ---- traffic ---- */
@@ -158,7 +162,7 @@ static void
 flow_send(void *arg)
 {
 	struct eflow *f = arg;
-	uint8_t buf[2048];
+	uint8_t buf[DATAGRAM_MAX];
 	struct sockaddr_in to;
 	sb_time now = eloop_now(f->e->loop), next;
 
@@ -592,7 +596,7 @@ tl_fire(void *arg)
 	const struct sc_target *t = &a->target;
 	char subj[256], err[512];
 	static const char *const kinds[] = { "link-down", "link-up",
-	    "link-set" };
+	    "link-set", "links-down", "links-up" };
 	int rc = 0;
 
 	sc_target_name(e->sc, t, subj, sizeof(subj));
@@ -749,6 +753,7 @@ static void
 events_gather(struct emu *e)
 {
 	char line[2048];
+	struct tlev *x;
 
 	for (size_t i = 0; i < e->nprocs; i++) {
 		FILE *in = fopen(e->procs[i].events, "r");
@@ -769,8 +774,9 @@ events_gather(struct emu *e)
 			(void)save;
 			if (n < 6)
 				continue;
-			note(e, f[2], f[1], f[3], f[4], strtod(f[5], NULL));
-			e->ev[e->nev - 1].t = strtoll(f[0], NULL, 10);
+			if ((x = note(e, f[2], f[1], f[3], f[4],
+			    strtod(f[5], NULL))) != NULL)
+				x->t = strtoll(f[0], NULL, 10);
 		}
 		if (in != NULL)
 			fclose(in);
@@ -859,6 +865,7 @@ results(struct emu *e, struct recorder *rec, sb_time end, double wall)
 		for (size_t k = 0; k < sc->ntimeline; k++) {
 			const struct sc_action *a = &sc->timeline[k];
 			sb_time took;
+			struct tlev *x;
 			char d[64];
 
 			if (!is_fault(a) || a->at >= end ||
@@ -867,9 +874,10 @@ results(struct emu *e, struct recorder *rec, sb_time end, double wall)
 			nfo++;
 			snprintf(d, sizeof(d), "outage of %.3f s",
 			    (double)took / SB_S);
-			note(e, "failover", sc->sites[f->a->src].name,
-			    f->a->name, d, (double)took / SB_S);
-			e->ev[e->nev - 1].t = a->at + took;
+			if ((x = note(e, "failover",
+			    sc->sites[f->a->src].name, f->a->name, d,
+			    (double)took / SB_S)) != NULL)
+				x->t = a->at + took;
 		}
 		rc |= recorder_metric(rec, "flow", f->a->name, "failovers",
 		    nfo, "count");
@@ -907,6 +915,38 @@ results(struct emu *e, struct recorder *rec, sb_time end, double wall)
 }
 
 /* ---- the run ---- */
+
+/*
+ * What the address plan and the runner can hold, said before anything is
+ * built: a site's links are numbered in eight /30s (as a Socket has at
+ * most eight), the LANs are 10.0.1.0 to 10.0.254.0, and a datagram of the
+ * traffic must fit the runner's buffer.
+ */
+static int
+check_limits(const struct scenario *sc, char *err, size_t errlen)
+{
+	if (sc->nsites > 254) {
+		snprintf(err, errlen, "%zu sites: emulation holds at most 254",
+		    sc->nsites);
+		return -1;
+	}
+	for (size_t i = 0; i < sc->nsites; i++)
+		if (sc->sites[i].nlinks > SOCKET_MAX_LINKS) {
+			snprintf(err, errlen, "site '%s' has %zu links: a "
+			    "Socket has at most %d", sc->sites[i].name,
+			    sc->sites[i].nlinks, SOCKET_MAX_LINKS);
+			return -1;
+		}
+	for (size_t i = 0; i < sc->napps; i++)
+		if (sc->apps[i].packet_bytes > DATAGRAM_MAX + 28) {
+			snprintf(err, errlen, "application '%s': packets of "
+			    "%u bytes; emulation sends at most %d",
+			    sc->apps[i].name, sc->apps[i].packet_bytes,
+			    DATAGRAM_MAX + 28);
+			return -1;
+		}
+	return 0;
+}
 
 static int
 mkdirs(const char *path)
@@ -951,6 +991,11 @@ emulate_run(const struct emulate_opts *o, FILE *out, FILE *errf)
 	if (scenario_load(o->path, &e.sc, err, sizeof(err)) < 0) {
 		fprintf(errf, "sasebed: %s\n", err);
 		return 2;
+	}
+	if (check_limits(e.sc, err, sizeof(err)) < 0) {
+		fprintf(errf, "sasebed emulate: %s: %s\n", o->path, err);
+		status = 2;
+		goto done;
 	}
 	if (geteuid() != 0) {
 		fprintf(errf, "sasebed emulate: needs root, to make network "
@@ -1073,9 +1118,12 @@ emulate_run(const struct emulate_opts *o, FILE *out, FILE *errf)
 		    (unsigned long long)hs->malformed,
 		    (unsigned long long)hs->oversized,
 		    (unsigned long long)hs->unknown);
-		note(&e, "hostile", NULL, "daemons", d, (double)(hs->replayed +
-		    hs->forged + hs->malformed + hs->oversized + hs->unknown));
-		e.ev[e.nev - 1].t = o->hostile;
+		struct tlev *x = note(&e, "hostile", NULL, "daemons", d,
+		    (double)(hs->replayed + hs->forged + hs->malformed +
+		    hs->oversized + hs->unknown));
+
+		if (x != NULL)
+			x->t = o->hostile;
 	}
 	failed = results(&e, rec, reached, wall);
 	if (failed < 0 || recorder_finish(rec, *o->stop ? "interrupted" :

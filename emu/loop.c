@@ -306,7 +306,8 @@ eloop_run(struct eloop *l, sb_time until, volatile sig_atomic_t *stop_flag)
 			next = l->slots[l->heap[0]].deadline;
 		/* epoll_pwait2 waits to the nanosecond: timers fire on time
 		 * without spinning (at most 100 ms, for the stop flag) */
-		if (next - now > 100 * SB_MS)
+		/* compared, not subtracted: next may be SB_TIME_NEVER */
+		if (next > now && next >= now + 100 * SB_MS)
 			next = now + 100 * SB_MS;
 		if (next < now)
 			next = now;

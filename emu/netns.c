@@ -48,6 +48,9 @@ netns_cmd(char *err, size_t errlen, const char *fmt, ...)
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
 
+		/* a group of its own: a second Ctrl-C during the teardown
+		 * reaches the runner, not the ip taking a namespace down */
+		(void)setpgid(0, 0);
 		dup2(devnull, 1);
 		dup2(pfd[1], 2);
 		execvp(argv[0], argv);
@@ -55,15 +58,21 @@ netns_cmd(char *err, size_t errlen, const char *fmt, ...)
 		_exit(127);
 	}
 	close(pfd[1]);
-	while (got < (ssize_t)sizeof(out) - 1 &&
-	    (r = read(pfd[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0)
-		got += r;
+	/* signals (no SA_RESTART in the runner) interrupt, and are retried */
+	while (got < (ssize_t)sizeof(out) - 1) {
+		r = read(pfd[0], out + got, sizeof(out) - 1 - (size_t)got);
+		if (r > 0)
+			got += r;
+		else if (r == 0 || errno != EINTR)
+			break;
+	}
 	close(pfd[0]);
 	out[got] = '\0';
 	while (got > 0 && (out[got - 1] == '\n' || out[got - 1] == ' '))
 		out[--got] = '\0';
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (err != NULL) {

@@ -32,6 +32,7 @@
 #define TRANSIT 0xd0           /* pop.c's types are 1-3 */
 #define TRANSIT_HOPS 16
 #define SESSIONS 4096          /* firewall sessions held (a power of 2) */
+#define ENDS_PER_LINK 4        /* tunnel ends per site link address */
 
 /* A firewall session: the flow's addresses, ports and protocol, and the
  * rule that decided it. */
@@ -99,20 +100,50 @@ ptun_send(void *ctx, unsigned link, struct sb_packet *p)
 	return daemon_sendto(&pt->pd->d, pt->pd->fd, pt->addr, pt->port, p);
 }
 
+/* A session decided now (one hit of its rule, an fw-block event if it
+ * blocks), kept in slot s if there is one. */
+static int
+session_new(struct pd *pd, struct session *s, const struct session *k)
+{
+	const struct scenario *sc = pd->d.sc;
+	int src = plan_site_of(sc, k->src), dst = plan_site_of(sc, k->dst);
+	int app = plan_app_of(sc, k->dport), rule;
+	struct fw_flow f;
+
+	memset(&f, 0, sizeof(f));
+	f.src_site = src >= 0 ? sc->sites[src].name : NULL;
+	f.dst_site = dst >= 0 ? sc->sites[dst].name : NULL;
+	f.src_group = src >= 0 ? sc->sites[src].group : NULL;
+	f.dst_group = dst >= 0 ? sc->sites[dst].group : NULL;
+	f.src_addr = k->src;
+	f.dst_addr = k->dst;
+	f.proto = k->proto;
+	f.dport = k->dport;
+	if (app >= 0) {
+		f.app = sc->apps[app].app_id;
+		f.category = sc->apps[app].category;
+		f.label = sc->apps[app].name;
+	}
+	rule = fw_session(pd->fw, FW_WAN, &f, pemu_platform(pd->ape),
+	    pd->d.name);
+	if (s != NULL) {
+		*s = *k;
+		s->rule = (int16_t)rule;
+	}
+	return rule;
+}
+
 /*
  * The WAN firewall, at the PoP a site's packet enters: the rule that
  * decided the packet's session, found or decided now (one hit, and an
- * fw-block event if it blocks).  The session table is fixed; when a
- * probe finds it full, the packet is decided alone (and counted so).
+ * fw-block event if it blocks).  The session table is fixed; where its
+ * probes find it full, the packet is decided alone.
  */
 static int
 firewall_rule(struct pd *pd, const uint8_t *d, uint32_t len)
 {
-	const struct scenario *sc = pd->d.sc;
 	unsigned hl = (d[0] & 0x0fu) * 4u;
 	struct session k = { get32(d + 12), get32(d + 16), 0, 0, d[9], 1, -1 };
-	struct fw_flow f;
-	int src, dst, app;
 	uint32_t h;
 
 	if ((k.proto == 6 || k.proto == 17) && len >= hl + 4) {
@@ -121,6 +152,7 @@ firewall_rule(struct pd *pd, const uint8_t *d, uint32_t len)
 	}
 	h = (k.src * 2654435761u) ^ (k.dst * 40503u) ^
 	    ((uint32_t)k.sport << 16 | k.dport) ^ k.proto;
+	h ^= h >> 16;           /* the source port into the low bits */
 	for (unsigned probe = 0; probe < 8; probe++) {
 		struct session *s = &pd->sess[(h + probe) & (SESSIONS - 1)];
 
@@ -128,31 +160,12 @@ firewall_rule(struct pd *pd, const uint8_t *d, uint32_t len)
 		    s->sport == k.sport && s->dport == k.dport &&
 		    s->proto == k.proto)
 			return s->rule;
-		if (!s->used) {
-			src = plan_site_of(sc, k.src);
-			dst = plan_site_of(sc, k.dst);
-			app = plan_app_of(sc, k.dport);
-			memset(&f, 0, sizeof(f));
-			f.src_site = src >= 0 ? sc->sites[src].name : NULL;
-			f.dst_site = dst >= 0 ? sc->sites[dst].name : NULL;
-			f.src_group = src >= 0 ? sc->sites[src].group : NULL;
-			f.dst_group = dst >= 0 ? sc->sites[dst].group : NULL;
-			f.src_addr = k.src;
-			f.dst_addr = k.dst;
-			f.proto = k.proto;
-			f.dport = k.dport;
-			if (app >= 0) {
-				f.app = sc->apps[app].app_id;
-				f.category = sc->apps[app].category;
-				f.label = sc->apps[app].name;
-			}
-			*s = k;
-			s->rule = (int16_t)fw_session(pd->fw, FW_WAN, &f,
-			    pemu_platform(pd->ape), pd->d.name);
-			return s->rule;
-		}
+		if (!s->used)
+			return session_new(pd, s, &k);
 	}
-	return -1;
+	/* the table is full here: the packet is decided alone, so a flow
+	 * the firewall would block is never let through unjudged */
+	return session_new(pd, NULL, &k);
 }
 
 static void
@@ -302,10 +315,19 @@ tunnels_readable(void *arg, int fd, uint32_t events)
 		if ((p = daemon_recv(&pd->d, fd, &a, &port, &pd->oversized)) ==
 		    NULL)
 			return;
-		for (size_t i = 0; i < pd->ntuns && pt == NULL; i++)
+		unsigned same = 0;
+
+		for (size_t i = 0; i < pd->ntuns && pt == NULL; i++) {
 			if (pd->tuns[i]->addr == a && pd->tuns[i]->port == port)
 				pt = pd->tuns[i];
-		if (pt == NULL && (pt = ptun_new(pd, a, port)) == NULL) {
+			same += pd->tuns[i]->addr == a;
+		}
+		/* A site link whose Socket restarts comes back from a new
+		 * port, and gets a tunnel end of its own; a sender that
+		 * keeps changing ports from a site's address gets no more
+		 * than a few, so it cannot grow the PoP without end. */
+		if (pt == NULL && (same >= ENDS_PER_LINK ||
+		    (pt = ptun_new(pd, a, port)) == NULL)) {
 			pd->unknown++;
 			pool_put(pd->d.pool, p);
 			continue;

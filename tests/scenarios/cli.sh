@@ -34,4 +34,17 @@ grep -qF "$f:" "$TMP/out" && grep -q ': fail$' "$TMP/out" && pass || fail "failu
 expect_rc 1 "--out" "$SASEBED" run "$f" --out "$TMP/res/deep" --seed 5 --quiet
 [ -f "$TMP/res/deep/failing-expect-seed5.db" ] && pass || fail "--out file not where documented"
 [ ! -s "$TMP/out" ] && pass || fail "--quiet printed: $(cat "$TMP/out")"
+# emulate: what the address plan cannot hold is refused before anything
+# is built (and before root is asked for): a site of nine links
+{
+	echo "name: nine"; echo "duration: 5s"
+	echo "pops: [{name: fra, city: frankfurt}]"
+	echo "sites:"; echo "  - name: big"; echo "    city: frankfurt"; echo "    links:"
+	for i in 1 2 3 4 5 6 7 8 9; do echo "      - {name: w$i, bandwidth: 1Gbps}"; done
+} >"$TMP/nine.yaml"
+"$SASEBED" emulate "$TMP/nine.yaml" --out "$TMP/emu" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "site 'big' has 9 links: a Socket has at most 8" "$TMP/err" && pass ||
+    fail "emulate, nine links: exit $rc, $(cat "$TMP/err")"
+[ ! -e "$TMP/emu" ] && pass || fail "emulate made its folder before refusing"
 finish
