@@ -332,7 +332,7 @@ static void
 proc_argv(struct emu *e, struct proc *p, const char *prog, const char *opt,
     const char *name, char *t0)
 {
-	static char path[4400];
+	char path[4400];
 	int n = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", e->exe_dir, prog);
@@ -649,6 +649,24 @@ is_fault(const struct sc_action *a)
 	return a->kind != SC_ACT_UP;
 }
 
+/* The first datagram sent at or after t (f->n if none): sent[] is in
+ * sending order. */
+static size_t
+first_sent(const struct eflow *f, sb_time t)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->sent[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * A flow's failover after a fault at t: the first datagram sent at or
  * after t that arrived, when at least CUT_MIN before it were lost (the
@@ -659,11 +677,9 @@ is_fault(const struct sc_action *a)
 static sb_time
 failover_after(const struct eflow *f, sb_time t)
 {
-	size_t k = 0, lost = 0;
+	size_t lost = 0;
 
-	while (k < f->n && f->sent[k] < t)
-		k++;
-	for (; k < f->n; k++) {
+	for (size_t k = first_sent(f, t); k < f->n; k++) {
 		if (f->got[k] >= 0)
 			return lost >= CUT_MIN ? f->sent[k] - t : -1;
 		lost++;
@@ -692,14 +708,15 @@ failover_max(const struct emu *e, const struct eflow *f, sb_time from,
 	return v;
 }
 
-/* A meter over the datagrams sent in [from, to). */
+/* A meter over the datagrams sent in [from, to): they were sent in
+ * order, so from the first at or after from, found by halving, to the
+ * first at or after to (a run's samples read each datagram once). */
 static void
 flow_meter(const struct eflow *f, struct meter *m, sb_time from, sb_time to)
 {
 	meter_reset(m);
-	for (size_t k = 0; k < f->n; k++) {
-		if (f->sent[k] < from || f->sent[k] >= to)
-			continue;
+	for (size_t k = first_sent(f, from); k < f->n && f->sent[k] < to;
+	    k++) {
 		meter_sent(m);
 		if (f->got[k] >= 0)
 			meter_delivered(m, f->sent[k], f->got[k],
