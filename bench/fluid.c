@@ -34,6 +34,7 @@
 
 #include "bench/bench.h"
 #include "models/geo.h"
+#include "sim/hugepages.h"
 #include "sim/kernel.h"
 #include "sim/scenario.h"
 #include "sim/world.h"
@@ -45,6 +46,23 @@ peak_mib(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_maxrss / 1024.0;
+}
+
+/* How much of the heap is in huge pages (sim/hugepages.h), MiB. */
+static double
+huge_mib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	double kb = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "AnonHugePages: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb / 1024.0;
 }
 
 static char *
@@ -104,6 +122,7 @@ main(int argc, char **argv)
 	uint64_t sent, delivered, hops;
 	double t0, t1, t2, t3, m1, m2;
 
+	hugepages_exec(argv);    /* as sasebed run does */
 	for (int i = 5; i < argc; i++) {
 		if (strcmp(argv[i], "nobg") == 0)
 			bg = 0;
@@ -151,6 +170,7 @@ main(int argc, char **argv)
 	    "(target: under 300 s)\n", t3 - t0, t1 - t0, t2 - t1, t3 - t2);
 	printf("  peak RSS %.0f MiB after building, %.0f MiB at the end "
 	    "(target: under 4096 MiB)\n", m1, m2);
+	printf("  of which in huge pages %.0f MiB\n", huge_mib());
 	printf("  packets sent %llu, delivered %llu; link hops %llu; "
 	    "events %llu (%.0f/s)\n", (unsigned long long)sent,
 	    (unsigned long long)delivered, (unsigned long long)hops,

@@ -25,28 +25,31 @@
 
 #define FACTOR_REFRESH SB_S
 
+/*
+ * What every packet reads comes first: the first line holds the queue
+ * and the callbacks, the next ones the counters and the spec's head.  A
+ * run of thousands of links has each one long out of the cache between
+ * two of its packets, and each line read is a wait on memory; the kernel
+ * fetches a link's first lines ahead of its arrival events.
+ */
 struct link {
 	struct kernel *k;
-	char *name;
-	struct link_spec spec;   /* jitter table owned; loss spec unused */
-	struct loss *loss;
-	gsl_rng *rng;
-
 	link_recv_fn recv;
-	link_drop_fn drop;
 	void *ctx;
-
+	struct fluid *bg;        /* background load, or NULL; not owned */
 	int up;
 	uint32_t epoch;
 	sb_time busy_until;
 	sb_time last_arrival;
-
-	struct profile_factors fac;
 	sb_time fac_until;
 
-	struct fluid *bg;        /* background load, or NULL; not owned */
-
 	struct link_stats st;
+	struct profile_factors fac;
+	struct loss *loss;
+	gsl_rng *rng;
+	link_drop_fn drop;
+	struct link_spec spec;   /* jitter table owned; loss spec unused */
+	char *name;
 };
 
 struct link *

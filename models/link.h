@@ -28,13 +28,14 @@
 #include "wan/packet.h"
 
 struct link_spec {
+	/* what every packet reads first, together (see link.c) */
 	uint64_t bandwidth_bps;   /* 0: infinite (no serialisation) */
 	uint64_t queue_bytes;     /* drop-tail limit; 0: unlimited */
 	sb_time delay;            /* propagation */
+	const struct profile *profile; /* NULL: none; not owned */
+	int reorder;              /* jitter may reorder packets */
 	struct jitter_spec jitter;
 	struct loss_spec loss;
-	int reorder;              /* jitter may reorder packets */
-	const struct profile *profile; /* NULL: none; not owned */
 	int tz_a_min, tz_b_min;   /* UTC offsets of the two ends (profile) */
 	int64_t clock0_utc_s;     /* UTC seconds at virtual time 0 (profile) */
 };

@@ -762,13 +762,15 @@ pop_one(struct kernel *k)
 		 * in flight for milliseconds, long out of the cache: start
 		 * fetching the arguments of the event AHEAD places on
 		 * (a packet's header and its first bytes, which the pool
-		 * keeps together).  A prefetch never faults, whatever the
+		 * keeps together, and the first two lines of what it arrives
+		 * at, where a link keeps what a packet reads).  A prefetch never faults, whatever the
 		 * arguments are. */
 		if (k->head + AHEAD < k->bot.n) {
 			const struct ev *n = ev_at(k,
 			    k->bot.v[k->head + AHEAD].idx);
 
 			__builtin_prefetch(n->a);
+			__builtin_prefetch((const char *)n->a + 64);
 			__builtin_prefetch(n->b);
 			__builtin_prefetch((const char *)n->b + 64);
 			__builtin_prefetch((const char *)n->b + 128);

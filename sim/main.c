@@ -20,6 +20,7 @@
 #include "reports/compare.h"
 #include "reports/html.h"
 #include "reports/recorder.h"
+#include "sim/hugepages.h"
 #include "sim/run.h"
 #include "sim/units.h"
 #include "study/runner.h"
@@ -736,6 +737,9 @@ main(int argc, char **argv)
 		printf("sasebed %s\n", PACKAGE_VERSION);
 		return RUN_OK;
 	}
+	/* the simulating commands: huge pages for a large world's heap */
+	if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "study") == 0)
+		hugepages_exec(argv);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)

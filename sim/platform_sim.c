@@ -9,17 +9,19 @@
 #include "sim/platform_sim.h"
 #include "sim/rng.h"
 
+/* What a packet's way through reads (the platform, the callbacks, the
+ * kernel) in the first line. */
 struct psim {
 	struct sb_platform pf;
+	psim_deliver_fn deliver;
+	void *deliver_ctx;
+	psim_send_fn send;
+	void *send_ctx;
 	struct psim_env env;
 	char *node;
 	gsl_rng *rng;
 	struct link **links;
 	unsigned nlinks;
-	psim_deliver_fn deliver;
-	void *deliver_ctx;
-	psim_send_fn send;
-	void *send_ctx;
 };
 
 /*

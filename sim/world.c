@@ -329,6 +329,7 @@ world_free(struct world *w)
 		free(f->wins);
 		free(f->routes);
 		free(f->fo);
+		free(f->dup);
 		if (f->rng)
 			gsl_rng_free(f->rng);
 	}

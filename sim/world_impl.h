@@ -80,8 +80,8 @@ struct rhop {
 };
 
 struct route {
+	unsigned n;                /* first: read with the first hops */
 	struct rhop hop[MAX_HOPS];
-	unsigned n;
 };
 
 /*
@@ -96,24 +96,27 @@ struct route {
 #define TUN_PORT_POP 443
 
 struct wtun {
+	/* what each datagram reads first (see struct flow) */
 	struct world *w;
-	int id, site, link;        /* end 0: a site's link, the client */
-	int pop;                   /* end 1: a PoP, or -1 when off-cloud */
-	int peer, plink;           /* off-cloud: end 1, the far site's link */
-	char *name;                /* "site/link>pop", "a/link~b/link" */
 	struct tunnel *t[2];       /* 0: the client, 1: the server */
-	struct psim *ps[2];
-	gsl_rng *rng[2];
 	struct chan *path[2][TUN_PATH]; /* 0: from end 0 to end 1, 1: back */
 	unsigned npath[2];
-	uint32_t addr[2];          /* underlay addresses of the two ends */
-	uint16_t port[2];
-	struct capture *cap[2];    /* each end's link capture, or NULL */
-	struct itun *itun;         /* an IPsec site's tunnel, or NULL */
-	int gen;                   /* its site's Socket generation */
+	int id, site, link;        /* end 0: a site's link, the client */
+	int pop;                   /* end 1: a PoP, or -1 when off-cloud */
 	int dead;                  /* its client end's Socket is gone (an
 	                              HA unit stopped); its server end is
 	                              left to find out */
+	int ha;                    /* its site is an HA pair's */
+	struct capture *cap[2];    /* each end's link capture, or NULL */
+
+	int peer, plink;           /* off-cloud: end 1, the far site's link */
+	char *name;                /* "site/link>pop", "a/link~b/link" */
+	struct psim *ps[2];
+	gsl_rng *rng[2];
+	uint32_t addr[2];          /* underlay addresses of the two ends */
+	uint16_t port[2];
+	struct itun *itun;         /* an IPsec site's tunnel, or NULL */
+	int gen;                   /* its site's Socket generation */
 };
 
 /* A meter that counts only between from and to. */
@@ -122,54 +125,68 @@ struct mwin {
 	struct meter *m;
 };
 
+/* Loss mitigation's bookkeeping for a flow: a pair is lost only when both
+ * copies are; the second copy to arrive is dropped (seq + 1 per slot, 0:
+ * none).  Made at the flow's first copy. */
+struct dupwin {
+	uint64_t seen[DUP_WINDOW], half[DUP_WINDOW];
+};
+
+/*
+ * A flow.  What each of its packets touches comes first, together, and
+ * the rest after: a run of thousands of flows has each flow's fields
+ * long out of the cache between two of its packets, and every line the
+ * path reads is a wait on memory.
+ */
 struct flow {
 	struct world *w;
 	const struct sc_app *sc;   /* the app, or for a return flow (and an
 	                              app from a destination) the world's
 	                              copy with its ends as this flow has
 	                              them */
-	int id;
 	struct site *home;         /* the site whose counters it feeds, or
 	                              NULL (return flows) */
 	struct wapp *app;          /* TCP, voice, replay: their state */
-	struct flow *rev;          /* a TCP app's other direction */
-	int is_rev;                /* the return flow: it takes the mirror
-	                              of the forward flow's route */
-	uint32_t mroute_of, mroute; /* forward route mirrored, and its index */
-	uint64_t npkts;            /* packets sent, for their seq */
-	struct traffic *src;
-	gsl_rng *rng;
 	struct meter *interval, *total;
 	struct mwin *wins;
 	size_t nwins;
 	struct route *routes;
-	size_t nroutes, caproutes;
 	uint32_t cur;              /* route of the last packet, or NONE_ROUTE */
-	uint32_t lroute[SOCKET_MAX_LINKS]; /* route per source link */
-	uint64_t ltopo[SOCKET_MAX_LINKS];  /* topology it was made for */
-	uint64_t topo;             /* the same for Internet flows */
-	/* off-cloud: the route per (our link, the peer's link); fixed */
-	uint32_t oroute[SOCKET_MAX_LINKS][SOCKET_MAX_LINKS];
-	struct rule_flow rf;       /* its 5-tuple, for the Socket's rules */
-	/* Loss mitigation: a pair is lost only when both copies are; the
-	 * second copy to arrive is dropped (seq + 1 per slot, 0: none). */
-	uint64_t dseen[DUP_WINDOW], dhalf[DUP_WINDOW];
-	uint64_t dup_discarded;
-	uint64_t via_cloud, via_oc;  /* packets the Socket sent each way */
-	int no_route;              /* last attempt found none (event once) */
-	int egress;                /* a rule's egress PoP, or -1 */
+	int is_rev;                /* the return flow: it takes the mirror
+	                              of the forward flow's route */
 	/* A fault on the timeline arms a failover watch; the first packet
 	 * sent since then that is delivered ends it, and is a failover if it
 	 * came by another route than the one in use at the fault. */
 	sb_time fault_at;          /* SB_TIME_NEVER: nothing pending */
+	uint32_t lroute[SOCKET_MAX_LINKS]; /* route per source link */
+	uint64_t ltopo[SOCKET_MAX_LINKS];  /* topology it was made for */
+	uint64_t topo;             /* the same for Internet flows */
+	struct rule_flow rf;       /* its 5-tuple, for the Socket's rules */
+	int fw_base;               /* see the firewall's fields below */
+	uint64_t npkts;            /* packets sent, for their seq */
+	struct traffic *src;
+	gsl_rng *rng;
+	struct dupwin *dup;        /* NULL until the first copy */
+	uint64_t via_cloud, via_oc;  /* packets the Socket sent each way */
+
+	/* the rest */
+	int id;
+	struct flow *rev;          /* a TCP app's other direction */
+	uint32_t mroute_of, mroute; /* forward route mirrored, and its index */
+	size_t nroutes, caproutes;
+	/* off-cloud: the route per (our link, the peer's link); fixed */
+	uint32_t oroute[SOCKET_MAX_LINKS][SOCKET_MAX_LINKS];
+	uint64_t dup_discarded;
+	int no_route;              /* last attempt found none (event once) */
+	int egress;                /* a rule's egress PoP, or -1 */
 	uint32_t fault_route;
 	struct failover *fo;       /* the failovers so far, in time order */
 	size_t nfo, capfo;
 	/* The PoP's firewall (sim/world_firewall.c): the rule base the flow
-	 * passes (enum fw_base) or -1, what the PoP knows of it, the rule
-	 * that decided its session and the PoP it was decided at (-1: none
-	 * yet), and the packets the firewall passed and blocked. */
-	int fw_base;
+	 * passes (enum fw_base, fw_base above) or -1, what the PoP knows of
+	 * it, the rule that decided its session and the PoP it was decided
+	 * at (-1: none yet), and the packets the firewall passed and
+	 * blocked. */
 	struct fw_flow ff;
 	int fw_rule, fw_pop;
 	uint64_t fw_passed, fw_blocked;

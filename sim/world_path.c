@@ -801,6 +801,17 @@ sock_oc_send(void *ctx, int peer, unsigned link, unsigned rlink,
 	return 0;
 }
 
+/* The flow's duplicate window, made at its first copy (once per flow
+ * with loss mitigation); NULL when out of memory, which fails the run
+ * and leaves the copies counted as packets of their own. */
+static struct dupwin *
+flow_dupwin(struct world *w, struct flow *f)
+{
+	if (f->dup == NULL && (f->dup = calloc(1, sizeof(*f->dup))) == NULL)
+		w->failed = 1;
+	return f->dup;
+}
+
 /*
  * A packet of f is gone.  A copy of a pair counts only when the other
  * copy is gone too, or it is the second to go: the application lost the
@@ -809,15 +820,15 @@ sock_oc_send(void *ctx, int peer, unsigned link, unsigned rlink,
 void
 flow_lost(struct world *w, struct flow *f, struct sb_packet *p)
 {
-	if (p->dup != 0) {
+	if (p->dup != 0 && flow_dupwin(w, f) != NULL) {
 		size_t k = p->seq % DUP_WINDOW;
 
-		if (f->dseen[k] == p->seq + 1) {
+		if (f->dup->seen[k] == p->seq + 1) {
 			pool_put(w->pool, p);
 			return;       /* the other copy arrived */
 		}
-		if (f->dhalf[k] != p->seq + 1) {
-			f->dhalf[k] = p->seq + 1;
+		if (f->dup->half[k] != p->seq + 1) {
+			f->dup->half[k] = p->seq + 1;
 			pool_put(w->pool, p);
 			return;       /* the other copy may yet arrive */
 		}
@@ -889,15 +900,15 @@ failover_end(struct world *w, struct flow *f, const struct sb_packet *p)
 static void
 flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
 {
-	if (p->dup != 0) {
+	if (p->dup != 0 && flow_dupwin(w, f) != NULL) {
 		size_t k = p->seq % DUP_WINDOW;
 
-		if (f->dseen[k] == p->seq + 1) {
+		if (f->dup->seen[k] == p->seq + 1) {
 			f->dup_discarded++;
 			pool_put(w->pool, p);
 			return;
 		}
-		f->dseen[k] = p->seq + 1;
+		f->dup->seen[k] = p->seq + 1;
 	}
 	if (p->created >= f->fault_at && !f->is_rev)
 		failover_end(w, f, p);

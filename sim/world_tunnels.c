@@ -110,7 +110,7 @@ wtun_deliver(void *ctx, struct sb_packet *p)
 			pool_put(wt->w->pool, p);
 		return;
 	}
-	if (wt->pop >= 0 && wt->w->sites[wt->site].ha != NULL)
+	if (wt->pop >= 0 && wt->ha)
 		ha_traffic(wt);
 	route_continue(wt->w, p);
 }
@@ -213,6 +213,8 @@ wtun_alloc(struct world *w, int si, int j, const char *name)
 	wt->site = si;
 	wt->link = j;
 	wt->gen = w->sites[si].gen;
+	wt->ha = w->sites[si].ha != NULL;   /* HA pairs are built before
+	                                       any tunnel */
 	wt->pop = wt->peer = wt->plink = -1;
 	if ((wt->name = strdup(name)) == NULL)
 		goto fail;

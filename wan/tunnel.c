@@ -84,37 +84,18 @@ static const int suites_cert[] = {
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 0
 };
 
+/*
+ * The data path's fields come first, together, in the first lines: a
+ * world of thousands of tunnels has each one's fields long out of the
+ * cache between two of its records, and every line a record reads is a
+ * wait on memory.  mbedTLS's context, large and read only by handshakes
+ * and by the DTLS records' counter, goes last.
+ */
 struct tunnel {
 	const struct sb_platform *pf;
-	struct tunnel_cfg cfg;
-	char *name, *peer_id;
-	uint8_t *psk;
-	char *psk_identity;
-
-	mbedtls_ssl_config conf;
-	mbedtls_ssl_context ssl;
-	mbedtls_x509_crt own, ca;
-	mbedtls_pk_context key;
-	int have_cert;
-	uint8_t cookie_key[32];
-
 	enum tunnel_state state;
-	int running;               /* started and not stopped */
-	sb_time hs_started, up_since, last_rx;
-
-	/* mbedTLS's one timer: intermediate and final deadlines. */
-	sb_timer hs_timer;
-	sb_time hs_int, hs_fin;    /* 0 fin: cancelled */
-
-	sb_timer ka_timer, retry_timer, rekey_timer;
-	sb_time retry_wait;
-	unsigned misses;
 	int heard;                 /* anything from the peer this interval */
-	uint64_t ka_id;
-	uint32_t probe_rx, probe_tx; /* this session's probes, answerer side */
-
-	struct sb_packet *rx;      /* the datagram mbedTLS reads next */
-	struct sb_packet *tx;      /* the packet the next record goes out in */
+	sb_time last_rx;
 
 	/* Our replay view of application records: the window of the epoch
 	 * last authenticated.  Epoch 0 is the null-cipher data path. */
@@ -131,10 +112,38 @@ struct tunnel {
 		struct dtls_aead *seal, *open;
 	} fast[2];
 
+	struct tunnel_cfg cfg;
+	struct tunnel_stats st;
+
+	int running;               /* started and not stopped */
+	sb_time hs_started, up_since;
+	char *name, *peer_id;
+	uint8_t *psk;
+	char *psk_identity;
+
+	/* mbedTLS's one timer: intermediate and final deadlines. */
+	sb_timer hs_timer;
+	sb_time hs_int, hs_fin;    /* 0 fin: cancelled */
+
+	sb_timer ka_timer, retry_timer, rekey_timer;
+	sb_time retry_wait;
+	unsigned misses;
+	uint64_t ka_id;
+	uint32_t probe_rx, probe_tx; /* this session's probes, answerer side */
+
+	struct sb_packet *rx;      /* the datagram mbedTLS reads next */
+	struct sb_packet *tx;      /* the packet the next record goes out in */
+
 	int renegotiating;         /* a rekey's handshake is on */
 	uint64_t dgrams;           /* datagrams mbedTLS has sent */
 	int too_big_said;
-	struct tunnel_stats st;
+
+	int have_cert;
+	uint8_t cookie_key[32];
+	mbedtls_x509_crt own, ca;
+	mbedtls_pk_context key;
+	mbedtls_ssl_config conf;
+	mbedtls_ssl_context ssl;
 };
 
 static void hs_timer_fire(void *arg);

@@ -77,10 +77,11 @@ struct tunnel_auth {
 struct tunnel;
 
 struct tunnel_cfg {
-	const char *name;          /* for events: "site/link>pop" */
-	enum tunnel_role role;
 	enum tunnel_mode mode;
 	unsigned link;             /* platform link it sends on */
+	uint32_t mtu;              /* path MTU, IP layer; 0: default */
+	enum tunnel_role role;
+	const char *name;          /* for events: "site/link>pop" */
 	const char *peer_id;       /* server: the client's transport address */
 	struct tunnel_auth auth;
 	sb_time keepalive;         /* 0: default */
@@ -88,7 +89,6 @@ struct tunnel_cfg {
 	sb_time hs_min, hs_max;    /* handshake retransmission; 0: default */
 	sb_time retry_min, retry_max;
 	sb_time rekey;             /* client: renegotiate this often; 0: never */
-	uint32_t mtu;              /* path MTU, IP layer; 0: default */
 	/* Leave every record to mbedTLS, without the fast path: for tests
 	 * that hold one against the other. */
 	int mbedtls_records;
