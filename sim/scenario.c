@@ -1585,6 +1585,29 @@ get_prefixes(struct ld *L, const yaml_node_t *v, const char *what,
 	return 0;
 }
 
+/* A site's one or two ways to PoPs (an IPsec site's `tunnels`, a cloud
+ * region's `interconnects`): the list's node into *out. */
+_Static_assert(SC_IPSEC_TUNNELS == 2 && SC_CLOUD_ATTACH == 2,
+    "get_attachments says one or two");
+
+static int
+get_attachments(struct ld *L, const yaml_node_t *n, const char *what,
+    const char *key, const char *site_kind, yaml_node_t **out)
+{
+	char lbl[256];
+	yaml_node_t *t;
+
+	if ((t = *out = ydoc_get(L->d, n, key)) == NULL)
+		return ydoc_err(L->d, n, "%s: '%s' is required (one or two, "
+		    "each to a PoP)", what, key);
+	if (ydoc_want_seq(L->d, t, KEY(key)) < 0)
+		return -1;
+	if (ydoc_len(t) < 1 || ydoc_len(t) > 2)
+		return ydoc_err(L->d, t, "%s: %zu %s; %s has one or two", what,
+		    ydoc_len(t), key, site_kind);
+	return 0;
+}
+
 /* A site's `ipsec` section (docs/scenario.md, ipsec): its tunnels, its
  * dead-peer detection, its prefixes and, optionally, BGP. */
 #define IPSEC_DPD_DEFAULT (10 * SB_S)
@@ -1665,14 +1688,8 @@ parse_ipsec(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 	ip->loc = loc_of(n);
 	ip->dpd = IPSEC_DPD_DEFAULT;
 	ip->dpd_misses = IPSEC_DPD_MISSES_DEFAULT;
-	if ((t = ydoc_get(L->d, n, "tunnels")) == NULL)
-		return ydoc_err(L->d, n, "%s: 'tunnels' is required (one or "
-		    "two, each to a PoP)", what);
-	if (ydoc_want_seq(L->d, t, KEY("tunnels")) < 0)
+	if (get_attachments(L, n, what, "tunnels", "an IPsec site", &t) < 0)
 		return -1;
-	if (ydoc_len(t) < 1 || ydoc_len(t) > SC_IPSEC_TUNNELS)
-		return ydoc_err(L->d, t, "%s: %zu tunnels; an IPsec site has "
-		    "one or two", what, ydoc_len(t));
 	for (size_t i = 0; i < ydoc_len(t); i++) {
 		yaml_node_t *it = ydoc_item(L->d, t, i);
 		struct sc_ipsec_tunnel *x = &ip->tunnels[i];
@@ -1746,14 +1763,9 @@ parse_cloud(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 	if ((cl = s->cloud = xcalloc(L, n, 1, sizeof(*cl))) == NULL)
 		return -1;
 	cl->loc = loc_of(n);
-	if ((t = ydoc_get(L->d, n, "interconnects")) == NULL)
-		return ydoc_err(L->d, n, "%s: 'interconnects' is required "
-		    "(one or two, each to a PoP)", what);
-	if (ydoc_want_seq(L->d, t, KEY("interconnects")) < 0)
+	if (get_attachments(L, n, what, "interconnects", "a cloud region",
+	    &t) < 0)
 		return -1;
-	if (ydoc_len(t) < 1 || ydoc_len(t) > SC_CLOUD_ATTACH)
-		return ydoc_err(L->d, t, "%s: %zu interconnects; a cloud "
-		    "region has one or two", what, ydoc_len(t));
 	if ((s->links = xcalloc(L, t, ydoc_len(t), sizeof(*s->links))) ==
 	    NULL)
 		return -1;
