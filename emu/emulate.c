@@ -253,7 +253,9 @@ flows_open(struct emu *e)
 		    (a->kind != SC_APP_UDP_CBR &&
 		    a->kind != SC_APP_UDP_POISSON) ||
 		    sc->sites[a->src].ipsec != NULL ||
-		    sc->sites[a->dst].ipsec != NULL) {
+		    sc->sites[a->dst].ipsec != NULL ||
+		    sc->sites[a->src].cloud != NULL ||
+		    sc->sites[a->dst].cloud != NULL) {
 			if (!e->o->quiet)
 				fprintf(e->out, "emulate: application '%s' is "
 				    "not generated (emulation sends site-to-"
@@ -371,10 +373,13 @@ procs_start(struct emu *e, sb_time t0)
 		int pop = k < sc->npops;
 		size_t i = pop ? k : k - sc->npops;
 
-		if (!pop && sc->sites[i].ipsec != NULL) {
+		if (!pop && (sc->sites[i].ipsec != NULL ||
+		    sc->sites[i].cloud != NULL)) {
 			if (!e->o->quiet)
-				fprintf(e->out, "emulate: site '%s' is an IPsec "
-				    "site: not emulated\n", sc->sites[i].name);
+				fprintf(e->out, "emulate: site '%s' is %s: not "
+				    "emulated\n", sc->sites[i].name,
+				    sc->sites[i].ipsec != NULL ? "an IPsec site" :
+				    "a cloud region");
 			continue;
 		}
 		p->is_pop = pop;

@@ -1562,6 +1562,52 @@ bad:
 	    "(a.b.c.d/n, n from 0 to 32)", what, s);
 }
 
+/* A site's `prefixes` (an IPsec site's or a cloud region's): the
+ * networks behind it beyond its LAN /24, at most 200. */
+static int
+get_prefixes(struct ld *L, const yaml_node_t *v, const char *what,
+    struct sc_prefix **out, size_t *n)
+{
+	char lbl[256];
+
+	if (ydoc_want_seq(L->d, v, KEY("prefixes")) < 0)
+		return -1;
+	if (ydoc_len(v) > 200)
+		return ydoc_err(L->d, v, "%s: at most 200 prefixes", what);
+	if ((*out = xcalloc(L, v, ydoc_len(v), sizeof(**out))) == NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(v); i++) {
+		if (get_prefix(L, ydoc_item(L->d, v, i), KEY("prefixes"),
+		    &(*out)[i]) < 0)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* A site's one or two ways to PoPs (an IPsec site's `tunnels`, a cloud
+ * region's `interconnects`): the list's node into *out. */
+_Static_assert(SC_IPSEC_TUNNELS == 2 && SC_CLOUD_ATTACH == 2,
+    "get_attachments says one or two");
+
+static int
+get_attachments(struct ld *L, const yaml_node_t *n, const char *what,
+    const char *key, const char *site_kind, yaml_node_t **out)
+{
+	char lbl[256];
+	yaml_node_t *t;
+
+	if ((t = *out = ydoc_get(L->d, n, key)) == NULL)
+		return ydoc_err(L->d, n, "%s: '%s' is required (one or two, "
+		    "each to a PoP)", what, key);
+	if (ydoc_want_seq(L->d, t, KEY(key)) < 0)
+		return -1;
+	if (ydoc_len(t) < 1 || ydoc_len(t) > 2)
+		return ydoc_err(L->d, t, "%s: %zu %s; %s has one or two", what,
+		    ydoc_len(t), key, site_kind);
+	return 0;
+}
+
 /* A site's `ipsec` section (docs/scenario.md, ipsec): its tunnels, its
  * dead-peer detection, its prefixes and, optionally, BGP. */
 #define IPSEC_DPD_DEFAULT (10 * SB_S)
@@ -1642,14 +1688,8 @@ parse_ipsec(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 	ip->loc = loc_of(n);
 	ip->dpd = IPSEC_DPD_DEFAULT;
 	ip->dpd_misses = IPSEC_DPD_MISSES_DEFAULT;
-	if ((t = ydoc_get(L->d, n, "tunnels")) == NULL)
-		return ydoc_err(L->d, n, "%s: 'tunnels' is required (one or "
-		    "two, each to a PoP)", what);
-	if (ydoc_want_seq(L->d, t, KEY("tunnels")) < 0)
+	if (get_attachments(L, n, what, "tunnels", "an IPsec site", &t) < 0)
 		return -1;
-	if (ydoc_len(t) < 1 || ydoc_len(t) > SC_IPSEC_TUNNELS)
-		return ydoc_err(L->d, t, "%s: %zu tunnels; an IPsec site has "
-		    "one or two", what, ydoc_len(t));
 	for (size_t i = 0; i < ydoc_len(t); i++) {
 		yaml_node_t *it = ydoc_item(L->d, t, i);
 		struct sc_ipsec_tunnel *x = &ip->tunnels[i];
@@ -1687,24 +1727,87 @@ parse_ipsec(struct ld *L, const yaml_node_t *n, struct sc_site *s)
 			return -1;
 		ip->dpd_misses = (unsigned)miss;
 	}
-	if ((v = ydoc_get(L->d, n, "prefixes")) != NULL) {
-		if (ydoc_want_seq(L->d, v, KEY("prefixes")) < 0)
-			return -1;
-		if (ydoc_len(v) > 200)
-			return ydoc_err(L->d, v, "%s: at most 200 prefixes",
-			    what);
-		if ((ip->prefixes = xcalloc(L, v, ydoc_len(v),
-		    sizeof(*ip->prefixes))) == NULL)
-			return -1;
-		for (size_t i = 0; i < ydoc_len(v); i++) {
-			if (get_prefix(L, ydoc_item(L->d, v, i),
-			    KEY("prefixes"), &ip->prefixes[i]) < 0)
-				return -1;
-			ip->nprefixes++;
-		}
-	}
+	if ((v = ydoc_get(L->d, n, "prefixes")) != NULL &&
+	    get_prefixes(L, v, what, &ip->prefixes, &ip->nprefixes) < 0)
+		return -1;
 	if ((v = ydoc_get(L->d, n, "bgp")) != NULL &&
 	    parse_bgp(L, v, s->name, ip) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A site's `cloud` section (docs/scenario.md, cloud): the region's one
+ * or two interconnects, each a dedicated link to a PoP, and its
+ * prefixes.  The interconnects become the site's links, so that the
+ * timeline, captures and expectations name them as any site's link
+ * (REGION/NAME).  An interconnect's defaults are a dedicated port's:
+ * 10 Gbps, the fibre delay of the geography, no jitter and no loss.
+ */
+#define CLOUD_BANDWIDTH_DEFAULT 10000000000ull
+
+static int
+parse_cloud(struct ld *L, const yaml_node_t *n, struct sc_site *s)
+{
+	static const char *const keys[] = { "interconnects", "prefixes",
+		NULL };
+	static const char *const extra[] = { "name", "pop", NULL };
+	struct sc_cloud *cl;
+	char what[160], lbl[256];
+	yaml_node_t *v, *t;
+
+	snprintf(what, sizeof(what), "site '%s' cloud", s->name);
+	if (ydoc_want_map(L->d, n, what) < 0 ||
+	    ydoc_check_keys(L->d, n, what, keys) < 0)
+		return -1;
+	if ((cl = s->cloud = xcalloc(L, n, 1, sizeof(*cl))) == NULL)
+		return -1;
+	cl->loc = loc_of(n);
+	if (get_attachments(L, n, what, "interconnects", "a cloud region",
+	    &t) < 0)
+		return -1;
+	if ((s->links = xcalloc(L, t, ydoc_len(t), sizeof(*s->links))) ==
+	    NULL)
+		return -1;
+	for (size_t i = 0; i < ydoc_len(t); i++) {
+		yaml_node_t *it = ydoc_item(L->d, t, i);
+		struct sc_site_link *l = &s->links[i];
+		const char *nm;
+		char lw[200];
+
+		l->loc = loc_of(it);
+		l->p.profile = -1;
+		l->p.bandwidth_bps = CLOUD_BANDWIDTH_DEFAULT;
+		l->precedence = 1;
+		if (ydoc_want_map(L->d, it, KEY("interconnects")) < 0 ||
+		    check_keys_linkp(L, it, KEY("interconnect"), extra) < 0)
+			return -1;
+		s->nlinks++;
+		if ((v = ydoc_get(L->d, it, "pop")) == NULL)
+			return ydoc_err(L->d, it, "%s: an interconnect needs a "
+			    "'pop'", what);
+		if (ref_pop(L, v, KEY("interconnect pop"), &cl->pop[i]) < 0)
+			return -1;
+		/* named after its PoP unless it says otherwise */
+		nm = L->sc->pops[cl->pop[i]].name;
+		if ((v = ydoc_get(L->d, it, "name")) != NULL) {
+			if (get_name(L, v, KEY("interconnect name"),
+			    &l->name) < 0)
+				return -1;
+		} else if ((l->name = xstrdup(L, it, nm)) == NULL)
+			return -1;
+		if (i == 1 && strcmp(l->name, s->links[0].name) == 0)
+			return ydoc_err(L->d, v != NULL ? v : it, "%s: two "
+			    "interconnects named '%s'; give the second a "
+			    "'name'", what, l->name);
+		snprintf(lw, sizeof(lw), "site '%s' interconnect '%s'",
+		    s->name, l->name);
+		if (parse_linkp(L, it, lw, &l->p) < 0)
+			return -1;
+		linkp_default_queue(&l->p);
+	}
+	if ((v = ydoc_get(L->d, n, "prefixes")) != NULL &&
+	    get_prefixes(L, v, what, &cl->prefixes, &cl->nprefixes) < 0)
 		return -1;
 	return 0;
 }
@@ -1793,6 +1896,25 @@ group_add(struct ld *L, const yaml_node_t *it, size_t count)
 	return g;
 }
 
+/* A cloud region's entry: no Socket, so none of a Socket's keys, and
+ * no links but its interconnects. */
+static int
+site_cloud(struct ld *L, const yaml_node_t *it, const yaml_node_t *v,
+    struct sc_site *s)
+{
+	static const char *const socket_keys[] = { "links", "ipsec", "pop",
+		"off-cloud", "ha", "auth", "wrong-key", "count", NULL };
+
+	for (size_t i = 0; socket_keys[i] != NULL; i++)
+		if (ydoc_get(L->d, it, socket_keys[i]) != NULL)
+			return ydoc_err(L->d, ydoc_key(L->d, it,
+			    socket_keys[i]), "site '%s': a cloud region has "
+			    "no '%s' (no Socket: its links are its "
+			    "interconnects, in cloud: interconnects)",
+			    s->name, socket_keys[i]);
+	return parse_cloud(L, v, s);
+}
+
 /* One site from entry it; member > 0 names it NAME-member. */
 static int
 parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
@@ -1845,6 +1967,8 @@ parse_site(struct ld *L, const yaml_node_t *it, struct sc_site *s,
 	if ((v = ydoc_get(L->d, it, "ha")) != NULL &&
 	    parse_site_ha(L, v, s, what) < 0)
 		return -1;
+	if ((v = ydoc_get(L->d, it, "cloud")) != NULL)
+		return site_cloud(L, it, v, s);
 	if ((v = ydoc_get(L->d, it, "links")) == NULL)
 		return ydoc_err(L->d, it, "site '%s': 'links' is "
 		    "required", s->name);
@@ -1874,7 +1998,7 @@ parse_sites(struct ld *L, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "city", "pop", "links",
 		"auth", "wrong-key", "off-cloud", "count", "group", "ipsec",
-		"ha", NULL };
+		"ha", "cloud", NULL };
 	struct scenario *sc = L->sc;
 	size_t total = 0, c;
 
@@ -3000,6 +3124,13 @@ parse_app(struct ld *L, const yaml_node_t *it, struct sc_app *a,
 		if (get_word(L, v, KEY("via"), vias, &w) < 0)
 			return -1;
 		a->via = (enum sc_via)w;
+		/* a region's only ways in and out are its interconnects */
+		if (a->via == SC_VIA_INTERNET && ((a->src >= 0 &&
+		    sc->sites[a->src].cloud != NULL) || (a->dst >= 0 &&
+		    sc->sites[a->dst].cloud != NULL)))
+			return ydoc_err(L->d, v, "%s: a cloud region is reached "
+			    "over its interconnects, not via the Internet",
+			    what);
 	}
 	a->protocol = KIND(a->kind) & TCP_KINDS ? 6 : 17;
 	if (get_opt_name(L, it, "app-id", what, &a->app_id) < 0 ||
@@ -4636,6 +4767,9 @@ scenario_free(struct scenario *sc)
 		if (s->ipsec != NULL)
 			free(s->ipsec->prefixes);
 		free(s->ipsec);
+		if (s->cloud != NULL)
+			free(s->cloud->prefixes);
+		free(s->cloud);
 		free(s->entry);
 	}
 	free(sc->sites);

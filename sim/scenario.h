@@ -137,6 +137,19 @@ struct sc_ipsec {
 	sb_time hold, keepalive;  /* keepalive 0: a third of the hold */
 	struct sc_loc loc, bgp_loc;
 };
+
+/* A cloud region (docs/scenario.md, cloud): a VPC or VNet attached to
+ * one or two PoPs over dedicated links, no Socket and no tunnel.  Its
+ * interconnects are the site's links: interconnect k is link k, a wire
+ * between the region and PoP pop[k]. */
+#define SC_CLOUD_ATTACH 2
+
+struct sc_cloud {
+	int pop[SC_CLOUD_ATTACH];
+	struct sc_prefix *prefixes; /* beyond the site's LAN /24 */
+	size_t nprefixes;
+	struct sc_loc loc;
+};
 /* A remote user's last mile, as `users: last-mile` names it
  * (docs/scenario.md gives the figures and where they come from). */
 enum sc_last_mile { SC_LM_HOME_BROADBAND = 0, SC_LM_HOTEL_WIFI, SC_LM_4G,
@@ -154,6 +167,7 @@ struct sc_site {
 	 * name). */
 	char *group;
 	struct sc_ipsec *ipsec; /* an IPsec site; NULL: a Socket's */
+	struct sc_cloud *cloud; /* a cloud region; NULL: not one */
 	int ha;                 /* two Sockets, primary and secondary */
 	sb_time ha_heartbeat;   /* between them; 0: wan/ha.h's default */
 	unsigned ha_misses;     /* heartbeats missed: the peer is lost; 0:

@@ -93,10 +93,12 @@ build_sites(struct world *w, char *err, size_t errlen)
 		for (size_t j = 0; j < sc->npops; j++)
 			s->pop_km[j] = geo_distance_km(city->lat, city->lon,
 			    sc->pops[j].city->lat, sc->pops[j].city->lon);
-		pop = site_pop(w, s);
+		pop = s->sc->cloud != NULL ? s->sc->cloud->pop[0] :
+		    site_pop(w, s);
 		if (w->rec != NULL) {
 			struct rec_node rn = { (int)(sc->npops + i),
 			    s->sc->name, s->sc->ipsec != NULL ? "ipsec-site" :
+			    s->sc->cloud != NULL ? "cloud-region" :
 			    s->sc->user ? "user" : "site", city->name,
 			    city->lat,
 			    city->lon, pop >= 0 ? sc->pops[pop].name : NULL };
@@ -104,20 +106,29 @@ build_sites(struct world *w, char *err, size_t errlen)
 		}
 		for (size_t j = 0; j < s->sc->nlinks; j++) {
 			const struct sc_site_link *sl = &s->sc->links[j];
+			/* a cloud region's links are its interconnects: to
+			 * its PoP, over the fibre between the two cities */
+			const struct sc_pop *ic = s->sc->cloud != NULL ?
+			    &sc->pops[s->sc->cloud->pop[j]] : NULL;
+			const char *kind = ic ? "interconnect" : "access";
+			const char *far = ic ? ic->name : city->name;
 			struct link_spec spec;
-			spec_from(w, &sl->p, 0, city->utc_offset_min,
-			    city->utc_offset_min, &spec);
+			spec_from(w, &sl->p, ic ? geo_between(w, city,
+			    ic->city) : 0, city->utc_offset_min, ic ?
+			    ic->city->utc_offset_min : city->utc_offset_min,
+			    &spec);
 			snprintf(up, sizeof(up), "%s/%s:up", s->sc->name,
 			    sl->name);
 			snprintf(down, sizeof(down), "%s/%s:down", s->sc->name,
 			    sl->name);
-			s->links[j].up = chan_new(w, up, "access", s->sc->name,
-			    city->name, &spec, sl->p.profile, -1, err, errlen);
+			s->links[j].up = chan_new(w, up, kind, s->sc->name,
+			    far, &spec, sl->p.profile, ic ?
+			    s->sc->cloud->pop[j] : -1, err, errlen);
 			if (s->links[j].up == NULL || chan_background(
 			    s->links[j].up, &sl->p.bg[0], err, errlen) < 0)
 				return -1;
-			s->links[j].down = chan_new(w, down, "access",
-			    city->name, s->sc->name, &spec, sl->p.profile, -1,
+			s->links[j].down = chan_new(w, down, kind,
+			    far, s->sc->name, &spec, sl->p.profile, -1,
 			    err, errlen);
 			if (s->links[j].down == NULL || chan_background(
 			    s->links[j].down, &sl->p.bg[1], err, errlen) < 0)
@@ -491,6 +502,7 @@ timeline_fire(void *a, void *b)
 		if (act->kind == SC_ACT_SET)
 			describe_set(act, detail, sizeof(detail));
 	}
+	cloud_timeline(w, act);
 	w->topo++;
 	emit(w, kind, NULL, subject, detail[0] ? detail : NULL,
 	    (double)act->loc.line);
@@ -548,6 +560,7 @@ world_start(struct world *w)
 		if (w->sites[i].sock != NULL)
 			socket_start(w->sites[i].sock);
 	start_ipsec(w);
+	start_cloud(w);
 	start_ha(w);
 	if (w->failed)
 		return -1;

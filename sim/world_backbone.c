@@ -427,6 +427,28 @@ site_advertise(struct world *w, struct site *s)
 		}
 }
 
+/*
+ * A site without a Socket whose routes a PoP holds statically (an IPsec
+ * site's tunnel, a cloud region's interconnect): while the way to it is
+ * up, the PoP holds the site's LAN /24 and the prefixes behind it under
+ * `handle`, and advertises them across the backbone; when it goes, the
+ * PoP withdraws them all.
+ */
+void
+site_prefixes(struct world *w, int pop, int site, const struct sc_prefix *px,
+    size_t n, unsigned pref, int handle, int up)
+{
+	struct pop *a = w->pops[pop].agent;
+
+	if (!up) {
+		pop_detach(a, handle);
+		return;
+	}
+	pop_attach(a, lan_addr(site), 24, pref, handle);
+	for (size_t i = 0; i < n; i++)
+		pop_attach(a, px[i].addr, px[i].len, pref, handle);
+}
+
 /* A datagram of the agents' own (a probe, an echo, an advert). */
 void
 backbone_input(struct chan *c, struct sb_packet *p)

@@ -428,6 +428,8 @@ void pop_set_up(struct world *w, int pop, int up);
 void backbone_fault(struct world *w, const struct sc_action *act,
     const char *what);
 void site_advertise(struct world *w, struct site *s);
+void site_prefixes(struct world *w, int pop, int site,
+    const struct sc_prefix *px, size_t n, unsigned pref, int handle, int up);
 void pop_tunnel(struct wtun *wt, int up);
 void backbone_input(struct chan *c, struct sb_packet *p);
 void inspect_sample(struct world *w, sb_time now, sb_time span);
@@ -459,6 +461,15 @@ int ipsec_deliver(struct wtun *wt, struct sb_packet *p);
 int ipsec_pop(const struct site *s);
 int ipsec_output(struct site *s, struct sb_packet *p);
 void ipsec_results(struct world *w);
+/* world_cloud.c: a cloud region's interconnects hold handles of their
+ * own at their PoPs, above any tunnel's id. */
+#define CLOUD_HANDLE_BASE (1 << 24)
+void start_cloud(struct world *w);
+void cloud_timeline(struct world *w, const struct sc_action *act);
+int cloud_output(struct site *s, struct sb_packet *p);
+int cloud_first_hop(struct world *w, const struct site *s, int k,
+    struct route *r);
+int cloud_last_hop(struct world *w, int handle, struct route *r);
 /* world_ha.c */
 struct wha;
 int build_ha(struct world *w, char *err, size_t errlen);

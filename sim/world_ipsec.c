@@ -65,18 +65,10 @@ struct ipsite {
 static void
 static_routes(struct itun *it, int up)
 {
-	struct world *w = it->s->w;
 	const struct sc_ipsec *ip = it->s->sc->ipsec;
-	struct pop *a = w->pops[it->wt->pop].agent;
 
-	if (!up) {
-		pop_detach(a, it->wt->id);
-		return;
-	}
-	pop_attach(a, lan_addr(it->s->idx), 24, (unsigned)it->k, it->wt->id);
-	for (size_t i = 0; i < ip->nprefixes; i++)
-		pop_attach(a, ip->prefixes[i].addr, ip->prefixes[i].len,
-		    (unsigned)it->k, it->wt->id);
+	site_prefixes(it->s->w, it->wt->pop, it->s->idx, ip->prefixes,
+	    ip->nprefixes, (unsigned)it->k, it->wt->id, up);
 }
 
 /* The PoP's speaker learned or lost a prefix. */

@@ -364,12 +364,20 @@ route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 	memset(r, 0, sizeof(*r));
 	if (f->sc->via == SC_VIA_INTERNET)
 		return route_internet(w, f, r);
-	pa = s->sock != NULL ? socket_link_pop(s->sock, (unsigned)ls) :
-	    ipsec_pop(s);
-	if (!site_link_tunnel_up(s, ls, pa) || !(in = &w->pops[pa])->up)
-		return -1;
-	r->hop[r->n].t = s->links[ls].tun[pa];
-	r->hop[r->n++].dir = 0;
+	if (s->sc->cloud != NULL) {
+		/* a cloud region's interconnect: a wire into the PoP */
+		if ((pa = cloud_first_hop(w, s, ls, r)) < 0)
+			return -1;
+		in = &w->pops[pa];
+	} else {
+		pa = s->sock != NULL ? socket_link_pop(s->sock, (unsigned)ls) :
+		    ipsec_pop(s);
+		if (!site_link_tunnel_up(s, ls, pa) ||
+		    !(in = &w->pops[pa])->up)
+			return -1;
+		r->hop[r->n].t = s->links[ls].tun[pa];
+		r->hop[r->n++].dir = 0;
+	}
 	if (f->fw_base >= 0 || in->insp != NULL) {
 		r->hop[r->n].x = in;
 		r->hop[r->n++].fw = f->fw_base >= 0 ? 1 + (unsigned)f->fw_base :
@@ -388,6 +396,8 @@ route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 		    bb_hops(w, pa, pb, r) < 0 ||
 		    (t = pop_local(w->pops[pb].agent, lan_addr(f->sc->dst))) < 0)
 			return -1;
+		if (t >= CLOUD_HANDLE_BASE)
+			return cloud_last_hop(w, t, r);
 		wt = w->tuns[t];
 		if (wt->t[1] == NULL || tunnel_state(wt->t[1]) != TUNNEL_UP)
 			return -1;
@@ -644,6 +654,7 @@ flow_send(void *ctx, struct sb_packet *p)
 	if (f->sc->via == SC_VIA_BACKBONE) {
 		/* the Socket picks the link; sock_send() goes on */
 		if ((s->sock != NULL ? socket_output(s->sock, &f->rf, p) :
+		    s->sc->cloud != NULL ? cloud_output(s, p) :
 		    ipsec_output(s, p)) < 0)
 			meters_feed_drop(w, f);
 		return;

@@ -826,8 +826,8 @@ build_sockets(struct world *w, char *err, size_t errlen)
 			    s->sc->name, SOCKET_MAX_LINKS);
 			return -1;
 		}
-		if (s->sc->ipsec != NULL)
-			continue;     /* no Socket: world_ipsec.c */
+		if (s->sc->ipsec != NULL || s->sc->cloud != NULL)
+			continue;     /* no Socket: world_ipsec.c, world_cloud.c */
 		site_candidates(w, s);
 		for (size_t j = 0; j < s->sc->nlinks; j++) {
 			if (s->sc->off_cloud && (s->links[j].oc = calloc(

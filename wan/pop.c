@@ -439,9 +439,11 @@ advert_input(struct pop *p, unsigned port, const uint8_t *b, size_t len)
 		}
 		return;
 	}
-	if (a->valid && (int32_t)(seq - a->seq) < 0 &&
-	    (int)origin == p->ports[port].peer) {
-		/* A neighbour's own advert older than the one we hold: it
+	if (a->valid && (int)origin == p->ports[port].peer &&
+	    ((int32_t)(seq - a->seq) < 0 || (seq == a->seq &&
+	    !advert_is(a, b, nl, np)))) {
+		/* A neighbour's own advert older than the one we hold (or
+		 * numbered the same and saying something else): it
 		 * restarted and knows nothing, its old advert included
 		 * (which it needs, to number past it). */
 		tell_all(p, port, 1);
@@ -801,6 +803,13 @@ forget(struct pop *p)
 		memset(o->answered, 0, p->nring);
 	}
 	p->last_orig = SB_TIME_NEVER;
+	/* A crash loses the sequence number too.  Numbering on past it
+	 * instead hid the restart from the neighbours: our first advert was
+	 * simply newer, so none of them sent us the adverts we had lost
+	 * (advert_input), and one whose probes had not missed us (an outage
+	 * shorter than `misses` probes) had no port coming up to tell us
+	 * either; we had no routes until their next refresh. */
+	p->my_seq = 0;
 	for (unsigned i = 0; i < p->cfg.npops; i++) {
 		p->best[i] = -1;
 		p->db[i].valid = 0;
