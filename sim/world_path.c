@@ -354,6 +354,8 @@ route_internet(struct world *w, const struct flow *f, struct route *r)
  * the site), or to the egress PoP of an Internet destination (out to the
  * Internet from there).
  */
+#define EGRESS_PASSES 4   /* PoPs on a packet's way, at most */
+
 static int
 route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 {
@@ -390,11 +392,32 @@ route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 			return -1;
 		return inet_hop(w, w->sc->pops[pb].city, d->city, r);
 	} else {
-		int t;
+		uint32_t dst = lan_addr(f->sc->dst);
+		int t, seen[EGRESS_PASSES + 1], nseen = 0;
 		struct wtun *wt;
-		if ((pb = pop_egress(in->agent, lan_addr(f->sc->dst))) < 0 ||
-		    bb_hops(w, pa, pb, r) < 0 ||
-		    (t = pop_local(w->pops[pb].agent, lan_addr(f->sc->dst))) < 0)
+		/* Each PoP on the way forwards by its own table: to the PoP
+		 * it sees holding the destination, and out when that is
+		 * itself.  One that has just lost the site or interconnect
+		 * passes the packet on to the PoP it now sees holding it,
+		 * though the PoP before it, not told yet, still sent it
+		 * there; a PoP met twice is a loop of views not yet agreed,
+		 * and the packet has no route. */
+		pb = pa;
+		for (;;) {
+			int next = pop_egress(w->pops[pb].agent, dst);
+			for (int i = 0; i < nseen; i++)
+				if (seen[i] == pb)
+					return -1;
+			if (next < 0 || nseen == EGRESS_PASSES)
+				return -1;
+			seen[nseen++] = pb;
+			if (next == pb)
+				break;
+			if (bb_hops(w, pb, next, r) < 0)
+				return -1;
+			pb = next;
+		}
+		if ((t = pop_local(w->pops[pb].agent, dst)) < 0)
 			return -1;
 		if (t >= CLOUD_HANDLE_BASE)
 			return cloud_last_hop(w, t, r);

@@ -65,6 +65,15 @@ within "$T" "$(awk "BEGIN { print $T + $C }")" "$m" && pass ||
 	fail "erp-paris moved to dx-ams at '$m' ns (cut $T, bound $C)"
 fo=$(metric "$db" flow erp-paris failover-time)
 within 0 "$C" "$fo" && pass || fail "erp-paris outage $fo ns, bound $C"
+# each PoP forwards by its own table: at the cut Paris (not told yet)
+# sends to Frankfurt, Frankfurt to Amsterdam, and Amsterdam (not told
+# yet either, and preferring the primary) back to Frankfurt: a loop
+# while the views disagree, so the packet of that moment has no route;
+# after the bound none is without one
+n=$(sql "$db" "SELECT count(*) FROM events WHERE kind = 'no-route' AND subject = 'erp-paris' AND t_ns = $T")
+[ "$n" = 1 ] && pass || fail "erp-paris: $n no-route events at the cut"
+n=$(sql "$db" "SELECT count(*) FROM events WHERE kind = 'no-route' AND t_ns > $T + $C")
+[ "$n" = 0 ] && pass || fail "$n no-route events after the cut's bound"
 # Munich enters at Frankfurt itself, which knew at once: one packet gap
 fo=$(metric "$db" flow erp-munich failover-time)
 within 0 "$gap" "$fo" && pass || fail "erp-munich outage $fo ns, gap $gap"
