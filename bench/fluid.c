@@ -48,6 +48,18 @@ peak_mib(void)
 	return ru.ru_maxrss / 1024.0;
 }
 
+/* CPU seconds so far, user and system: steadier than wall time on a
+ * shared machine. */
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 /* How much of the heap is in huge pages (sim/hugepages.h), MiB. */
 static double
 huge_mib(void)
@@ -168,6 +180,7 @@ main(int argc, char **argv)
 	    "(PoPs)" : "second", dtls ? "DTLS" : "null-cipher");
 	printf("  wall %.1f s: load %.1f s, build %.1f s, run %.1f s "
 	    "(target: under 300 s)\n", t3 - t0, t1 - t0, t2 - t1, t3 - t2);
+	printf("  CPU %.1f s (user and system)\n", cpu_s());
 	printf("  peak RSS %.0f MiB after building, %.0f MiB at the end "
 	    "(target: under 4096 MiB)\n", m1, m2);
 	printf("  of which in huge pages %.0f MiB\n", huge_mib());
