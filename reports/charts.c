@@ -33,6 +33,9 @@
 #define MAX_MARKERS	64	/* actions marked; a timeline has a few */
 #define MAX_ROUTES	24	/* routes in the key; more share the last */
 #define NCOLOURS	8
+#define KEY_MAX		16	/* series named in the key; the rest are
+				   drawn and counted, so that a run of
+				   hundreds of flows keeps its plot */
 
 /* Told apart by most colour-blind readers too, and readable on white. */
 static const char *const colours[NCOLOURS] = {
@@ -250,9 +253,13 @@ block_begin(struct chart *c, const char *title, const char *with)
 		fputs(", \\\n     ", c->gp);
 	}
 	fprintf(c->tsv, "# %s\n", title);
-	fprintf(c->gp, "'%s.tsv' index %d using 1:2 with %s lt %d title ",
+	fprintf(c->gp, "'%s.tsv' index %d using 1:2 with %s lt %d ",
 	    c->name, c->nblocks, with, c->nblocks % NCOLOURS + 1);
-	put_quoted(c->gp, title);
+	if (c->nblocks < KEY_MAX) {
+		fputs("title ", c->gp);
+		put_quoted(c->gp, title);
+	} else
+		fputs("notitle", c->gp);
 	c->nblocks++;
 }
 
@@ -347,6 +354,10 @@ chart_finish(struct chart *c)
 		chart_discard(c);
 		return 0;
 	}
+	if (c->nblocks > KEY_MAX)
+		fprintf(c->gp, ", \\\n     keyentry with lines lc rgb 'white' "
+		    "title '... and %d more (%s.tsv)'", c->nblocks - KEY_MAX,
+		    c->name);
 	fprintf(c->gp, "\n"
 	    "set terminal pngcairo size 900,420 font 'DejaVu Sans,10'\n"
 	    "set termoption noenhanced\n"

@@ -2,7 +2,8 @@
 # The HTML report of the flagship scenario: the page and every picture
 # beside it, each chart's data and script (which draws it again), the
 # folder's index; made again from the results file alone, byte for byte;
-# the network at an instant (--at); and, where Chromium is installed, the page opens with no console message
+# the network at an instant (--at); a key that names at most 16 series;
+# and, where Chromium is installed, the page opens with no console message
 # (a screenshot is kept in CHECK_REPORTS for people to look at).
 . "$(dirname "$0")/lib.sh"
 
@@ -78,6 +79,25 @@ mkdir two && cp f.db two/a.db && cp f.db two/b.db
 rc=$?
 [ "$rc" -eq 0 ] && [ -s two/a/topology-at.png ] && [ -s two/b/topology-at.png ] \
 	&& grep -q 'href="b/index.html"' two/index.html && pass || fail "folder: exit $rc: $(cat rerr)"
+
+# a chart of many flows names the first 16 in its key and counts the
+# rest, so that the key does not cover the plot; all are drawn
+{
+	printf 'name: many\nduration: 5s\npops: [{name: fra, city: frankfurt}]\n'
+	printf 'sites:\n'
+	printf '  - {name: a, city: frankfurt, links: [{name: w, bandwidth: 100Mbps, delay: 2ms}]}\n'
+	printf '  - {name: b, city: frankfurt, links: [{name: w, bandwidth: 100Mbps, delay: 2ms}]}\n'
+	printf 'applications:\n'
+	for i in $(seq 1 20); do
+		printf '  - {name: f%d, kind: udp-cbr, from: a, to: b, rate: 100kbps, packet-size: 500B}\n' "$i"
+	done
+} >many.yaml
+"$SASEBED" run many.yaml --out m --quiet 2>err || fail "many: $(cat err)"
+g=m/many-seed1/flow-latency.gp
+n=$(grep -c "'flow-latency.tsv' index" "$g")
+t=$(grep "flow-latency.tsv' index" "$g" | grep -c "title '")
+[ "$n" = 20 ] && [ "$t" = 16 ] && grep -q "and 4 more (flow-latency.tsv)" "$g" &&
+	pass || fail "20 flows: $n drawn, $t named, key: $(grep more "$g")"
 
 if [ -n "$CHROMIUM" ]; then
 	out=${CHECK_REPORTS:-$TMP}
