@@ -841,7 +841,8 @@ results(struct emu *e, struct recorder *rec, sb_time end, double wall)
 	for (size_t i = 0; i < sc->nsites; i++) {
 		struct rec_node n = { id++, sc->sites[i].name, "site",
 			sc->sites[i].city->name, sc->sites[i].city->lat,
-			sc->sites[i].city->lon, NULL };
+			sc->sites[i].city->lon,
+			sc->pops[topo_first_pop(sc, &sc->sites[i])].name };
 		rc |= recorder_node(rec, &n);
 	}
 	for (size_t i = 0; i < sc->npops; i++) {
@@ -1085,6 +1086,12 @@ emulate_run(const struct emulate_opts *o, FILE *out, FILE *errf)
 		if ((rec = recorder_open(db, &rr, err, sizeof(err))) == NULL) {
 			fprintf(errf, "sasebed emulate: %s\n", err);
 			status = 2;
+			goto teardown;
+		}
+		if (topo_record_links(e.topo, rec) != 0) {
+			fprintf(errf, "sasebed emulate: %s: cannot write the "
+			    "links\n", db);
+			status = 3;
 			goto teardown;
 		}
 	}

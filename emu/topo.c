@@ -19,6 +19,8 @@
 #include "emu/netns.h"
 #include "emu/topo.h"
 #include "models/geo.h"
+#include "models/loss.h"
+#include "reports/recorder.h"
 #include "sim/rng.h"
 #include "wan/inet.h"
 
@@ -172,9 +174,8 @@ bb_params(const struct scenario *sc, size_t a, size_t b)
 	return &sc->backbone_default;
 }
 
-/* The PoP a site's link reaches first: pinned, else the nearest. */
-static size_t
-first_pop(const struct scenario *sc, const struct sc_site *s)
+size_t
+topo_first_pop(const struct scenario *sc, const struct sc_site *s)
 {
 	size_t best = 0;
 	double bkm = -1;
@@ -261,7 +262,7 @@ build(struct topo *t, char *err, size_t errlen)
 	for (size_t i = 0; i < sc->nsites; i++) {
 		const struct sc_site *s = &sc->sites[i];
 		sb_time geo = geo_between(sc, s->city,
-		    sc->pops[first_pop(sc, s)].city);
+		    sc->pops[topo_first_pop(sc, s)].city);
 
 		plan_ns_site(t->tag, i, ns);
 		if (add_ns(t, ns, err, errlen) < 0 ||
@@ -469,4 +470,59 @@ topo_reap_stale(char *err, size_t errlen)
 	}
 	netns_list_free(names, n);
 	return reaped;
+}
+
+static int
+record_link(struct recorder *rec, int id, const char *name, const char *kind,
+    const char *src, const char *dst, const struct wire_imp *imp)
+{
+	struct rec_link rl = {
+		.id = id, .name = name, .kind = kind, .src = src, .dst = dst,
+		.bandwidth_bps = imp->bandwidth_bps,
+		.queue_bytes = imp->queue_bytes, .delay = imp->delay,
+		.loss_expected = loss_expected_rate(&imp->loss),
+	};
+
+	return recorder_link(rec, &rl);
+}
+
+int
+topo_record_links(const struct topo *t, struct recorder *rec)
+{
+	const struct scenario *sc = t->sc;
+	char name[600];
+	int id = 0, rc = 0;
+
+	for (size_t i = 0; i < sc->nsites; i++) {
+		const struct sc_site *s = &sc->sites[i];
+
+		for (size_t j = 0; j < s->nlinks; j++) {
+			const struct wire_imp *imp = &t->link_imp[i * 8 + j];
+
+			/* as the simulator's: from the site to its city's
+			 * Internet and back */
+			snprintf(name, sizeof(name), "%s/%s:up", s->name,
+			    s->links[j].name);
+			rc |= record_link(rec, id++, name, "access", s->name,
+			    s->city->name, imp);
+			snprintf(name, sizeof(name), "%s/%s:down", s->name,
+			    s->links[j].name);
+			rc |= record_link(rec, id++, name, "access",
+			    s->city->name, s->name, imp);
+		}
+	}
+	for (size_t a = 0; a < sc->npops; a++)
+		for (size_t b = a + 1; b < sc->npops; b++) {
+			const struct wire_imp *imp =
+			    &t->bb_imp[plan_bb_pair(sc->npops, a, b)];
+			const char *na = sc->pops[a].name, *nb = sc->pops[b].name;
+
+			snprintf(name, sizeof(name), "backbone:%s>%s", na, nb);
+			rc |= record_link(rec, id++, name, "backbone", na, nb,
+			    imp);
+			snprintf(name, sizeof(name), "backbone:%s>%s", nb, na);
+			rc |= record_link(rec, id++, name, "backbone", nb, na,
+			    imp);
+		}
+	return rc;
 }

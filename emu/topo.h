@@ -35,6 +35,16 @@ int topo_backbone_updown(struct topo *t, size_t a, size_t b, int up,
 int topo_set(struct topo *t, const struct sc_action *act, char *err,
     size_t errlen);
 
+/* The PoP a site's links reach first: pinned, else the nearest. */
+struct sc_site;
+size_t topo_first_pop(const struct scenario *sc, const struct sc_site *s);
+
+/* The links as the simulator names them (SITE/LINK:up and :down,
+ * backbone:A>B both ways), with their impairment now, into the results'
+ * links table; 0, or the recorder's error. */
+struct recorder;
+int topo_record_links(const struct topo *t, struct recorder *rec);
+
 /* Namespaces whose names start with "sb" and a number that is not a live
  * process: what a killed runner left.  Removes them; how many, or -1. */
 int topo_reap_stale(char *err, size_t errlen);

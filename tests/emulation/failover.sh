@@ -63,6 +63,12 @@ after=$(sql "$TMP/emu.db" "SELECT sum(delivered) FROM flow_samples WHERE t_ns > 
 [ "${after:-0}" -gt 100 ] && pass || fail "only ${after:-0} datagrams delivered after the failover"
 status=$(sql "$TMP/emu.db" "SELECT status FROM runs")
 [ "$status" = completed ] && pass || fail "the run says '$status'"
+# the same links as the simulator's, so that the report draws them
+l=$(sql "$TMP/emu.db" "SELECT group_concat(name || '/' || kind, ' ') FROM (SELECT name, kind FROM links ORDER BY name)")
+s=$(sql "$TMP/sim.db" "SELECT group_concat(name || '/' || kind, ' ') FROM (SELECT name, kind FROM links WHERE kind != 'internet' ORDER BY name)")
+[ -n "$l" ] && [ "$l" = "$s" ] && pass || fail "links: emulated '$l', simulated '$s'"
+p=$(sql "$TMP/emu.db" "SELECT pop FROM nodes WHERE name = 'fra-branch'")
+[ "$p" = fra ] && pass || fail "fra-branch's PoP: '$p'"
 
 # the real DTLS handshake on the fibre's veth, and what the key log opens
 cap="$TMP/pcap/fra-branch-fibre.pcapng"
