@@ -80,10 +80,12 @@ n=$(sql "$db" "SELECT count(*) FROM events WHERE kind = 'bgp-down' AND subject =
 [ "$n" = 0 ] && pass || fail "the wan2 session went down $n times"
 
 # static routes: the gateway's stay until dead-peer detection, later
-# than BGP's hold time, and go then
+# than BGP's hold time, and go then: DPD probes only after a silent
+# interval and gives up after `misses` unanswered probes, each an
+# interval apart, so (misses - 1) to (misses + 2) intervals after the cut
 s=$(sql "$db" "SELECT min(t_ns) FROM events WHERE kind = 'no-route' AND subject = 'to-vpc' AND t_ns > $T")
 lo=$(awk "BEGIN { print $T + ($misses - 1) * $dpd * 1e9 }")
-hi=$(awk "BEGIN { print $T + ($misses + 1) * $dpd * 1e9 }")
+hi=$(awk "BEGIN { print $T + ($misses + 2) * $dpd * 1e9 }")
 if within "$lo" "$hi" "$s" && awk -v s="$s" -v th="$TH" 'BEGIN { exit !(s > th) }'; then pass; else
 	fail "to-vpc lost its route at '$s' ns (DPD $dpd s x $misses from $T)"
 fi
