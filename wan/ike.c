@@ -118,6 +118,15 @@ struct aead {
 	int seal, keyed;
 };
 
+/* A message of ours kept for sending again: a request until answered,
+ * a response until the next request. */
+struct kept {
+	uint8_t b[MSG_MAX];
+	size_t len;
+	uint32_t mid;
+	int valid;
+};
+
 struct ike {
 	const struct sb_platform *pf;
 	struct ike_cfg cfg;
@@ -146,14 +155,8 @@ struct ike {
 	uint64_t sk_iv;            /* IVs of our SK payloads: a counter */
 	uint32_t my_mid;           /* the next request we send */
 	uint32_t peer_mid;         /* the next request we expect */
-	uint8_t req[MSG_MAX];      /* our outstanding request */
-	size_t req_len;
-	uint32_t req_mid;
-	int req_out;
-	uint8_t resp[MSG_MAX];     /* our last response, for a resend */
-	size_t resp_len;
-	uint32_t resp_mid;
-	int resp_valid;
+	struct kept req;           /* our request; valid: outstanding */
+	struct kept resp;          /* our last response, for a resend */
 	/* The IKE_SA_INIT messages, which the AUTH payloads sign. */
 	uint8_t init_req[MSG_MAX], init_resp[MSG_MAX];
 	size_t init_req_len, init_resp_len;
@@ -226,14 +229,7 @@ rng_cb(void *arg, unsigned char *out, size_t len)
 {
 	struct ike *e = arg;
 
-	while (len > 0) {
-		uint64_t r = e->pf->ops->rand(e->pf->ctx);
-		size_t n = len < sizeof(r) ? len : sizeof(r);
-
-		memcpy(out, &r, n);
-		out += n;
-		len -= n;
-	}
+	sb_rand_fill(e->pf, out, len);
 	return 0;
 }
 
@@ -699,24 +695,15 @@ send_msg(struct ike *e, const uint8_t *m, size_t len)
 	return 0;
 }
 
-/* Send a request of ours and keep it for retransmission. */
+/* Send the message built in k->b (our request or our response to the
+ * peer's request mid) and keep it. */
 static void
-send_request(struct ike *e, size_t len, uint32_t mid)
+send_kept(struct ike *e, struct kept *k, size_t len, uint32_t mid)
 {
-	e->req_len = len;
-	e->req_mid = mid;
-	e->req_out = len > 0;
-	send_msg(e, e->req, len);
-}
-
-/* Send the response in e->resp to the peer's request mid, and keep it. */
-static void
-send_response(struct ike *e, size_t len, uint32_t mid)
-{
-	e->resp_len = len;
-	e->resp_mid = mid;
-	e->resp_valid = len > 0;
-	send_msg(e, e->resp, len);
+	k->len = len;
+	k->mid = mid;
+	k->valid = len > 0;
+	send_msg(e, k->b, len);
 }
 
 /* ---- parsing ---- */
@@ -907,8 +894,8 @@ reset(struct ike *e)
 	e->state = IKE_IDLE;
 	e->phase = 0;
 	e->child = 0;
-	e->req_out = 0;
-	e->resp_valid = 0;
+	e->req.valid = 0;
+	e->resp.valid = 0;
 	e->my_mid = e->peer_mid = 0;
 	e->ike_out.keyed = e->ike_in.keyed = 0;
 	e->esp_out.keyed = e->esp_in.keyed = 0;
@@ -952,7 +939,7 @@ static void
 became_up(struct ike *e)
 {
 	sb_timer_stop(e->pf, &e->retx_timer);
-	e->req_out = 0;
+	e->req.valid = 0;
 	e->state = IKE_UP;
 	e->up_since = now(e);
 	e->last_rx = now(e);
@@ -987,12 +974,35 @@ retx_arm(struct ike *e)
 	    e);
 }
 
+/* Our IKE_SA_INIT message into k (the request with proposal 1, or the
+ * response with the number of the proposal chosen): SA, KE and our
+ * nonce; a copy into keep, for the AUTH payloads.  Its length. */
+static size_t
+init_msg(struct ike *e, struct kept *k, uint8_t num, uint8_t *keep)
+{
+	int ini = e->cfg.role == IKE_INITIATOR;
+	struct wb w;
+	size_t at, len;
+
+	msg_begin(e, &w, k->b, X_IKE_SA_INIT, !ini, 0);
+	sa_payload(e, &w, PROTO_IKE, num, 0);
+	at = pl_open(&w, P_KE);
+	w16(&w, (uint16_t)e->cfg.dh_group);
+	w16(&w, 0);
+	wbytes(&w, e->ke, e->ke_len);
+	pl_close(&w, at);
+	at = pl_open(&w, P_NONCE);
+	wbytes(&w, ini ? e->ni : e->nr, ini ? e->ni_len : e->nr_len);
+	pl_close(&w, at);
+	len = msg_end(&w);
+	memcpy(keep, k->b, len);
+	return len;
+}
+
 /* Initiator: a new IKE SA, its IKE_SA_INIT request. */
 static void
 begin(struct ike *e)
 {
-	struct wb w;
-	size_t at, len;
 
 	e->state = IKE_HANDSHAKE;
 	e->phase = 1;
@@ -1011,20 +1021,8 @@ begin(struct ike *e)
 		hs_failed(e, "diffie-hellman failed");
 		return;
 	}
-	msg_begin(e, &w, e->req, X_IKE_SA_INIT, 0, 0);
-	sa_payload(e, &w, PROTO_IKE, 1, 0);
-	at = pl_open(&w, P_KE);
-	w16(&w, (uint16_t)e->cfg.dh_group);
-	w16(&w, 0);
-	wbytes(&w, e->ke, e->ke_len);
-	pl_close(&w, at);
-	at = pl_open(&w, P_NONCE);
-	wbytes(&w, e->ni, e->ni_len);
-	pl_close(&w, at);
-	len = msg_end(&w);
-	memcpy(e->init_req, e->req, len);
-	e->init_req_len = len;
-	send_request(e, len, e->my_mid++);
+	e->init_req_len = init_msg(e, &e->req, 1, e->init_req);
+	send_kept(e, &e->req, e->init_req_len, e->my_mid++);
 	retx_arm(e);
 }
 
@@ -1096,15 +1094,13 @@ responder_init(struct ike *e, uint8_t *m, size_t len)
 {
 	struct pl v[MAX_PAYLOADS];
 	const struct pl *sa, *ke, *no;
-	struct wb w;
-	size_t at, rl;
 	uint8_t num;
 	int n, rc;
 
 	if (e->state != IKE_IDLE && memcmp(m, e->spi_i, 8) == 0) {
 		/* a retransmission: the same answer, or none once up */
-		if (e->phase == 1 && e->resp_valid && e->resp_mid == 0)
-			send_msg(e, e->resp, e->resp_len);
+		if (e->phase == 1 && e->resp.valid && e->resp.mid == 0)
+			send_msg(e, e->resp.b, e->resp.len);
 		return;
 	}
 	if ((n = chain(m[16], m + HDR, len - HDR, v, MAX_PAYLOADS)) < 0 ||
@@ -1147,22 +1143,10 @@ responder_init(struct ike *e, uint8_t *m, size_t len)
 	ike_keys(e);
 	memcpy(e->init_req, m, len);
 	e->init_req_len = len;
-	msg_begin(e, &w, e->resp, X_IKE_SA_INIT, 1, 0);
-	sa_payload(e, &w, PROTO_IKE, num, 0);
-	at = pl_open(&w, P_KE);
-	w16(&w, (uint16_t)e->cfg.dh_group);
-	w16(&w, 0);
-	wbytes(&w, e->ke, e->ke_len);
-	pl_close(&w, at);
-	at = pl_open(&w, P_NONCE);
-	wbytes(&w, e->nr, e->nr_len);
-	pl_close(&w, at);
-	rl = msg_end(&w);
-	memcpy(e->init_resp, e->resp, rl);
-	e->init_resp_len = rl;
+	e->init_resp_len = init_msg(e, &e->resp, num, e->init_resp);
 	e->peer_mid = 1;
 	e->my_mid = 0;
-	send_response(e, rl, 0);
+	send_kept(e, &e->resp, e->init_resp_len, 0);
 }
 
 /* Initiator: the IKE_SA_INIT response; on to IKE_AUTH. */
@@ -1208,11 +1192,11 @@ initiator_init(struct ike *e, uint8_t *m, size_t len)
 	e->init_resp_len = len;
 	ike_keys(e);
 	e->spi_in = rand_spi(e);
-	msg_begin(e, &w, e->req, X_IKE_AUTH, 0, e->my_mid);
+	msg_begin(e, &w, e->req.b, X_IKE_AUTH, 0, e->my_mid);
 	inner_begin(&in, inner);
 	auth_payloads(e, &in, 1);
 	e->phase = 2;
-	send_request(e, sk_seal(e, &w, &in), e->my_mid++);
+	send_kept(e, &e->req, sk_seal(e, &w, &in), e->my_mid++);
 	retx_arm(e);
 }
 
@@ -1242,12 +1226,12 @@ responder_auth(struct ike *e, uint8_t *m, size_t len)
 	e->st.ike_rx++;
 	heard(e);
 	e->peer_mid = 2;
-	msg_begin(e, &w, e->resp, X_IKE_AUTH, 1, 1);
+	msg_begin(e, &w, e->resp.b, X_IKE_AUTH, 1, 1);
 	inner_begin(&in, inner);
 	if ((why = check_auth(e, id, auth)) != NULL || rc > 0) {
 		notify_payload(&in, why != NULL ? N_AUTHENTICATION_FAILED :
 		    N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		send_response(e, sk_seal(e, &w, &in), 1);
+		send_kept(e, &e->resp, sk_seal(e, &w, &in), 1);
 		if (why != NULL)
 			auth_failed(e, why);
 		else
@@ -1256,7 +1240,7 @@ responder_auth(struct ike *e, uint8_t *m, size_t len)
 	}
 	e->spi_in = rand_spi(e);
 	auth_payloads(e, &in, num);
-	send_response(e, sk_seal(e, &w, &in), 1);
+	send_kept(e, &e->resp, sk_seal(e, &w, &in), 1);
 	child_keys(e);
 	became_up(e);
 }
@@ -1270,7 +1254,7 @@ initiator_auth(struct ike *e, uint8_t *m, size_t len)
 	const char *why;
 	uint16_t err;
 	uint8_t num;
-	int n;
+	int n = 0;
 
 	if (e->phase != 2 || (n = sk_open(e, m, len, v)) < 0) {
 		if (e->phase == 2 && n == -2)
@@ -1281,7 +1265,7 @@ initiator_auth(struct ike *e, uint8_t *m, size_t len)
 	}
 	e->st.ike_rx++;
 	heard(e);
-	e->req_out = 0;
+	e->req.valid = 0;
 	if ((err = notify_error(v, n)) != 0) {
 		if (err == N_AUTHENTICATION_FAILED)
 			auth_failed(e, "responder refused our AUTH "
@@ -1340,13 +1324,13 @@ info_input(struct ike *e, uint8_t *m, size_t len, int response,
 		return;
 	}
 	if (response) {
-		if (!e->req_out || mid != e->req_mid) {
+		if (!e->req.valid || mid != e->req.mid) {
 			e->st.drop_malformed++;
 			return;
 		}
-	} else if (mid + 1 == e->peer_mid && e->resp_valid &&
-	    e->resp_mid == mid) {
-		send_msg(e, e->resp, e->resp_len);
+	} else if (mid + 1 == e->peer_mid && e->resp.valid &&
+	    e->resp.mid == mid) {
+		send_msg(e, e->resp.b, e->resp.len);
 		return;
 	} else if (mid != e->peer_mid) {
 		e->st.drop_malformed++;
@@ -1362,12 +1346,12 @@ info_input(struct ike *e, uint8_t *m, size_t len, int response,
 	e->st.ike_rx++;
 	heard(e);
 	if (response) {
-		e->req_out = 0;
+		e->req.valid = 0;
 		e->st.dpd_answered++;
 		return;
 	}
 	e->peer_mid++;
-	send_response(e, informational(e, e->resp, 1, mid, 0), mid);
+	send_kept(e, &e->resp, informational(e, e->resp.b, 1, mid, 0), mid);
 	for (int i = 0; i < n; i++)
 		if (v[i].type == P_DELETE && v[i].n >= 4 &&
 		    v[i].b[0] == PROTO_IKE) {
@@ -1416,8 +1400,8 @@ ike_msg(struct ike *e, uint8_t *m, size_t len)
 	if (exch == X_IKE_AUTH && mid == 1 && resp == ini) {
 		if (!ini && e->state == IKE_UP) {
 			/* our answer went missing: say it again */
-			if (e->resp_valid && e->resp_mid == 1)
-				send_msg(e, e->resp, e->resp_len);
+			if (e->resp.valid && e->resp.mid == 1)
+				send_msg(e, e->resp.b, e->resp.len);
 		} else if (ini) {
 			initiator_auth(e, m, len);
 		} else if (e->phase == 1) {
@@ -1453,7 +1437,7 @@ retx_fire(void *arg)
 	struct ike *e = arg;
 
 	e->retx_timer = 0;
-	if (e->state != IKE_HANDSHAKE || !e->req_out)
+	if (e->state != IKE_HANDSHAKE || !e->req.valid)
 		return;
 	if (e->retx_count >= e->cfg.retx_tries) {
 		hs_failed(e, "handshake-timeout");
@@ -1463,7 +1447,7 @@ retx_fire(void *arg)
 	e->st.hs_retransmits++;
 	emit(e, "tunnel-handshake-retransmit",
 	    e->phase == 1 ? "IKE_SA_INIT" : "IKE_AUTH", e->retx_count);
-	send_msg(e, e->req, e->req_len);
+	send_msg(e, e->req.b, e->req.len);
 	e->retx_wait *= 2;
 	if (e->retx_wait > e->cfg.retx_max)
 		e->retx_wait = e->cfg.retx_max;
@@ -1484,14 +1468,14 @@ dpd_fire(void *arg)
 	if (e->heard) {
 		e->heard = 0;
 		e->misses = 0;
-	} else if (e->req_out) {
+	} else if (e->req.valid) {
 		if (++e->misses >= e->cfg.dpd_misses) {
 			go_down(e, "dead-peer");
 			return;
 		}
-		send_msg(e, e->req, e->req_len);
+		send_msg(e, e->req.b, e->req.len);
 	} else {
-		send_request(e, informational(e, e->req, 0, e->my_mid, 0),
+		send_kept(e, &e->req, informational(e, e->req.b, 0, e->my_mid, 0),
 		    e->my_mid);
 		e->my_mid++;
 		e->st.dpd_sent++;

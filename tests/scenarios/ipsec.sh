@@ -98,4 +98,15 @@ x=$(metric "$db" bgp-pop "partner-fw/wan1>par" hold-expired)
 [ "$e" = 2.0 ] && [ "$x" = 1.0 ] && pass ||
 	fail "bgp-pop metrics: established '$e', hold-expired '$x'"
 
+# IKEv2 decides who gets a tunnel: the gateway with the wrong pre-shared
+# key fails IKE_AUTH at both ends, again on each retry, and never comes up
+sed 's/^    ipsec:$/    wrong-key: true\n    ipsec:/' "$f" > "$TMP/wrong.yaml"
+"$SASEBED" run "$TMP/wrong.yaml" --db "$TMP/wrong.db" --until 20s >/dev/null 2>&1
+a=$(sql "$TMP/wrong.db" "SELECT count(*) FROM events WHERE kind = 'tunnel-auth-failure' AND subject = 'cloud-vpc/wan1>ams' AND node = 'ams'")
+b=$(sql "$TMP/wrong.db" "SELECT count(*) FROM events WHERE kind = 'tunnel-auth-failure' AND subject = 'cloud-vpc/wan1>ams' AND node = 'cloud-vpc' AND detail LIKE '%AUTHENTICATION_FAILED%'")
+u=$(sql "$TMP/wrong.db" "SELECT count(*) FROM events WHERE kind = 'tunnel-up' AND subject LIKE 'cloud-vpc%'")
+if [ "$a" -ge 2 ] && [ "$b" = "$a" ] && [ "$u" = 0 ]; then pass; else
+	fail "wrong key: $a auth failures at the PoP, $b at the site, $u ups"
+fi
+
 finish

@@ -764,6 +764,14 @@ START_TEST(robustness)
 }
 END_TEST
 
+static void
+hex(FILE *f, const uint8_t *b, size_t n, const char *after)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", b[i]);
+	fputs(after, f);
+}
+
 /* An exchange and a few packets each way into a capture, with the key
  * tables tshark takes, when SB_IKE_PCAP names a folder. */
 START_TEST(capture_for_tshark)
@@ -800,28 +808,17 @@ START_TEST(capture_for_tshark)
 	/* one line per SA: SPIs and keys in hex, as the tables want */
 	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	for (int i = 0; i < 8; i++)
-		fprintf(f, "%02x", k->spi_i[i]);
-	fprintf(f, " ");
-	for (int i = 0; i < 8; i++)
-		fprintf(f, "%02x", k->spi_r[i]);
-	fprintf(f, " ");
-	for (int i = 0; i < 20; i++)
-		fprintf(f, "%02x", k->sk_ei[i]);
-	fprintf(f, " ");
-	for (int i = 0; i < 20; i++)
-		fprintf(f, "%02x", k->sk_er[i]);
-	fprintf(f, "\n");
+	hex(f, k->spi_i, 8, " ");
+	hex(f, k->spi_r, 8, " ");
+	hex(f, k->sk_ei, 20, " ");
+	hex(f, k->sk_er, 20, "\n");
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/esp_sa", dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fprintf(f, "192.0.2.1 198.51.100.1 0x%08x ", k->esp_spi_r);
-	for (int i = 0; i < 20; i++)
-		fprintf(f, "%02x", k->esp_ir[i]);
-	fprintf(f, "\n198.51.100.1 192.0.2.1 0x%08x ", k->esp_spi_i);
-	for (int i = 0; i < 20; i++)
-		fprintf(f, "%02x", k->esp_ri[i]);
-	fprintf(f, "\n");
+	hex(f, k->esp_ir, 20, "\n");
+	fprintf(f, "198.51.100.1 192.0.2.1 0x%08x ", k->esp_spi_i);
+	hex(f, k->esp_ri, 20, "\n");
 	fclose(f);
 	net_free(n);
 }
