@@ -127,9 +127,7 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	wt->w->topo++;
 	if (wt->dead && t == wt->t[0])
 		return;    /* its Socket is gone */
-	if (wt->itun != NULL)
-		ipsec_tunnel_state(wt, t == wt->t[0] ? 0 : 1, up);
-	else if (wt->pop < 0) {
+	if (wt->pop < 0) {
 		/* off-cloud: each end tells its own Socket */
 		int near = t == wt->t[0] ? wt->site : wt->peer;
 		int far = t == wt->t[0] ? wt->peer : wt->site;
