@@ -474,12 +474,9 @@ timeline_fire(void *a, void *b)
 		 * find out from their keepalives. */
 		for (size_t i = 0; i < w->ntuns; i++) {
 			struct wtun *wt = w->tuns[i];
-			if (wt->pop != act->target.i || wt->t[1] == NULL)
-				continue;  /* another PoP's, or only pinged */
-			if (p->up)
-				tunnel_start(wt->t[1]);
-			else
-				tunnel_crash(wt->t[1]);
+			if (wt->pop != act->target.i)
+				continue;  /* another PoP's */
+			wtun_end_power(wt, 1, p->up); /* (none if only pinged) */
 		}
 		snprintf(kind, sizeof(kind), "pop-%s", verbs[act->kind]);
 		snprintf(subject, sizeof(subject), "%s", p->sc->name);

@@ -30,6 +30,7 @@ struct capture;
 struct fluid;
 struct fluid_spec;
 struct ipsite;
+struct ike;
 struct itun;
 struct socket;
 struct keylog;
@@ -116,6 +117,9 @@ struct wtun {
 	uint32_t addr[2];          /* underlay addresses of the two ends */
 	uint16_t port[2];
 	struct itun *itun;         /* an IPsec site's tunnel, or NULL */
+	/* An IPsec site's ends, IKEv2 and ESP (wan/ike.c), where t[] is
+	 * NULL: 0 the initiator (the site), 1 the responder (the PoP). */
+	struct ike *ike[2];
 	int gen;                   /* its site's Socket generation */
 };
 
@@ -450,6 +454,11 @@ void wtun_free(struct wtun *wt);
 int build_sockets(struct world *w, char *err, size_t errlen);
 void free_sockets(struct world *w);
 int site_link_tunnel_up(const struct site *s, int link, int pop);
+/* Either kind of end, DTLS or IPsec, where either may be met: not on
+ * a Socket tunnel's per-packet path. */
+int wtun_end_up(const struct wtun *wt, int end);
+int wtun_end_send(struct wtun *wt, int end, struct sb_packet *p);
+void wtun_end_power(struct wtun *wt, int end, int up);
 int build_credentials(struct world *w, char *err, size_t errlen);
 
 /* world_ipsec.c */

@@ -4,14 +4,12 @@
  * PoP selection, no rules, no off-cloud).  Glue only: the routing is
  * wan/pop.c's and the session wan/bgp.c's.
  *
- * The tunnel.  The carrier is the project's own tunnel code (wan/tunnel.c,
- * DTLS) with IPsec's timers: dead-peer detection every `dpd` (10 s by
- * default) and down after `dpd-misses` (3) intervals of silence, about
- * 30 s where a Socket's tunnel takes 9 s.  It is not IKEv2 and not ESP:
- * no SA negotiation, no SPIs, no child SAs; what it shares with them is
- * what the results depend on, an encrypted carrier that comes up after a
- * handshake, is retried by the site (the initiator) and is declared dead
- * by DPD's timers.
+ * The tunnel.  IKEv2 and ESP (wan/ike.c): the site the initiator, the PoP
+ * the responder, each end in the tunnel's wtun (ike[], where a Socket's
+ * has t[]), on UDP port 4500 at both ends.  Dead-peer detection is
+ * RFC 7296's, a probe only after a silent `dpd` (10 s by default), down
+ * after `dpd-misses` (3) unanswered: 20 to 50 s after the peer went
+ * silent, where a Socket's tunnel takes 9 s.
  *
  * The routes.  Static: while a tunnel is up, its PoP holds the site's LAN
  * /24 and the `prefixes` behind it.  With BGP: a session in each tunnel
@@ -36,12 +34,14 @@
 #include "sim/world_impl.h"
 #include "wan/bgp.h"
 #include "wan/inet.h"
-#include "wan/tunnel.h"
 
 /* 169.254.0.0/16, a /30 per IPsec tunnel: the PoP's end .1, the site's
  * .2 (link-local: never routed, as a tunnel's inside addresses are). */
 #define NEIGH_BASE 0xa9fe0000u
 #define NEIGH_MAX 16383
+
+/* IKE and ESP share it (RFC 3948). */
+#define NATT_PORT 4500
 
 struct itun {
 	struct site *s;
@@ -101,13 +101,12 @@ static int
 bgp_send(struct itun *it, unsigned e, struct sb_packet *p)
 {
 	struct world *w = it->s->w;
-	struct tunnel *t = it->wt->t[e];
 
-	if (t == NULL || tunnel_state(t) != TUNNEL_UP) {
+	if (!wtun_end_up(it->wt, (int)e)) {
 		pool_put(w->pool, p);
 		return -1;
 	}
-	return tunnel_send(t, p);
+	return wtun_end_send(it->wt, (int)e, p);
 }
 
 static int
@@ -232,6 +231,7 @@ build_ipsec(struct world *w, char *err, size_t errlen)
 			    NULL)
 				goto oom;
 			it->wt->itun = it;
+			it->wt->port[0] = it->wt->port[1] = NATT_PORT;
 			snprintf(it->name, sizeof(it->name), "%s", it->wt->name);
 			if (ip->bgp && make_speakers(w, it, id) < 0) {
 				snprintf(err, errlen, "building the BGP "
@@ -285,8 +285,7 @@ pick(const struct ipsite *is)
 {
 	for (size_t k = 0; k < is->n; k++) {
 		const struct itun *it = &is->t[k];
-		if (it->wt->t[0] == NULL ||
-		    tunnel_state(it->wt->t[0]) != TUNNEL_UP)
+		if (!wtun_end_up(it->wt, 0))
 			continue;
 		if (it->bgp[0] != NULL &&
 		    bgp_state(it->bgp[0]) != BGP_ESTABLISHED)

@@ -20,6 +20,7 @@
 #include "reports/meter.h"
 #include "sim/world.h"
 #include "sim/world_impl.h"
+#include "wan/ike.h"
 #include "wan/tunnel.h"
 
 /* ---- chan counters ---- */
@@ -434,6 +435,33 @@ record_counts(struct world *w, const char *scope, const char *subject,
 
 #define NCOUNTS(m) (sizeof(m) / sizeof((m)[0]))
 
+/* An IPsec site's end: the tunnel's counters that apply, and DPD's. */
+static void
+record_ike(struct world *w, const struct wtun *wt, int e)
+{
+	const struct ike_stats *st = ike_stats(wt->ike[e]);
+	const struct count m[] = {
+		{ "handshakes", st->handshakes, NULL },
+		{ "handshakes-ok", st->handshakes_ok, NULL },
+		{ "auth-failures", st->auth_failures, NULL },
+		{ "handshake-retransmits", st->hs_retransmits, NULL },
+		{ "downs", st->downs, NULL },
+		{ "records-sent", st->tx_records, NULL },
+		{ "records-received", st->rx_records, NULL },
+		{ "dropped-replayed", st->drop_replayed, NULL },
+		{ "dropped-forged", st->drop_forged, NULL },
+		{ "dropped-malformed", st->drop_malformed, NULL },
+		{ "dropped-not-up", st->drop_not_up, NULL },
+		{ "dropped-too-big", st->drop_too_big, NULL },
+		{ "dpd-sent", st->dpd_sent, NULL },
+		{ "dpd-answered", st->dpd_answered, NULL },
+	};
+
+	record_counts(w, e == 0 ? "tunnel-ipsec" : "tunnel-pop", wt->name, m,
+	    NCOUNTS(m));
+}
+
+
 /* A shaped link's queues, per bandwidth priority that saw traffic; the
  * subject is "SITE/LINK/PRIORITY". */
 static void
@@ -647,6 +675,8 @@ record_final_metrics(struct world *w, sb_time end)
 			    wt->pop < 0 ? "peer" : "pop");
 			record_counts(w, scope, wt->name, m, NCOUNTS(m));
 		}
+		for (int e = 0; e < 2 && wt->ike[0] != NULL; e++)
+			record_ike(w, wt, e);
 	}
 	record_socket_metrics(w);
 	firewall_results(w, end);

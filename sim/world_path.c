@@ -22,6 +22,7 @@
 #include "sim/pool.h"
 #include "sim/rng.h"
 #include "sim/world_impl.h"
+#include "wan/ike.h"
 #include "wan/inet.h"
 #include "wan/tunnel.h"
 
@@ -422,7 +423,7 @@ route_compute(struct world *w, const struct flow *f, int ls, struct route *r)
 		if (t >= CLOUD_HANDLE_BASE)
 			return cloud_last_hop(w, t, r);
 		wt = w->tuns[t];
-		if (wt->t[1] == NULL || tunnel_state(wt->t[1]) != TUNNEL_UP)
+		if (!wtun_end_up(wt, 1))
 			return -1;
 		r->hop[r->n].t = wt;
 		r->hop[r->n++].dir = 1;
@@ -618,6 +619,24 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	return q;
 }
 
+/* The entrance of an IPsec site's tunnel: what hop_send() does for a
+ * Socket's, through ESP. */
+static void
+ipsec_hop_send(struct world *w, struct flow *f, struct ike *e,
+    struct sb_packet *p)
+{
+	uint8_t relayed = p->tcp.relayed;
+
+	if (ike_state(e) != IKE_UP) {
+		flow_lost(w, f, p);
+		return;
+	}
+	if ((p = inner_bytes(w, f, p)) == NULL || ike_send(e, p) < 0) {
+		if (!relayed)
+			meters_feed_drop(w, f);
+	}
+}
+
 /* Put p on hop p->hop of its route: a wire, or a tunnel's entrance. */
 static void
 hop_send(struct world *w, struct flow *f, struct sb_packet *p)
@@ -638,6 +657,10 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 		return;
 	}
 	t = h->t->t[h->dir];
+	if (t == NULL) {
+		ipsec_hop_send(w, f, h->t->ike[h->dir], p);
+		return;
+	}
 	if (tunnel_state(t) != TUNNEL_UP) {
 		/* the tunnel went down since the route was made */
 		flow_lost(w, f, p);

@@ -20,6 +20,7 @@
 #include "sim/world.h"
 #include "sim/world_impl.h"
 #include "wan/inet.h"
+#include "wan/ike.h"
 #include "wan/tunnel.h"
 
 /* ---- tunnels ---- */
@@ -95,7 +96,10 @@ wtun_arrive(struct wtun *wt, struct sb_packet *p)
 
 	wtun_capture(wt, to, !to, p);
 	p->tun = 0;
-	tunnel_input(wt->t[to], p);
+	if (wt->t[to] != NULL)
+		tunnel_input(wt->t[to], p);
+	else
+		ike_input(wt->ike[to], p);
 }
 
 /* An inner packet came out of the tunnel: back on the flow's route. */
@@ -123,9 +127,7 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 	wt->w->topo++;
 	if (wt->dead && t == wt->t[0])
 		return;    /* its Socket is gone */
-	if (wt->itun != NULL)
-		ipsec_tunnel_state(wt, t == wt->t[0] ? 0 : 1, up);
-	else if (wt->pop < 0) {
+	if (wt->pop < 0) {
 		/* off-cloud: each end tells its own Socket */
 		int near = t == wt->t[0] ? wt->site : wt->peer;
 		int far = t == wt->t[0] ? wt->peer : wt->site;
@@ -139,6 +141,15 @@ wtun_state(void *ctx, struct tunnel *t, int up)
 		    wt->pop, up);
 	} else
 		pop_tunnel(wt, up);
+}
+
+static void
+wtun_ike_state(void *ctx, struct ike *e, int up)
+{
+	struct wtun *wt = ctx;
+
+	wt->w->topo++;
+	ipsec_tunnel_state(wt, e == wt->ike[0] ? 0 : 1, up);
 }
 
 static void
@@ -168,6 +179,7 @@ wtun_free(struct wtun *wt)
 		return;
 	for (int e = 0; e < 2; e++) {
 		tunnel_free(wt->t[e]);
+		ike_free(wt->ike[e]);
 		psim_free(wt->ps[e]);
 		if (wt->rng[e] != NULL)
 			gsl_rng_free(wt->rng[e]);
@@ -330,6 +342,38 @@ oc_psk(struct world *w, const struct wtun *wt, uint8_t psk[32])
 	gsl_rng_free(r);
 }
 
+/*
+ * An IPsec site's end e: IKEv2 with the site's pre-shared key (a
+ * misconfigured site presents it with every bit flipped, as a Socket
+ * does), identities the site's and the PoP's names, and the site's DPD
+ * timers.
+ */
+static struct ike *
+ike_end(struct wtun *wt, int e, char *err, size_t errlen)
+{
+	struct world *w = wt->w;
+	const struct site *s = &w->sites[wt->site];
+	const char *pop = w->pops[wt->pop].sc->name;
+	uint8_t wrong[sizeof(s->psk)];
+	struct ike_cfg cfg = {
+		.role = e == 0 ? IKE_INITIATOR : IKE_RESPONDER,
+		.name = wt->name,
+		.id = e == 0 ? s->sc->name : pop,
+		.peer_id = e == 0 ? pop : s->sc->name,
+		.psk = s->psk, .psk_len = sizeof(s->psk),
+		.dpd = s->sc->ipsec->dpd,
+		.dpd_misses = s->sc->ipsec->dpd_misses,
+		.on_state = wtun_ike_state, .ctx = wt,
+	};
+
+	if (e == 0 && s->sc->wrong_key) {
+		for (size_t i = 0; i < sizeof(wrong); i++)
+			wrong[i] = (uint8_t)~s->psk[i];
+		cfg.psk = wrong;
+	}
+	return ike_new(psim_platform(wt->ps[e]), &cfg, err, errlen);
+}
+
 /* The tunnel's two ends, made at the first connection, then started. */
 int
 wtun_connect(struct wtun *wt)
@@ -343,9 +387,9 @@ wtun_connect(struct wtun *wt)
 	char rn[600], err[256], peer[64], a[INET_ADDR_STR];
 	uint8_t pair_psk[32];
 
-	if (wt->t[0] != NULL) {
-		if (tunnel_state(wt->t[0]) != TUNNEL_UP)
-			tunnel_start(wt->t[0]);
+	if (wt->t[0] != NULL || wt->ike[0] != NULL) {
+		if (!wtun_end_up(wt, 0))
+			wtun_end_power(wt, 0, 1);
 		return 0;
 	}
 	if (oc)
@@ -368,6 +412,12 @@ wtun_connect(struct wtun *wt)
 			goto fail;
 		psim_set_sender(wt->ps[e], e == 0 ? wtun_send_site :
 		    wtun_send_pop, wt);
+		if (s->sc->ipsec != NULL) {
+			if ((wt->ike[e] = ike_end(wt, e, err,
+			    sizeof(err))) == NULL)
+				goto fail;
+			continue;
+		}
 		cfg.name = name;
 		cfg.role = e == 0 ? TUNNEL_CLIENT : TUNNEL_SERVER;
 		cfg.mode = tc->null_cipher ? TUNNEL_NULL : TUNNEL_DTLS;
@@ -397,11 +447,6 @@ wtun_connect(struct wtun *wt)
 		}
 		cfg.keepalive = tc->keepalive;
 		cfg.keepalive_misses = tc->misses;
-		if (s->sc->ipsec != NULL) {
-			/* dead-peer detection's timers, not a Socket's */
-			cfg.keepalive = s->sc->ipsec->dpd;
-			cfg.keepalive_misses = s->sc->ipsec->dpd_misses;
-		}
 		cfg.rekey = e == 0 ? tc->rekey : 0;
 		cfg.on_state = wtun_state;
 		cfg.on_probe = e == 0 && !oc && s->sock != NULL ? wtun_probe :
@@ -414,8 +459,8 @@ wtun_connect(struct wtun *wt)
 			goto fail;
 	}
 	if (oc || w->pops[pop].up)
-		tunnel_start(wt->t[1]);
-	tunnel_start(wt->t[0]);
+		wtun_end_power(wt, 1, 1);
+	wtun_end_power(wt, 0, 1);
 	return 0;
 fail:
 	w->failed = 1;
@@ -427,10 +472,43 @@ site_link_tunnel_up(const struct site *s, int link, int pop)
 {
 	struct wtun *wt;
 
-	if (link < 0 || pop < 0 || (wt = s->links[link].tun[pop]) == NULL ||
-	    wt->t[0] == NULL)
+	if (link < 0 || pop < 0 || (wt = s->links[link].tun[pop]) == NULL)
 		return 0;
-	return tunnel_state(wt->t[0]) == TUNNEL_UP;
+	return wtun_end_up(wt, 0);
+}
+
+int
+wtun_end_up(const struct wtun *wt, int end)
+{
+	if (wt->ike[end] != NULL)
+		return ike_state(wt->ike[end]) == IKE_UP;
+	return wt->t[end] != NULL && tunnel_state(wt->t[end]) == TUNNEL_UP;
+}
+
+int
+wtun_end_send(struct wtun *wt, int end, struct sb_packet *p)
+{
+	if (wt->ike[end] != NULL)
+		return ike_send(wt->ike[end], p);
+	return tunnel_send(wt->t[end], p);
+}
+
+/* Start an end, or stop it as a host that dies does (its peer finds out
+ * by its own timers). */
+void
+wtun_end_power(struct wtun *wt, int end, int up)
+{
+	if (wt->ike[end] != NULL) {
+		if (up)
+			ike_start(wt->ike[end]);
+		else
+			ike_crash(wt->ike[end]);
+	} else if (wt->t[end] != NULL) {
+		if (up)
+			tunnel_start(wt->t[end]);
+		else
+			tunnel_crash(wt->t[end]);
+	}
 }
 
 /* ---- the Socket's hands: wan/socket.c decides, this carries out ---- */
@@ -925,6 +1003,13 @@ world_capture(struct world *w, const char *dir, char *err, size_t errlen)
 			if (s->links[j].cap == NULL)
 				return -1;
 		}
+	}
+	/* tunnels made before the captures: an IPsec site's, at build */
+	for (size_t t = 0; t < w->ntuns; t++) {
+		struct wtun *wt = w->tuns[t];
+
+		if (wt->cap[0] == NULL)
+			wt->cap[0] = w->sites[wt->site].links[wt->link].cap;
 	}
 	return 0;
 }

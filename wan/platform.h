@@ -17,6 +17,7 @@
 #ifndef SASEBED_WAN_PLATFORM_H
 #define SASEBED_WAN_PLATFORM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Time is int64 nanoseconds everywhere; absolute deadlines, one unit. */
@@ -105,6 +106,24 @@ static inline double
 sb_rand_unit(const struct sb_platform *pf)
 {
 	return (double)(pf->ops->rand(pf->ctx) >> 11) * 0x1p-53;
+}
+
+/* len bytes from the platform's stream, 8 at a time: for libraries that
+ * ask for random bytes (nonces, keys, DH secrets). */
+static inline void
+sb_rand_fill(const struct sb_platform *pf, void *out, size_t len)
+{
+	unsigned char *o = out;
+
+	while (len > 0) {
+		uint64_t r = pf->ops->rand(pf->ctx);
+		size_t n = len < sizeof(r) ? len : sizeof(r);
+
+		for (size_t i = 0; i < n; i++)
+			o[i] = (unsigned char)(r >> (8 * i));
+		o += n;
+		len -= n;
+	}
 }
 
 /* Signed difference, the one comparison helper: a before b iff < 0. */

@@ -80,10 +80,12 @@ n=$(sql "$db" "SELECT count(*) FROM events WHERE kind = 'bgp-down' AND subject =
 [ "$n" = 0 ] && pass || fail "the wan2 session went down $n times"
 
 # static routes: the gateway's stay until dead-peer detection, later
-# than BGP's hold time, and go then
+# than BGP's hold time, and go then: DPD probes only after a silent
+# interval and gives up after `misses` unanswered probes, each an
+# interval apart, so (misses - 1) to (misses + 2) intervals after the cut
 s=$(sql "$db" "SELECT min(t_ns) FROM events WHERE kind = 'no-route' AND subject = 'to-vpc' AND t_ns > $T")
 lo=$(awk "BEGIN { print $T + ($misses - 1) * $dpd * 1e9 }")
-hi=$(awk "BEGIN { print $T + ($misses + 1) * $dpd * 1e9 }")
+hi=$(awk "BEGIN { print $T + ($misses + 2) * $dpd * 1e9 }")
 if within "$lo" "$hi" "$s" && awk -v s="$s" -v th="$TH" 'BEGIN { exit !(s > th) }'; then pass; else
 	fail "to-vpc lost its route at '$s' ns (DPD $dpd s x $misses from $T)"
 fi
@@ -95,5 +97,16 @@ e=$(metric "$db" bgp-pop "partner-fw/wan1>par" established)
 x=$(metric "$db" bgp-pop "partner-fw/wan1>par" hold-expired)
 [ "$e" = 2.0 ] && [ "$x" = 1.0 ] && pass ||
 	fail "bgp-pop metrics: established '$e', hold-expired '$x'"
+
+# IKEv2 decides who gets a tunnel: the gateway with the wrong pre-shared
+# key fails IKE_AUTH at both ends, again on each retry, and never comes up
+sed 's/^    ipsec:$/    wrong-key: true\n    ipsec:/' "$f" > "$TMP/wrong.yaml"
+"$SASEBED" run "$TMP/wrong.yaml" --db "$TMP/wrong.db" --until 20s >/dev/null 2>&1
+a=$(sql "$TMP/wrong.db" "SELECT count(*) FROM events WHERE kind = 'tunnel-auth-failure' AND subject = 'cloud-vpc/wan1>ams' AND node = 'ams'")
+b=$(sql "$TMP/wrong.db" "SELECT count(*) FROM events WHERE kind = 'tunnel-auth-failure' AND subject = 'cloud-vpc/wan1>ams' AND node = 'cloud-vpc' AND detail LIKE '%AUTHENTICATION_FAILED%'")
+u=$(sql "$TMP/wrong.db" "SELECT count(*) FROM events WHERE kind = 'tunnel-up' AND subject LIKE 'cloud-vpc%'")
+if [ "$a" -ge 2 ] && [ "$b" = "$a" ] && [ "$u" = 0 ]; then pass; else
+	fail "wrong key: $a auth failures at the PoP, $b at the site, $u ups"
+fi
 
 finish
