@@ -197,14 +197,7 @@ rng_cb(void *arg, unsigned char *out, size_t len)
 {
 	struct tunnel *t = arg;
 
-	while (len > 0) {
-		uint64_t r = t->pf->ops->rand(t->pf->ctx);
-		size_t n = len < sizeof(r) ? len : sizeof(r);
-
-		memcpy(out, &r, n);
-		out += n;
-		len -= n;
-	}
+	sb_rand_fill(t->pf, out, len);
 	return 0;
 }
 
