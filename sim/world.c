@@ -223,7 +223,7 @@ build_flows(struct world *w, char *err, size_t errlen)
 		} else {
 			f->home = &w->sites[f->sc->src];
 		}
-		f->cur = NONE_ROUTE;
+		f->cur = f->iroute = NONE_ROUTE;
 		f->mroute_of = NONE_ROUTE;
 		f->topo = UINT64_MAX;
 		for (size_t j = 0; j < SOCKET_MAX_LINKS; j++) {

@@ -163,6 +163,7 @@ struct flow {
 	 * came by another route than the one in use at the fault. */
 	sb_time fault_at;          /* SB_TIME_NEVER: nothing pending */
 	uint32_t lroute[SOCKET_MAX_LINKS]; /* route per source link */
+	uint32_t iroute;           /* the same for Internet flows */
 	uint64_t ltopo[SOCKET_MAX_LINKS];  /* topology it was made for */
 	uint64_t topo;             /* the same for Internet flows */
 	struct rule_flow rf;       /* its 5-tuple, for the Socket's rules */
@@ -182,6 +183,7 @@ struct flow {
 	uint32_t oroute[SOCKET_MAX_LINKS][SOCKET_MAX_LINKS];
 	uint64_t dup_discarded;
 	int no_route;              /* last attempt found none (event once) */
+	int gap;                   /* a no-route since the last route event */
 	int egress;                /* a rule's egress PoP, or -1 */
 	uint32_t fault_route;
 	struct failover *fo;       /* the failovers so far, in time order */

@@ -503,7 +503,7 @@ static uint32_t
 flow_route(struct world *w, struct flow *f, int ls)
 {
 	uint64_t *topo = ls < 0 ? &f->topo : &f->ltopo[ls];
-	uint32_t *cur = ls < 0 ? &f->cur : &f->lroute[ls];
+	uint32_t *cur = ls < 0 ? &f->iroute : &f->lroute[ls];
 	struct route r;
 
 	if (*topo == w->topo)
@@ -514,7 +514,10 @@ flow_route(struct world *w, struct flow *f, int ls)
 			emit(w, "no-route", f->home->sc->name,
 			    f->sc->name, "no up link or PoP on the way", 0);
 		f->no_route = 1;
+		f->gap = 1;
 		*cur = NONE_ROUTE;
+		if (ls < 0)
+			f->cur = NONE_ROUTE;  /* an Internet flow has none */
 		return NONE_ROUTE;
 	}
 	f->no_route = 0;
@@ -522,13 +525,15 @@ flow_route(struct world *w, struct flow *f, int ls)
 	return *cur;
 }
 
-/* The flow now uses route r: say so when it changed. */
+/* The flow now uses route r: say so when it changed, or when it had
+ * none in between (the same route again after a no-route). */
 static void
 flow_uses(struct world *w, struct flow *f, uint32_t r)
 {
-	if (r == f->cur)
+	if (r == f->cur && !f->gap)
 		return;
 	f->cur = r;
+	f->gap = 0;
 	route_event(w, f, &f->routes[r]);
 }
 

@@ -89,6 +89,12 @@ hi=$(awk "BEGIN { print $T + ($misses + 2) * $dpd * 1e9 }")
 if within "$lo" "$hi" "$s" && awk -v s="$s" -v th="$TH" 'BEGIN { exit !(s > th) }'; then pass; else
 	fail "to-vpc lost its route at '$s' ns (DPD $dpd s x $misses from $T)"
 fi
+# when the link is back the same route returns, and says so: a route
+# event after the no-route, though the route is the one it had
+r=$(sql "$db" "SELECT detail FROM events WHERE kind = 'route' AND subject = 'to-vpc' AND t_ns > $s ORDER BY t_ns LIMIT 1")
+r0=$(sql "$db" "SELECT detail FROM events WHERE kind = 'route' AND subject = 'to-vpc' AND t_ns < $s ORDER BY t_ns DESC LIMIT 1")
+[ -n "$r" ] && [ "$r" = "$r0" ] && pass ||
+	fail "to-vpc after its no-route: '$r' (before: '$r0')"
 n=$(sql "$db" "SELECT count(*) FROM events WHERE kind LIKE 'bgp-%' AND (node = 'cloud-vpc' OR subject LIKE 'cloud-vpc%')")
 [ "$n" = 0 ] && pass || fail "$n BGP events for the static site"
 
