@@ -20,11 +20,13 @@
 #include "models/link.h"
 #include "sim/world.h"
 #include "wan/firewall.h"
+#include "wan/ike.h"
 #include "wan/packet.h"
 #include "wan/platform.h"
 #include "wan/pop.h"
 #include "wan/rules.h"
 #include "wan/socket.h"
+#include "wan/tunnel.h"
 
 struct capture;
 struct fluid;
@@ -458,8 +460,6 @@ void free_sockets(struct world *w);
 int site_link_tunnel_up(const struct site *s, int link, int pop);
 /* Either kind of end, DTLS or IPsec, where either may be met: not on
  * a Socket tunnel's per-packet path. */
-int wtun_end_up(const struct wtun *wt, int end);
-int wtun_end_send(struct wtun *wt, int end, struct sb_packet *p);
 void wtun_end_power(struct wtun *wt, int end, int up);
 int build_credentials(struct world *w, char *err, size_t errlen);
 
@@ -526,5 +526,26 @@ int target_chans(struct world *w, const struct sc_target *t,
     struct chan *c[2]);
 int build_expectations(struct world *w, char *err, size_t errlen);
 void tick(void *a, void *b);
+
+/*
+ * A tunnel end of either kind: a Socket's or an off-cloud pair's (DTLS,
+ * t[]), or an IPsec site's (IKEv2 and ESP, ike[], t[] NULL).  Inline, on
+ * every packet's way: the common kind is asked first.
+ */
+static inline int
+wtun_end_up(const struct wtun *wt, int end)
+{
+	if (wt->t[end] != NULL)
+		return tunnel_state(wt->t[end]) == TUNNEL_UP;
+	return wt->ike[end] != NULL && ike_state(wt->ike[end]) == IKE_UP;
+}
+
+static inline int
+wtun_end_send(struct wtun *wt, int end, struct sb_packet *p)
+{
+	if (wt->t[end] != NULL)
+		return tunnel_send(wt->t[end], p);
+	return ike_send(wt->ike[end], p);
+}
 
 #endif

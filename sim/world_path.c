@@ -624,30 +624,11 @@ inner_bytes(struct world *w, struct flow *f, struct sb_packet *p)
 	return q;
 }
 
-/* The entrance of an IPsec site's tunnel: what hop_send() does for a
- * Socket's, through ESP. */
-static void
-ipsec_hop_send(struct world *w, struct flow *f, struct ike *e,
-    struct sb_packet *p)
-{
-	uint8_t relayed = p->tcp.relayed;
-
-	if (ike_state(e) != IKE_UP) {
-		flow_lost(w, f, p);
-		return;
-	}
-	if ((p = inner_bytes(w, f, p)) == NULL || ike_send(e, p) < 0) {
-		if (!relayed)
-			meters_feed_drop(w, f);
-	}
-}
-
 /* Put p on hop p->hop of its route: a wire, or a tunnel's entrance. */
 static void
 hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 {
 	const struct rhop *h = &f->routes[p->path].hop[p->hop];
-	struct tunnel *t;
 	uint8_t relayed;
 
 	if (h->x != NULL) {
@@ -661,18 +642,14 @@ hop_send(struct world *w, struct flow *f, struct sb_packet *p)
 		link_send(h->c->l, p);
 		return;
 	}
-	t = h->t->t[h->dir];
-	if (t == NULL) {
-		ipsec_hop_send(w, f, h->t->ike[h->dir], p);
-		return;
-	}
-	if (tunnel_state(t) != TUNNEL_UP) {
+	if (!wtun_end_up(h->t, (int)h->dir)) {
 		/* the tunnel went down since the route was made */
 		flow_lost(w, f, p);
 		return;
 	}
 	relayed = p->tcp.relayed;     /* p may be gone below */
-	if ((p = inner_bytes(w, f, p)) == NULL || tunnel_send(t, p) < 0) {
+	if ((p = inner_bytes(w, f, p)) == NULL ||
+	    wtun_end_send(h->t, (int)h->dir, p) < 0) {
 		if (!relayed)
 			meters_feed_drop(w, f);
 	}

@@ -477,22 +477,6 @@ site_link_tunnel_up(const struct site *s, int link, int pop)
 	return wtun_end_up(wt, 0);
 }
 
-int
-wtun_end_up(const struct wtun *wt, int end)
-{
-	if (wt->ike[end] != NULL)
-		return ike_state(wt->ike[end]) == IKE_UP;
-	return wt->t[end] != NULL && tunnel_state(wt->t[end]) == TUNNEL_UP;
-}
-
-int
-wtun_end_send(struct wtun *wt, int end, struct sb_packet *p)
-{
-	if (wt->ike[end] != NULL)
-		return ike_send(wt->ike[end], p);
-	return tunnel_send(wt->t[end], p);
-}
-
 /* Start an end, or stop it as a host that dies does (its peer finds out
  * by its own timers). */
 void
