@@ -42,6 +42,8 @@ struct link {
 	sb_time busy_until;
 	sb_time last_arrival;
 	sb_time fac_until;
+	link_prefetch_fn pf;
+	void *pctx;
 
 	struct link_stats st;
 	struct profile_factors fac;
@@ -159,6 +161,35 @@ arrive(void *a, void *b)
 	l->st.packets++;
 	l->st.bytes += p->size;
 	l->recv(l->ctx, l, p);
+}
+
+static void
+arrive_pf(void *a, void *b, sb_time t, int stage)
+{
+	struct link *l = a;
+
+	if (l->pf != NULL)
+		l->pf(l->pctx, l->ctx, b, t, stage);
+}
+
+void
+link_prefetch_send(const struct link *l)
+{
+	__builtin_prefetch((const char *)l + 64);
+	__builtin_prefetch((const char *)l + 128);
+	__builtin_prefetch((const char *)l + 192);
+	if (l->bg != NULL)
+		__builtin_prefetch(l->bg);
+	__builtin_prefetch(l->loss);
+	__builtin_prefetch(l->rng);
+}
+
+void
+link_set_prefetch(struct link *l, link_prefetch_fn pf, void *pctx)
+{
+	l->pf = pf;
+	l->pctx = pctx;
+	kernel_set_prefetch(l->k, arrive, arrive_pf);
 }
 
 static uint64_t

@@ -74,6 +74,18 @@ const char *link_name(const struct link *l);
 const struct link_spec *link_spec(const struct link *l);
 
 /* Where arriving and dropped packets go.  Both callbacks take ownership. */
+/*
+ * Ahead of a packet's arrival at time t (sim/kernel.h, prefetch hooks):
+ * the receiver's hook, with pctx as set and ctx the receiver's (as given
+ * to link_set_handlers()), so that it can fetch what its recv will read.
+ * The link and the packet are in the cache from stage 1.
+ */
+typedef void (*link_prefetch_fn)(void *pctx, void *ctx,
+    struct sb_packet *p, sb_time t, int stage);
+void link_set_prefetch(struct link *l, link_prefetch_fn pf, void *pctx);
+/* Fetch what link_send() reads of l past the first line (in the cache):
+ * its other lines, its background, loss model and random stream. */
+void link_prefetch_send(const struct link *l);
 void link_set_handlers(struct link *l, link_recv_fn recv, link_drop_fn drop,
     void *ctx);
 

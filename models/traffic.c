@@ -23,6 +23,7 @@ struct traffic {
 	void *ctx;
 	uint64_t n;
 	sb_timer next;
+	traffic_prefetch_fn pf;
 };
 
 static sb_time
@@ -97,6 +98,24 @@ traffic_fire(void *a, void *b)
 	}
 	t->n++;
 	schedule_next(t);
+}
+
+static void
+fire_pf(void *a, void *b, sb_time when, int stage)
+{
+	struct traffic *t = a;
+
+	(void)b;
+	(void)when;
+	if (t->pf != NULL)
+		t->pf(t->ctx, stage);
+}
+
+void
+traffic_set_prefetch(struct traffic *t, traffic_prefetch_fn pf)
+{
+	t->pf = pf;
+	kernel_set_prefetch(t->k, traffic_fire, fire_pf);
 }
 
 struct traffic *

@@ -49,6 +49,9 @@ struct traffic_spec {
 };
 
 typedef void (*traffic_send_fn)(void *ctx, struct sb_packet *p);
+/* Ahead of a send (sim/kernel.h, prefetch hooks): the sender's hook with
+ * its ctx, so that it can fetch what send will read. */
+typedef void (*traffic_prefetch_fn)(void *ctx, int stage);
 
 struct traffic;
 
@@ -57,6 +60,7 @@ struct traffic;
  * at spec->start, or one gap in for poisson, or at start + times[0] for a
  * replay.  NULL for a spec it cannot run: cbr or poisson with a rate or
  * size of 0, a replay with packets but no arrays. */
+void traffic_set_prefetch(struct traffic *t, traffic_prefetch_fn pf);
 struct traffic *traffic_new(struct kernel *k, struct pool *pl,
     const struct traffic_spec *spec, uint32_t flow, gsl_rng *rng,
     traffic_send_fn send, void *ctx);

@@ -155,6 +155,18 @@ hist_add(struct hist *h, int64_t v)
 		h->max = v;
 }
 
+void
+hist_prefetch(const struct hist *h, int64_t v, int stage)
+{
+	unsigned i = bucket_of(v < 0 ? 0 : (uint64_t)v);
+
+	if (stage == 0) {
+		__builtin_prefetch(h);
+		__builtin_prefetch(&h->g[i / SUB]);
+	} else if (h->g[i / SUB] != NULL)
+		__builtin_prefetch(&h->g[i / SUB][i % SUB]);
+}
+
 /* src into dst; when dst cannot have a group src uses, the whole of src
  * is lost to it (counted in lost), so the invariants hold. */
 void

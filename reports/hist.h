@@ -19,6 +19,9 @@ void hist_free(struct hist *h);
 void hist_reset(struct hist *h);
 
 void hist_add(struct hist *h, int64_t v);
+/* Ahead of hist_add(h, v), in two steps: stage 0 the lines that find v's
+ * counter, stage 1 (those in the cache) the counter.  Fetches only. */
+void hist_prefetch(const struct hist *h, int64_t v, int stage);
 void hist_merge(struct hist *dst, const struct hist *src);
 
 uint64_t hist_count(const struct hist *h);

@@ -75,6 +75,15 @@ meter_dropped(struct meter *m)
 }
 
 void
+meter_prefetch(const struct meter *m, sb_time transit, int stage)
+{
+	if (stage == 0)
+		__builtin_prefetch(m);
+	else
+		hist_prefetch(m->lat, transit, stage - 1);
+}
+
+void
 meter_delivered(struct meter *m, sb_time sent, sb_time now, uint32_t bytes)
 {
 	sb_time transit = sb_time_diff(now, sent);

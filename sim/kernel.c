@@ -48,6 +48,19 @@
  * an entry is copied at each level it passes (top, rung, bottom), which
  * is cheaper than chasing the event record each time.  Finer rungs
  * (TOP_PER_BUCKET 1) or bigger chunks (CH 16) measured slower.
+ *
+ * Looking ahead.  A large world's events each work on objects long out
+ * of the cache (a link, a packet, a tunnel, a flow's route), and each
+ * pointer followed is a wait on memory.  pop_one() therefore fetches the
+ * arguments of the event AHEAD places on, and calls the prefetch hook of
+ * the events between (kernel_set_prefetch()), one stage a place, so that
+ * a hook follows one more level of pointers each time, each level in the
+ * cache by then.  That needs the events ahead in view: the bottom run is
+ * extended with the next bucket when it holds fewer than EV_AHEAD
+ * (extend()), and split rungs aim at PER_BUCKET 32 events a bucket (with
+ * 4, three events in four ran with fewer than AHEAD others in view).
+ * Measured on bench/fluid (5,000 sites, one simulated hour): 593 s
+ * without hooks, 367 s with them; bench/hold is unchanged within noise.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +68,19 @@
 #include "sim/kernel.h"
 
 #define EV_NONE UINT32_MAX
-#ifndef AHEAD
-#define AHEAD 4            /* events between a prefetch and its use */
+#ifndef SPACING
+#define SPACING 1          /* events between two prefetch stages */
 #endif
+/* events between the fetch of an event's arguments and its run, and
+ * between the fetch of its record and its run */
+#define AHEAD (SPACING * (KERNEL_PREFETCH_STAGES + 1))
+#define EV_AHEAD (AHEAD + 8)
 #define MAX_RUNGS 24
 #ifndef SPLIT_OVER
-#define SPLIT_OVER 48      /* a bucket with more events becomes a rung */
+#define SPLIT_OVER 96      /* a bucket with more events becomes a rung */
 #endif
 #ifndef PER_BUCKET
-#define PER_BUCKET 4       /* events per bucket a split rung aims at */
+#define PER_BUCKET 32      /* events per bucket a split rung aims at */
 #endif
 #ifndef TOP_PER_BUCKET
 #define TOP_PER_BUCKET 2   /* events per bucket when the top is spread */
@@ -147,6 +164,9 @@ struct kernel {
 	struct ev *evs;          /* one array, grown by doubling */
 	uint32_t nevs, free_head;
 
+	kernel_fn pf_fn[KERNEL_PREFETCH_MAX];
+	kernel_prefetch_fn pf[KERNEL_PREFETCH_MAX];
+	int npf;
 	kernel_poll_fn poll;
 	void *poll_arg;
 	uint64_t poll_every;
@@ -635,6 +655,48 @@ refill(struct kernel *k)
 	return 1;
 }
 
+/*
+ * Append the deepest rung's next bucket to the bottom run while the run
+ * holds fewer than AHEAD events, so that pop_one() can see that far
+ * ahead (a bucket of a split rung holds about PER_BUCKET events; without
+ * this most events ran with their successors not yet in view).  Its
+ * times are all at or past bottom_end, so the run stays sorted; events
+ * scheduled before the new bottom_end go to the late heap from then on,
+ * as they would once refill() had taken the bucket.  Only a bucket small
+ * enough to sort is taken: a larger one, the top and an exhausted rung
+ * are left to refill().
+ */
+static void
+extend(struct kernel *k)
+{
+	struct rung *g;
+	struct bkt *bk;
+	uint32_t pending = k->bot.n - k->head, n;
+	size_t cap = k->bot.cap;
+
+	if (k->nrungs == 0)
+		return;
+	g = &k->rungs[k->nrungs - 1];
+	while (g->cur < g->nb && g->b[g->cur].n == 0)
+		g->cur++;
+	if (g->cur == g->nb || (n = g->b[g->cur].n) > SPLIT_OVER)
+		return;
+	if (grow((void **)&k->bot.v, &cap, pending + n, sizeof(*k->bot.v),
+	    256) < 0)
+		return;
+	k->bot.cap = (uint32_t)cap;
+	memmove(k->bot.v, k->bot.v + k->head, pending * sizeof(*k->bot.v));
+	k->head = 0;
+	bk = &g->b[g->cur++];
+	bkt_take(k, bk, k->bot.v + pending);
+	for (uint32_t j = 0; j < n; j++)
+		__builtin_prefetch(ev_at(k, k->bot.v[pending + j].idx));
+	stable_sort(k, k->bot.v + pending, n);
+	k->bot.n = pending + n;
+	k->bottom_end = g->cur == g->nb ? g->end :
+	    g->base + (sb_time)((uint64_t)g->cur << g->shift);
+}
+
 /* Take event record idx, the head of the free list, for a queued entry. */
 static inline sb_timer
 ev_claim(struct kernel *k, uint32_t idx, kernel_fn fn, void *a, void *b)
@@ -760,11 +822,17 @@ pop_one(struct kernel *k)
 	    k->bot.v[k->head].t <= k->late[0].t)) {
 		/* What an event works on is mostly a packet that has been
 		 * in flight for milliseconds, long out of the cache: start
-		 * fetching the arguments of the event AHEAD places on
-		 * (a packet's header and its first bytes, which the pool
-		 * keeps together, and the first two lines of what it arrives
-		 * at, where a link keeps what a packet reads).  A prefetch never faults, whatever the
-		 * arguments are. */
+		 * fetching the record of the event EV_AHEAD places on, the
+		 * arguments of the one AHEAD places on (a packet's header
+		 * and its first bytes, which the pool keeps together, and
+		 * the first two lines of what it arrives at), and call the
+		 * hooks of those between, the nearest at the deepest stage.
+		 * A prefetch never faults, whatever the arguments are. */
+		if (k->head + EV_AHEAD >= k->bot.n)
+			extend(k);
+		if (k->head + EV_AHEAD < k->bot.n)
+			__builtin_prefetch(ev_at(k,
+			    k->bot.v[k->head + EV_AHEAD].idx));
 		if (k->head + AHEAD < k->bot.n) {
 			const struct ev *n = ev_at(k,
 			    k->bot.v[k->head + AHEAD].idx);
@@ -774,6 +842,21 @@ pop_one(struct kernel *k)
 			__builtin_prefetch(n->b);
 			__builtin_prefetch((const char *)n->b + 64);
 			__builtin_prefetch((const char *)n->b + 128);
+		}
+		for (int st = 1; st <= KERNEL_PREFETCH_STAGES && k->npf > 0;
+		    st++) {
+			uint32_t d = (uint32_t)(SPACING *
+			    (KERNEL_PREFETCH_STAGES + 1 - st));
+			const struct ev *n;
+			if (k->head + d >= k->bot.n)
+				continue;
+			n = ev_at(k, k->bot.v[k->head + d].idx);
+			for (int i = 0; i < k->npf; i++)
+				if (n->fn == k->pf_fn[i]) {
+					k->pf[i](n->a, n->b,
+					    k->bot.v[k->head + d].t, st);
+					break;
+				}
 		}
 		x = k->bot.v[k->head++];
 	} else {
@@ -798,6 +881,20 @@ pop_one(struct kernel *k)
 	k->ran++;
 	fn(a, b);
 	return 1;
+}
+
+void
+kernel_set_prefetch(struct kernel *k, kernel_fn fn, kernel_prefetch_fn pf)
+{
+	for (int i = 0; i < k->npf; i++)
+		if (k->pf_fn[i] == fn) {
+			k->pf[i] = pf;
+			return;
+		}
+	if (k->npf == KERNEL_PREFETCH_MAX)
+		return;
+	k->pf_fn[k->npf] = fn;
+	k->pf[k->npf++] = pf;
 }
 
 int

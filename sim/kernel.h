@@ -46,6 +46,22 @@ kernel_after(struct kernel *k, sb_time delay, kernel_fn fn, void *a, void *b)
  * run, been cancelled, or the handle is 0. */
 int kernel_cancel(struct kernel *k, sb_timer id);
 
+/*
+ * A prefetch hook for the events of fn: called with the event's
+ * arguments and time before it runs, at stage 1 (furthest ahead) to
+ * KERNEL_PREFETCH_STAGES (the event before it), after the kernel has
+ * fetched a and b.  At stage s a hook may read what it fetched at stage
+ * s - 1 (and a and b at stage 1), and fetch the objects those point to:
+ * one level of pointers a stage.  A hook must only read and fetch; it
+ * may be called for an event that is then cancelled, or not at all.
+ * At most KERNEL_PREFETCH_MAX functions have hooks; setting another is
+ * ignored, setting one again replaces it.
+ */
+typedef void (*kernel_prefetch_fn)(void *a, void *b, sb_time t, int stage);
+#define KERNEL_PREFETCH_MAX 4
+#define KERNEL_PREFETCH_STAGES 7
+void kernel_set_prefetch(struct kernel *k, kernel_fn fn, kernel_prefetch_fn pf);
+
 void kernel_set_poll(struct kernel *k, uint64_t every, kernel_poll_fn fn,
     void *arg);
 

@@ -540,6 +540,7 @@ world_start(struct world *w)
 		    f->rng, flow_send, f);
 		if (f->src == NULL)
 			return -1;
+		traffic_set_prefetch(f->src, flow_send_pf);
 	}
 	if (start_apps(w) < 0)
 		return -1;

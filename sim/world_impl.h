@@ -503,6 +503,7 @@ void apps_results(struct world *w, sb_time end);
 double app_metric(struct world *w, int app, enum sc_metric m, sb_time end);
 int route_mirror(const struct route *r, struct route *out);
 void rev_send(struct flow *r, struct sb_packet *p, unsigned hop);
+void flow_send_pf(void *ctx, int stage);
 void flow_send_at(struct flow *f, struct sb_packet *p, unsigned hop);
 int app_leg_end(const struct flow *f, const struct sb_packet *p);
 

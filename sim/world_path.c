@@ -54,6 +54,8 @@ geo_between(const struct world *w, const struct geo_city *a,
 	return geo_delay(km, w->sc->route_inflation, w->sc->fibre_km_s);
 }
 
+static void chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t,
+    int stage);
 static void chan_recv(void *ctx, struct link *l, struct sb_packet *p);
 static void chan_drop(void *ctx, struct link *l, struct sb_packet *p,
     enum link_drop why);
@@ -93,6 +95,7 @@ chan_new(struct world *w, const char *name, const char *kind,
 	if (c->l == NULL)
 		goto oom;
 	link_set_handlers(c->l, chan_recv, chan_drop, c);
+	link_set_prefetch(c->l, chan_pf, w);
 	if (w->nchans == w->capchans) {
 		size_t cap = w->capchans ? 2 * w->capchans : 64;
 		struct chan **v = realloc(w->chans, cap * sizeof(*v));
@@ -957,6 +960,178 @@ flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
 	if (f->app != NULL)
 		app_deliver(f, p);
 	pool_put(w->pool, p);
+}
+
+#define PF(x) __builtin_prefetch(x)
+#define PF2(x) do { PF(x); PF((const char *)(x) + 64); } while (0)
+
+/* A tunnel end's sending, d levels deep: the tunnel, its platform, the
+ * first wire of its underlay. */
+static void
+pf_tun_send(const struct wtun *wt, unsigned end, int d)
+{
+	const struct chan *c = wt->path[end][0];
+
+	if (d == 0) {
+		if (wt->t[end] != NULL)
+			PF2(wt->t[end]);
+		PF(wt->ps[end]);
+		PF(c);
+	} else if (d == 1)
+		PF(c->l);
+	else if (d == 2)
+		link_prefetch_send(c->l);
+}
+
+/* The meters a packet of f delivered at t feeds, d levels deep once f
+ * is in the cache. */
+static void
+pf_meters(const struct flow *f, const struct sb_packet *p, sb_time t, int d)
+{
+	sb_time transit = sb_time_diff(t, p->created);
+
+	if (d == 0) {
+		PF(f->home);
+		meter_prefetch(f->interval, transit, 0);
+		meter_prefetch(f->total, transit, 0);
+		return;
+	}
+	if (d <= 2) {
+		meter_prefetch(f->interval, transit, d);
+		meter_prefetch(f->total, transit, d);
+	}
+	if (f->home != NULL && d <= 3)
+		meter_prefetch(f->home->total, transit, d - 1);
+}
+
+/* The flow's next hop from p's, d levels deep once f is in the cache;
+ * past its last, the meters of its delivery at t. */
+static void
+pf_hop(const struct flow *f, const struct sb_packet *p, sb_time t, int d)
+{
+	const struct route *r = &f->routes[p->path];
+	const struct rhop *h = &r->hop[p->hop + 1];
+
+	if (d == 0) {
+		PF(r);
+		PF(h);
+		return;
+	}
+	if (p->hop + 1u >= r->n) {
+		pf_meters(f, p, t, d - 1);
+		return;
+	}
+	if (h->c != NULL) {
+		if (d == 1)
+			PF(h->c);
+		else if (d == 2)
+			PF(h->c->l);
+		else if (d == 3)
+			link_prefetch_send(h->c->l);
+	} else if (h->t != NULL) {
+		if (d == 1)
+			PF(h->t);
+		else if (d >= 2)
+			pf_tun_send(h->t, h->dir, d - 2);
+	}
+}
+
+/*
+ * Ahead of a packet's arrival (stage 1 to 7 events before; the kernel has
+ * fetched the link and the packet): what the arrival will read, one level
+ * of pointers a stage, so that each level is in the cache when the next
+ * is read.  Only fetches; reads nothing a stage has not fetched before.
+ */
+static void
+chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t, int stage)
+{
+	struct world *w = pctx;
+	const struct flow *f = NULL;
+
+	if (stage == 1)
+		PF(ctx);
+	if (p->flow != SB_FLOW_NONE) {
+		f = &w->flows[p->flow];
+		if (stage == 1)
+			PF2(f);
+	}
+	if (p->tun != 0) {
+		const struct wtun *wt;
+		if (stage == 1) {
+			PF(&w->tuns[p->tun - 1]);
+			return;
+		}
+		wt = w->tuns[p->tun - 1];
+		if (stage == 2) {
+			PF2(wt);
+			return;
+		}
+		if (p->thop + 1u < wt->npath[p->tdir]) {
+			/* on along the underlay */
+			const struct chan *n = wt->path[p->tdir][p->thop + 1];
+			if (stage == 3)
+				PF(n);
+			else if (stage == 4)
+				PF(n->l);
+			else if (stage == 5)
+				link_prefetch_send(n->l);
+			return;
+		}
+		/* out at the far end, and on along the flow's route */
+		if (stage == 3) {
+			unsigned to = p->tdir == 0 ? 1 : 0;
+			if (wt->t[to] != NULL) {
+				PF2(wt->t[to]);
+				PF((const char *)wt->t[to] + 128);
+			}
+			PF(wt->ps[to]);
+		}
+		if (f != NULL && !p->echo && stage >= 3)
+			pf_hop(f, p, t, stage - 3);
+		return;
+	}
+	if (f != NULL && stage >= 2)
+		pf_hop(f, p, t, stage - 2);
+}
+
+/* Ahead of a flow's next packet (stage 1 to 7 events before): what
+ * sending it reads, level by level, along the route the last one took. */
+void
+flow_send_pf(void *ctx, int stage)
+{
+	const struct flow *f = ctx;
+	const struct site *s = f->home;
+	const struct route *r;
+	const struct rhop *h;
+
+	if (stage == 1) {
+		PF2(f);
+		PF(&f->rf);
+		return;
+	}
+	if (stage == 2) {
+		PF(s);
+		PF(f->interval);
+		PF(f->total);
+		return;
+	}
+	if (s->sock != NULL && stage <= 4)
+		socket_prefetch(s->sock, &f->rf, stage - 3);
+	if (f->cur == NONE_ROUTE || f->routes == NULL)
+		return;
+	r = &f->routes[f->cur];
+	h = &r->hop[0];
+	if (stage == 3) {
+		PF(r);
+		PF(s->total);
+		return;
+	}
+	if (h->t == NULL || h->x != NULL)
+		return;
+	if (stage == 4)
+		PF(h->t);
+	else
+		pf_tun_send(h->t, h->dir, stage - 5);
 }
 
 static void

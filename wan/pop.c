@@ -23,6 +23,7 @@
 
 #include "wan/byteorder.h"
 #include "wan/inet.h"
+#include "wan/fib.h"
 #include "wan/pop.h"
 
 #define VERSION 1
@@ -105,6 +106,8 @@ struct pop {
 	sb_time *ecost;            /* npops x npops: see edge_table() */
 	struct local *local;
 	size_t nlocal, caplocal;
+	struct fib *fib;           /* every advert's prefixes, for egress */
+	int fib_stale;             /* the adverts' prefixes changed since */
 };
 
 /* ---- bytes ---- */
@@ -270,14 +273,30 @@ spf_soon(struct pop *p)
 		    spf_fire, p);
 }
 
+static int
+same_prefixes(const struct advert *a, const struct pfx *v, unsigned n)
+{
+	if (!a->valid || a->npfx != n)
+		return 0;
+	/* field by field: the structs' padding is not the wire's */
+	for (unsigned i = 0; i < n; i++)
+		if (a->pfx[i].addr != v[i].addr || a->pfx[i].len != v[i].len ||
+		    a->pfx[i].pref != v[i].pref)
+			return 0;
+	return 1;
+}
+
 /* Our own advert from what the ports measure and the tunnels hold, as
  * our own routes see it; sent or not. */
 static void
 rebuild(struct pop *p)
 {
 	struct advert *a = &p->db[p->cfg.id];
+	struct pfx old[POP_MAX_PREFIXES];
+	unsigned nold = a->valid ? a->npfx : 0;
 	int seen[POP_MAX];
 
+	memcpy(old, a->pfx, nold * sizeof(old[0]));
 	memset(seen, 0, sizeof(seen));
 	a->nlinks = 0;
 	for (unsigned k = 0; k < p->cfg.nports; k++) {
@@ -311,6 +330,8 @@ rebuild(struct pop *p)
 		}
 		a->pfx[a->npfx++] = (struct pfx){ l->addr, l->len, l->pref };
 	}
+	if (!same_prefixes(a, old, nold))
+		p->fib_stale = 1;
 	a->heard = sb_now(p->pf);
 	a->valid = 1;
 }
@@ -355,19 +376,6 @@ originate_soon(struct pop *p)
 	if (p->orig_t == 0)
 		sb_timer_set(p->pf, &p->orig_t, p->last_orig + ORIGINATE_HOLD,
 		    originate_fire, p);
-}
-
-static int
-same_prefixes(const struct advert *a, const struct pfx *v, unsigned n)
-{
-	if (!a->valid || a->npfx != n)
-		return 0;
-	/* field by field: the structs' padding is not the wire's */
-	for (unsigned i = 0; i < n; i++)
-		if (a->pfx[i].addr != v[i].addr || a->pfx[i].len != v[i].len ||
-		    a->pfx[i].pref != v[i].pref)
-			return 0;
-	return 1;
 }
 
 /* Does the advert at b (header first, lengths checked) say what a says? */
@@ -462,6 +470,7 @@ advert_input(struct pop *p, unsigned port, const uint8_t *b, size_t len)
 		tmp[i] = (struct pfx){ get32(q), q[4], q[5] };
 	}
 	pfx_changed = !same_prefixes(a, tmp, np);
+	p->fib_stale |= pfx_changed;
 	a->valid = 1;
 	a->seq = seq;
 	a->heard = sb_now(p->pf);
@@ -814,6 +823,7 @@ forget(struct pop *p)
 		p->best[i] = -1;
 		p->db[i].valid = 0;
 		p->db[i].nlinks = p->db[i].npfx = 0;
+		p->fib_stale = 1;
 		p->dist[i] = (int)i == p->cfg.id ? 0 : SB_TIME_NEVER;
 		p->nh_port[i] = -1;
 	}
@@ -868,7 +878,8 @@ pop_new(const struct sb_platform *pf, const struct pop_config *cfg,
 	p->done = calloc(n, 1);
 	p->fresh = calloc(n, 1);
 	p->ecost = calloc((size_t)n * n, sizeof(*p->ecost));
-	if (p->fresh == NULL || p->ecost == NULL ||
+	p->fib = fib_new();
+	if (p->fib == NULL || p->fresh == NULL || p->ecost == NULL ||
 	    p->ports == NULL || p->db == NULL || p->dist == NULL ||
 	    p->nh_port == NULL || p->best == NULL || p->tdist == NULL ||
 	    p->tfirst == NULL || p->done == NULL)
@@ -933,6 +944,7 @@ pop_free(struct pop *p)
 	free(p->done);
 	free(p->fresh);
 	free(p->ecost);
+	fib_free(p->fib);
 	free(p->local);
 	free((void *)p->cfg.names);
 	free(p);
@@ -1055,32 +1067,29 @@ covers(uint32_t net, unsigned len, uint32_t addr)
 	return (addr & inet_mask(len)) == net;
 }
 
-int
-pop_egress(const struct pop *p, uint32_t addr)
+/* The table again from every advert's prefixes; 0, or -1 when out of
+ * memory (it stays stale, and is tried again at the next lookup). */
+static int
+fib_build(struct pop *p)
 {
-	int best = -1;
-	unsigned blen = 0, bpref = 0;
-
-	if (!p->running)
-		return -1;
+	fib_clear(p->fib);
 	for (unsigned i = 0; i < p->cfg.npops; i++) {
 		const struct advert *a = &p->db[i];
-		if (!a->valid || p->dist[i] == SB_TIME_NEVER)
-			continue;
-		for (unsigned j = 0; j < a->npfx; j++) {
-			const struct pfx *x = &a->pfx[j];
-			if (!covers(x->addr, x->len, addr))
-				continue;
-			if (best < 0 || x->len > blen || (x->len == blen &&
-			    (x->pref < bpref || (x->pref == bpref &&
-			    p->dist[i] < p->dist[best])))) {
-				best = (int)i;
-				blen = x->len;
-				bpref = x->pref;
-			}
-		}
+		for (unsigned j = 0; a->valid && j < a->npfx; j++)
+			if (fib_add(p->fib, a->pfx[j].addr, a->pfx[j].len,
+			    a->pfx[j].pref, i) < 0)
+				return -1;
 	}
-	return best;
+	p->fib_stale = 0;
+	return 0;
+}
+
+int
+pop_egress(struct pop *p, uint32_t addr)
+{
+	if (!p->running || (p->fib_stale && fib_build(p) < 0))
+		return -1;
+	return fib_lookup(p->fib, addr, p->dist);
 }
 
 int

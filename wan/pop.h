@@ -94,8 +94,10 @@ void pop_withdraw(struct pop *p, uint32_t addr, unsigned len, int handle);
 
 /* The PoP traffic for addr leaves the backbone at: among the reachable
  * PoPs advertising the longest prefix that covers it, the best
- * preference, then the lowest path cost, then the lowest id.  -1: none. */
-int pop_egress(const struct pop *p, uint32_t addr);
+ * preference, then the lowest path cost, then the lowest id.  -1: none.
+ * Read from a table of the prefixes made again when they change
+ * (wan/fib.h), not from a pass over every advert. */
+int pop_egress(struct pop *p, uint32_t addr);
 
 /* Towards PoP dst: the port to send on, or -1 when unreachable (or dst is
  * this PoP). */

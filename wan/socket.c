@@ -753,6 +753,17 @@ socket_place(struct socket *s, struct sflow *e, unsigned m, sb_time mask_at,
 	return j;
 }
 
+void
+socket_prefetch(const struct socket *s, const struct rule_flow *f, int stage)
+{
+	if (stage == 0) {
+		__builtin_prefetch(s);
+		__builtin_prefetch(&s->flows);
+		return;
+	}
+	__builtin_prefetch(&s->flows[flow_key(f) % s->nflows]);
+}
+
 int
 socket_output(struct socket *s, const struct rule_flow *f,
     struct sb_packet *p)

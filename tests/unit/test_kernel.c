@@ -392,6 +392,99 @@ START_TEST(test_reference_order)
 }
 END_TEST
 
+/* Prefetch hooks: called for the events of their function only, with
+ * the event's arguments and time, in rising stages, all before the event
+ * runs; nearly every event sees every stage, 1 to
+ * KERNEL_PREFETCH_STAGES (the first few come into view nearer). */
+#define NPF 300
+struct pfrec {
+	int stages;      /* the last stage called, 0: none */
+	int calls;
+	int ran;
+	int bad;         /* a call out of order, late or with a wrong time */
+	sb_time t;
+};
+
+static void
+pf_event(void *a, void *b)
+{
+	struct pfrec *r = a;
+
+	(void)b;
+	r->ran = 1;
+}
+
+static void
+pf_other(void *a, void *b)
+{
+	(void)a;
+	(void)b;
+}
+
+static void
+pf_hook(void *a, void *b, sb_time t, int stage)
+{
+	struct pfrec *r = a;
+
+	if (b != (void *)r || r->ran || t != r->t || stage <= r->stages ||
+	    stage > KERNEL_PREFETCH_STAGES)
+		r->bad = 1;
+	r->stages = stage;
+	r->calls++;
+}
+
+static void
+pf_other_hook(void *a, void *b, sb_time t, int stage)
+{
+	int *called = b;
+
+	(void)a;
+	(void)t;
+	(void)stage;
+	(*called)++;
+}
+
+START_TEST(test_prefetch_hooks)
+{
+	static struct pfrec rec[NPF];
+	struct kernel *k = kernel_new();
+	int other_called = 0, full = 0;
+
+	memset(rec, 0, sizeof(rec));
+	kernel_set_prefetch(k, pf_event, pf_hook);
+	for (int i = 0; i < NPF; i++) {
+		/* spread out, with other events between */
+		rec[i].t = (sb_time)(i * 1000 + (i * 7919) % 500);
+		kernel_at(k, rec[i].t, pf_event, &rec[i], &rec[i]);
+		kernel_at(k, rec[i].t + 1, pf_other, NULL, NULL);
+	}
+	ck_assert_int_eq(kernel_run(k, SB_TIME_NEVER), 0);
+	ck_assert_int_eq(kernel_events_run(k), 2 * NPF);
+	for (int i = 0; i < NPF; i++) {
+		ck_assert_int_eq(rec[i].ran, 1);
+		ck_assert_int_eq(rec[i].bad, 0);
+		full += rec[i].calls == KERNEL_PREFETCH_STAGES;
+	}
+	ck_assert_int_ge(full, NPF - 2 * KERNEL_PREFETCH_STAGES);
+	kernel_free(k);
+
+	/* a hook of another function is not called for these, and one
+	 * set again replaces the first */
+	k = kernel_new();
+	kernel_set_prefetch(k, pf_other, pf_hook);
+	kernel_set_prefetch(k, pf_other, pf_other_hook);
+	for (int i = 0; i < NPF; i++) {
+		kernel_at(k, i * 10, pf_event, &rec[0], NULL);
+		kernel_at(k, i * 10 + 5, pf_other, NULL, &other_called);
+	}
+	rec[0].ran = 0;
+	kernel_run(k, SB_TIME_NEVER);
+	ck_assert_int_gt(other_called, (NPF - 10) * KERNEL_PREFETCH_STAGES / 2);
+	ck_assert_int_le(other_called, NPF * KERNEL_PREFETCH_STAGES);
+	kernel_free(k);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -407,6 +500,7 @@ main(void)
 	tcase_add_test(tc, test_stress_order);
 	tcase_add_test(tc, test_same_instant_from_callback);
 	tcase_add_test(tc, test_reference_order);
+	tcase_add_test(tc, test_prefetch_hooks);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
