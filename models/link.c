@@ -42,14 +42,14 @@ struct link {
 	sb_time busy_until;
 	sb_time last_arrival;
 	sb_time fac_until;
-	link_prefetch_fn pf;
+	struct loss *loss;
+	gsl_rng *rng;
+	link_prefetch_fn pf;       /* the receiver's prefetch hook */
 	void *pctx;
+	link_drop_fn drop;
 
 	struct link_stats st;
 	struct profile_factors fac;
-	struct loss *loss;
-	gsl_rng *rng;
-	link_drop_fn drop;
 	struct link_spec spec;   /* jitter table owned; loss spec unused */
 	char *name;
 };
@@ -175,7 +175,6 @@ arrive_pf(void *a, void *b, sb_time t, int stage)
 void
 link_prefetch_send(const struct link *l)
 {
-	__builtin_prefetch((const char *)l + 64);
 	__builtin_prefetch((const char *)l + 128);
 	__builtin_prefetch((const char *)l + 192);
 	if (l->bg != NULL)

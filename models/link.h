@@ -83,8 +83,9 @@ const struct link_spec *link_spec(const struct link *l);
 typedef void (*link_prefetch_fn)(void *pctx, void *ctx,
     struct sb_packet *p, sb_time t, int stage);
 void link_set_prefetch(struct link *l, link_prefetch_fn pf, void *pctx);
-/* Fetch what link_send() reads of l past the first line (in the cache):
- * its other lines, its background, loss model and random stream. */
+/* Fetch what link_send() reads of l past its first two lines (which
+ * must be in the cache): its other lines, its background, loss model
+ * and random stream. */
 void link_prefetch_send(const struct link *l);
 void link_set_handlers(struct link *l, link_recv_fn recv, link_drop_fn drop,
     void *ctx);

@@ -133,6 +133,15 @@ pool_get_buf(struct pool *pl)
 }
 
 void
+pool_prefetch_buf(const struct pool *pl)
+{
+	if (pl->free_buf != NULL) {
+		__builtin_prefetch(pl->free_buf);
+		__builtin_prefetch((const char *)pl->free_buf + 64);
+	}
+}
+
+void
 pool_put(struct pool *pl, struct sb_packet *p)
 {
 	if (p->data != NULL) {

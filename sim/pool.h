@@ -20,6 +20,9 @@ struct sb_packet *pool_get(struct pool *pl);
 /* A zeroed packet with a buffer of SB_PACKET_BUF bytes (len 0).  The
  * buffer belongs to the packet: callers never replace `data`. */
 struct sb_packet *pool_get_buf(struct pool *pl);
+/* Fetch the packet pool_get_buf() would give now (the last one put back,
+ * whose first lines may have left the cache since).  Fetches only. */
+void pool_prefetch_buf(const struct pool *pl);
 /* Either kind goes back here. */
 void pool_put(struct pool *pl, struct sb_packet *p);
 

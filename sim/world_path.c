@@ -978,7 +978,7 @@ pf_tun_send(const struct wtun *wt, unsigned end, int d)
 		PF(wt->ps[end]);
 		PF(c);
 	} else if (d == 1)
-		PF(c->l);
+		PF2(c->l);
 	else if (d == 2)
 		link_prefetch_send(c->l);
 }
@@ -1025,7 +1025,7 @@ pf_hop(const struct flow *f, const struct sb_packet *p, sb_time t, int d)
 		if (d == 1)
 			PF(h->c);
 		else if (d == 2)
-			PF(h->c->l);
+			PF2(h->c->l);
 		else if (d == 3)
 			link_prefetch_send(h->c->l);
 	} else if (h->t != NULL) {
@@ -1047,51 +1047,68 @@ chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t, int stage)
 {
 	struct world *w = pctx;
 	const struct flow *f = NULL;
+	const struct wtun *wt;
 
-	if (stage == 1)
-		PF(ctx);
-	if (p->flow != SB_FLOW_NONE) {
+	if (p->flow != SB_FLOW_NONE)
 		f = &w->flows[p->flow];
-		if (stage == 1)
+	if (stage == 1) {
+		PF(ctx);
+		if (f != NULL)
 			PF2(f);
-	}
-	if (p->tun != 0) {
-		const struct wtun *wt;
-		if (stage == 1) {
-			PF(&w->tuns[p->tun - 1]);
-			return;
-		}
-		wt = w->tuns[p->tun - 1];
-		if (stage == 2) {
-			PF2(wt);
-			return;
-		}
-		if (p->thop + 1u < wt->npath[p->tdir]) {
-			/* on along the underlay */
-			const struct chan *n = wt->path[p->tdir][p->thop + 1];
-			if (stage == 3)
-				PF(n);
-			else if (stage == 4)
-				PF(n->l);
-			else if (stage == 5)
-				link_prefetch_send(n->l);
-			return;
-		}
-		/* out at the far end, and on along the flow's route */
-		if (stage == 3) {
-			unsigned to = p->tdir == 0 ? 1 : 0;
-			if (wt->t[to] != NULL) {
-				PF2(wt->t[to]);
-				PF((const char *)wt->t[to] + 128);
-			}
-			PF(wt->ps[to]);
-		}
-		if (f != NULL && !p->echo && stage >= 3)
-			pf_hop(f, p, t, stage - 3);
+		/* the world's array of tunnels is small and read often:
+		 * reading it here costs little, and saves a stage */
+		if (p->tun != 0)
+			PF2(w->tuns[p->tun - 1]);
 		return;
 	}
-	if (f != NULL && stage >= 2)
+	if (p->tun == 0) {
+		const struct chan *c = ctx, *r;
+		if (f != NULL) {
+			pf_hop(f, p, t, stage - 2);
+			return;
+		}
+		/* the backbone's own: a probe is echoed back on the wire
+		 * the other way */
+		if ((r = c->rev) == NULL || stage > 4)
+			return;
+		if (stage == 2)
+			PF(r);
+		else if (stage == 3)
+			PF2(r->l);
+		else
+			link_prefetch_send(r->l);
+		return;
+	}
+	wt = w->tuns[p->tun - 1];
+	if (p->thop + 1u < wt->npath[p->tdir]) {
+		/* on along the underlay */
+		const struct chan *n = wt->path[p->tdir][p->thop + 1];
+		if (stage == 2)
+			PF(n);
+		else if (stage == 3)
+			PF2(n->l);
+		else if (stage == 4)
+			link_prefetch_send(n->l);
+		return;
+	}
+	/* out at the far end, and on along the flow's route */
+	if (stage == 2) {
+		unsigned to = p->tdir == 0 ? 1 : 0;
+		if (wt->t[to] != NULL) {
+			/* its state and window, and its counters */
+			PF2(wt->t[to]);
+			PF2((const char *)wt->t[to] + 128);
+			PF((const char *)wt->t[to] + 256);
+		}
+		PF(wt->ps[to]);
+	}
+	if (f != NULL && !p->echo)
 		pf_hop(f, p, t, stage - 2);
+	else if (f == NULL && stage <= 4) {
+		/* the tunnel's own (a probe, a keepalive): most are
+		 * answered, from this end */
+		pf_tun_send(wt, p->tdir == 0 ? 1 : 0, stage - 2);
+	}
 }
 
 /* Ahead of a flow's next packet (stage 1 to 7 events before): what
@@ -1100,8 +1117,8 @@ void
 flow_send_pf(void *ctx, int stage)
 {
 	const struct flow *f = ctx;
-	const struct site *s = f->home;
-	const struct route *r;
+	const struct site *s;
+	const struct route *r = NULL;
 	const struct rhop *h;
 
 	if (stage == 1) {
@@ -1109,29 +1126,34 @@ flow_send_pf(void *ctx, int stage)
 		PF(&f->rf);
 		return;
 	}
+	s = f->home;
+	if (f->cur != NONE_ROUTE && f->routes != NULL)
+		r = &f->routes[f->cur];
 	if (stage == 2) {
 		PF(s);
+		PF(f->sc);
 		PF(f->interval);
 		PF(f->total);
+		if (r != NULL)
+			PF(r);
+		pool_prefetch_buf(f->w->pool);
 		return;
 	}
 	if (s->sock != NULL && stage <= 4)
 		socket_prefetch(s->sock, &f->rf, stage - 3);
-	if (f->cur == NONE_ROUTE || f->routes == NULL)
-		return;
-	r = &f->routes[f->cur];
-	h = &r->hop[0];
 	if (stage == 3) {
-		PF(r);
 		PF(s->total);
-		return;
+		PF(s->sps);
 	}
+	if (r == NULL)
+		return;
+	h = &r->hop[0];
 	if (h->t == NULL || h->x != NULL)
 		return;
-	if (stage == 4)
+	if (stage == 3)
 		PF(h->t);
 	else
-		pf_tun_send(h->t, h->dir, stage - 5);
+		pf_tun_send(h->t, h->dir, stage - 4);
 }
 
 static void
