@@ -1126,7 +1126,8 @@ flow_send_pf(void *ctx, int stage)
 		PF(&f->rf);
 		return;
 	}
-	s = f->home;
+	if ((s = f->home) == NULL)
+		return;              /* an app sent from a destination */
 	if (f->cur != NONE_ROUTE && f->routes != NULL)
 		r = &f->routes[f->cur];
 	if (stage == 2) {
