@@ -177,8 +177,11 @@ link_prefetch_send(const struct link *l)
 {
 	__builtin_prefetch((const char *)l + 128);
 	__builtin_prefetch((const char *)l + 192);
-	if (l->bg != NULL)
+	if (l->bg != NULL) {
+		/* its step's rate, queue and clock: two lines */
 		__builtin_prefetch(l->bg);
+		__builtin_prefetch((const char *)l->bg + 64);
+	}
 	__builtin_prefetch(l->loss);
 	__builtin_prefetch(l->rng);
 }

@@ -108,6 +108,11 @@ struct pop {
 	size_t nlocal, caplocal;
 	struct fib *fib;           /* every advert's prefixes, for egress */
 	int fib_stale;             /* the adverts' prefixes changed since */
+	/* what the last shortest-path run was made from, besides fresh[]:
+	 * a run from the same is not made again */
+	int links_changed;         /* an advert's links changed since, or
+	                              there was no run */
+	int *spf_best;             /* best[] then */
 };
 
 /* ---- bytes ---- */
@@ -286,6 +291,18 @@ same_prefixes(const struct advert *a, const struct pfx *v, unsigned n)
 	return 1;
 }
 
+static int
+same_links(const struct advert *a, const struct plink *v, unsigned n)
+{
+	if (a->nlinks != n)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (a->links[i].peer != v[i].peer ||
+		    a->links[i].cost_us != v[i].cost_us)
+			return 0;
+	return 1;
+}
+
 /* Our own advert from what the ports measure and the tunnels hold, as
  * our own routes see it; sent or not. */
 static void
@@ -293,10 +310,12 @@ rebuild(struct pop *p)
 {
 	struct advert *a = &p->db[p->cfg.id];
 	struct pfx old[POP_MAX_PREFIXES];
-	unsigned nold = a->valid ? a->npfx : 0;
+	struct plink oldl[POP_MAX];
+	unsigned nold = a->valid ? a->npfx : 0, noldl = a->nlinks;
 	int seen[POP_MAX];
 
 	memcpy(old, a->pfx, nold * sizeof(old[0]));
+	memcpy(oldl, a->links, noldl * sizeof(oldl[0]));
 	memset(seen, 0, sizeof(seen));
 	a->nlinks = 0;
 	for (unsigned k = 0; k < p->cfg.nports; k++) {
@@ -332,6 +351,8 @@ rebuild(struct pop *p)
 	}
 	if (!same_prefixes(a, old, nold))
 		p->fib_stale = 1;
+	if (!a->valid || !same_links(a, oldl, noldl))
+		p->links_changed = 1;
 	a->heard = sb_now(p->pf);
 	a->valid = 1;
 }
@@ -471,17 +492,25 @@ advert_input(struct pop *p, unsigned port, const uint8_t *b, size_t len)
 	}
 	pfx_changed = !same_prefixes(a, tmp, np);
 	p->fib_stale |= pfx_changed;
+	{
+		struct plink l[POP_MAX];
+		unsigned n = 0;
+		for (unsigned i = 0; i < nl; i++, b += LINK_LEN) {
+			unsigned peer = get16(b);
+			if (peer >= p->cfg.npops)
+				continue;
+			l[n].peer = (uint16_t)peer;
+			l[n++].cost_us = get32(b + 2);
+		}
+		if (!a->valid || !same_links(a, l, n)) {
+			p->links_changed = 1;
+			memcpy(a->links, l, n * sizeof(l[0]));
+			a->nlinks = n;
+		}
+	}
 	a->valid = 1;
 	a->seq = seq;
 	a->heard = sb_now(p->pf);
-	a->nlinks = 0;
-	for (unsigned i = 0; i < nl; i++, b += LINK_LEN) {
-		unsigned peer = get16(b);
-		if (peer >= p->cfg.npops)
-			continue;
-		a->links[a->nlinks].peer = (uint16_t)peer;
-		a->links[a->nlinks++].cost_us = get32(b + 2);
-	}
 	memcpy(a->pfx, tmp, np * sizeof(tmp[0]));
 	a->npfx = np;
 	flood(p, (int)origin, p->ports[port].peer);
@@ -539,6 +568,25 @@ edge(const struct pop *p, int u, int v)
 	return p->ecost[(size_t)u * n + (size_t)v];
 }
 
+/*
+ * Would a run now be made from what the last one was?  The same adverts'
+ * links, the same of them fresh, the same best port to each neighbour:
+ * then it would give the same paths, and most adverts are refreshes of
+ * what a PoP already holds (every PoP's, every refresh period).
+ */
+static int
+spf_same(const struct pop *p, sb_time now)
+{
+	unsigned n = p->cfg.npops;
+
+	if (p->links_changed)
+		return 0;
+	for (unsigned u = 0; u < n; u++)
+		if (p->fresh[u] != (uint8_t)fresh(p, (int)u, now))
+			return 0;
+	return memcmp(p->spf_best, p->best, n * sizeof(*p->best)) == 0;
+}
+
 static void
 spf_fire(void *arg)
 {
@@ -548,6 +596,10 @@ spf_fire(void *arg)
 	sb_time now = sb_now(p->pf);
 
 	p->spf_t = 0;
+	if (spf_same(p, now))
+		return;
+	p->links_changed = 0;
+	memcpy(p->spf_best, p->best, n * sizeof(*p->best));
 	edge_table(p, now);
 	for (unsigned i = 0; i < n; i++) {
 		p->tdist[i] = SB_TIME_NEVER;
@@ -824,6 +876,7 @@ forget(struct pop *p)
 		p->db[i].valid = 0;
 		p->db[i].nlinks = p->db[i].npfx = 0;
 		p->fib_stale = 1;
+		p->links_changed = 1;
 		p->dist[i] = (int)i == p->cfg.id ? 0 : SB_TIME_NEVER;
 		p->nh_port[i] = -1;
 	}
@@ -879,10 +932,11 @@ pop_new(const struct sb_platform *pf, const struct pop_config *cfg,
 	p->fresh = calloc(n, 1);
 	p->ecost = calloc((size_t)n * n, sizeof(*p->ecost));
 	p->fib = fib_new();
-	if (p->fib == NULL || p->fresh == NULL || p->ecost == NULL ||
-	    p->ports == NULL || p->db == NULL || p->dist == NULL ||
-	    p->nh_port == NULL || p->best == NULL || p->tdist == NULL ||
-	    p->tfirst == NULL || p->done == NULL)
+	p->spf_best = calloc(n, sizeof(*p->spf_best));
+	if (p->fib == NULL || p->spf_best == NULL || p->fresh == NULL ||
+	    p->ecost == NULL || p->ports == NULL || p->db == NULL ||
+	    p->dist == NULL || p->nh_port == NULL || p->best == NULL ||
+	    p->tdist == NULL || p->tfirst == NULL || p->done == NULL)
 		goto oom;
 	for (unsigned i = 0; i < n; i++) {
 		p->db[i].links = calloc(n, sizeof(struct plink));
@@ -945,6 +999,7 @@ pop_free(struct pop *p)
 	free(p->fresh);
 	free(p->ecost);
 	fib_free(p->fib);
+	free(p->spf_best);
 	free(p->local);
 	free((void *)p->cfg.names);
 	free(p);
