@@ -31,6 +31,15 @@ struct fluid {
 	uint64_t lost;
 };
 
+void
+fluid_prefetch(const struct fluid *f, int stage)
+{
+	if (stage == 0)
+		__builtin_prefetch(f->rng);
+	else
+		__builtin_prefetch(f->rng->state);
+}
+
 int
 fluid_spec_copy(struct fluid_spec *dst, const struct fluid_spec *src)
 {

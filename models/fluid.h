@@ -124,6 +124,9 @@ sb_time fluid_wait(struct fluid *f, sb_time now, uint64_t bps, sb_time limit);
 
 /* The packet just asked about joins the queue: ser ns more work. */
 void fluid_commit(struct fluid *f, sb_time ser);
+/* Ahead of fluid_wait(), f's lines being in the cache: stage 0 fetches
+ * its random stream, stage 1 (that in the cache) the stream's state. */
+void fluid_prefetch(const struct fluid *f, int stage);
 
 /* The work queued at now as last seen, drained since (no draw). */
 sb_time fluid_backlog(const struct fluid *f, sb_time now);

@@ -173,17 +173,24 @@ arrive_pf(void *a, void *b, sb_time t, int stage)
 }
 
 void
-link_prefetch_send(const struct link *l)
+link_prefetch_send(const struct link *l, int stage)
 {
-	__builtin_prefetch((const char *)l + 128);
-	__builtin_prefetch((const char *)l + 192);
-	if (l->bg != NULL) {
-		/* its step's rate, queue and clock: two lines */
-		__builtin_prefetch(l->bg);
-		__builtin_prefetch((const char *)l->bg + 64);
+	if (stage == 0) {
+		__builtin_prefetch((const char *)l + 128);
+		__builtin_prefetch((const char *)l + 192);
+		if (l->bg != NULL) {
+			/* its step's rate, queue and clock: two lines */
+			__builtin_prefetch(l->bg);
+			__builtin_prefetch((const char *)l->bg + 64);
+		}
+		__builtin_prefetch(l->loss);
+		__builtin_prefetch(l->rng);
+		return;
 	}
-	__builtin_prefetch(l->loss);
-	__builtin_prefetch(l->rng);
+	if (stage == 1)
+		__builtin_prefetch(l->rng->state);
+	if (l->bg != NULL)
+		fluid_prefetch(l->bg, stage - 1);
 }
 
 void

@@ -84,9 +84,10 @@ typedef void (*link_prefetch_fn)(void *pctx, void *ctx,
     struct sb_packet *p, sb_time t, int stage);
 void link_set_prefetch(struct link *l, link_prefetch_fn pf, void *pctx);
 /* Fetch what link_send() reads of l past its first two lines (which
- * must be in the cache): its other lines, its background, loss model
- * and random stream. */
-void link_prefetch_send(const struct link *l);
+ * must be in the cache), one level of pointers a stage: at 0 its other
+ * lines, its background, loss model and random stream; at 1 the
+ * stream's state and the background's stream; at 2 that one's state. */
+void link_prefetch_send(const struct link *l, int stage);
 void link_set_handlers(struct link *l, link_recv_fn recv, link_drop_fn drop,
     void *ctx);
 

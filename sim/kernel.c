@@ -60,7 +60,7 @@
  * (extend()), and split rungs aim at PER_BUCKET 32 events a bucket (with
  * 4, three events in four ran with fewer than AHEAD others in view).
  * Measured on bench/fluid (5,000 sites, one simulated hour): 593 s
- * without hooks, 332 s with the world's; bench/hold is unchanged within
+ * without hooks, 279 s with the world's; bench/hold is unchanged within
  * noise.
  */
 #include <stdlib.h>

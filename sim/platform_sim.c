@@ -80,6 +80,14 @@ ps_send(void *ctx, unsigned link, struct sb_packet *p)
 		pool_put(ps->env.pool, p);
 		return -1;
 	}
+	/* a PoP sends on its ports in turn (probes, adverts): the next
+	 * ones' links are fetched while this one sends */
+	if (link + 2 < ps->nlinks) {
+		__builtin_prefetch(ps->links[link + 2]);
+		__builtin_prefetch((const char *)ps->links[link + 2] + 64);
+	}
+	if (link + 1 < ps->nlinks)
+		link_prefetch_send(ps->links[link + 1], 0);
 	link_send(ps->links[link], p);
 	return 0;
 }

@@ -123,7 +123,9 @@ pool_get_buf(struct pool *pl)
 		return NULL;
 	p = pl->free_buf;
 	pl->free_buf = p->next;
-	data = p->data;
+	/* its bytes follow it (struct pkt_buf): worked out rather than
+	 * read, so that only the first line is waited for */
+	data = ((struct pkt_buf *)(void *)p)->buf;
 	memset(p, 0, sizeof(*p));
 	p->flow = SB_FLOW_NONE;
 	p->data = data;

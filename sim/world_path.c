@@ -979,8 +979,8 @@ pf_tun_send(const struct wtun *wt, unsigned end, int d)
 		PF(c);
 	} else if (d == 1)
 		PF2(c->l);
-	else if (d == 2)
-		link_prefetch_send(c->l);
+	else if (d <= 4)
+		link_prefetch_send(c->l, d - 2);
 }
 
 /* The meters a packet of f delivered at t feeds, d levels deep once f
@@ -1026,8 +1026,8 @@ pf_hop(const struct flow *f, const struct sb_packet *p, sb_time t, int d)
 			PF(h->c);
 		else if (d == 2)
 			PF2(h->c->l);
-		else if (d == 3)
-			link_prefetch_send(h->c->l);
+		else if (d <= 5)
+			link_prefetch_send(h->c->l, d - 3);
 	} else if (h->t != NULL) {
 		if (d == 1)
 			PF(h->t);
@@ -1069,14 +1069,14 @@ chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t, int stage)
 		}
 		/* the backbone's own: a probe is echoed back on the wire
 		 * the other way */
-		if ((r = c->rev) == NULL || stage > 4)
+		if ((r = c->rev) == NULL)
 			return;
 		if (stage == 2)
 			PF(r);
 		else if (stage == 3)
 			PF2(r->l);
-		else
-			link_prefetch_send(r->l);
+		else if (stage <= 6)
+			link_prefetch_send(r->l, stage - 4);
 		return;
 	}
 	wt = w->tuns[p->tun - 1];
@@ -1087,8 +1087,8 @@ chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t, int stage)
 			PF(n);
 		else if (stage == 3)
 			PF2(n->l);
-		else if (stage == 4)
-			link_prefetch_send(n->l);
+		else if (stage <= 6)
+			link_prefetch_send(n->l, stage - 4);
 		return;
 	}
 	/* out at the far end, and on along the flow's route */
@@ -1104,7 +1104,7 @@ chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t, int stage)
 	}
 	if (f != NULL && !p->echo)
 		pf_hop(f, p, t, stage - 2);
-	else if (f == NULL && stage <= 4) {
+	else if (f == NULL) {
 		/* the tunnel's own (a probe, a keepalive): most are
 		 * answered, from this end */
 		pf_tun_send(wt, p->tdir == 0 ? 1 : 0, stage - 2);
@@ -1132,7 +1132,7 @@ flow_send_pf(void *ctx, int stage)
 		r = &f->routes[f->cur];
 	if (stage == 2) {
 		PF(s);
-		PF(f->sc);
+		PF(&f->sc->via);
 		PF(f->interval);
 		PF(f->total);
 		if (r != NULL)
