@@ -965,22 +965,30 @@ flow_delivered(struct world *w, struct flow *f, struct sb_packet *p)
 #define PF(x) __builtin_prefetch(x)
 #define PF2(x) do { PF(x); PF((const char *)(x) + 64); } while (0)
 
+/* A send on wire c, d levels deep: the wire, its link's first lines,
+ * then what link_send() reads behind them. */
+static void
+pf_wire(const struct chan *c, int d)
+{
+	if (d == 0)
+		PF(c);
+	else if (d == 1)
+		PF2(c->l);
+	else if (d >= 2 && d <= 4)
+		link_prefetch_send(c->l, d - 2);
+}
+
 /* A tunnel end's sending, d levels deep: the tunnel, its platform, the
  * first wire of its underlay. */
 static void
 pf_tun_send(const struct wtun *wt, unsigned end, int d)
 {
-	const struct chan *c = wt->path[end][0];
-
 	if (d == 0) {
 		if (wt->t[end] != NULL)
 			PF2(wt->t[end]);
 		PF(wt->ps[end]);
-		PF(c);
-	} else if (d == 1)
-		PF2(c->l);
-	else if (d <= 4)
-		link_prefetch_send(c->l, d - 2);
+	}
+	pf_wire(wt->path[end][0], d);
 }
 
 /* The meters a packet of f delivered at t feeds, d levels deep once f
@@ -1021,14 +1029,9 @@ pf_hop(const struct flow *f, const struct sb_packet *p, sb_time t, int d)
 		pf_meters(f, p, t, d - 1);
 		return;
 	}
-	if (h->c != NULL) {
-		if (d == 1)
-			PF(h->c);
-		else if (d == 2)
-			PF2(h->c->l);
-		else if (d <= 5)
-			link_prefetch_send(h->c->l, d - 3);
-	} else if (h->t != NULL) {
+	if (h->c != NULL)
+		pf_wire(h->c, d - 1);
+	else if (h->t != NULL) {
 		if (d == 1)
 			PF(h->t);
 		else if (d >= 2)
@@ -1069,26 +1072,14 @@ chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t, int stage)
 		}
 		/* the backbone's own: a probe is echoed back on the wire
 		 * the other way */
-		if ((r = c->rev) == NULL)
-			return;
-		if (stage == 2)
-			PF(r);
-		else if (stage == 3)
-			PF2(r->l);
-		else if (stage <= 6)
-			link_prefetch_send(r->l, stage - 4);
+		if ((r = c->rev) != NULL)
+			pf_wire(r, stage - 2);
 		return;
 	}
 	wt = w->tuns[p->tun - 1];
 	if (p->thop + 1u < wt->npath[p->tdir]) {
 		/* on along the underlay */
-		const struct chan *n = wt->path[p->tdir][p->thop + 1];
-		if (stage == 2)
-			PF(n);
-		else if (stage == 3)
-			PF2(n->l);
-		else if (stage <= 6)
-			link_prefetch_send(n->l, stage - 4);
+		pf_wire(wt->path[p->tdir][p->thop + 1], stage - 2);
 		return;
 	}
 	/* out at the far end, and on along the flow's route */
