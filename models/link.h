@@ -73,7 +73,6 @@ void link_free(struct link *l);
 const char *link_name(const struct link *l);
 const struct link_spec *link_spec(const struct link *l);
 
-/* Where arriving and dropped packets go.  Both callbacks take ownership. */
 /*
  * Ahead of a packet's arrival at time t (sim/kernel.h, prefetch hooks):
  * the receiver's hook, with pctx as set and ctx the receiver's (as given
@@ -88,6 +87,7 @@ void link_set_prefetch(struct link *l, link_prefetch_fn pf, void *pctx);
  * lines, its background, loss model and random stream; at 1 the
  * stream's state and the background's stream; at 2 that one's state. */
 void link_prefetch_send(const struct link *l, int stage);
+/* Where arriving and dropped packets go.  Both callbacks take ownership. */
 void link_set_handlers(struct link *l, link_recv_fn recv, link_drop_fn drop,
     void *ctx);
 

@@ -60,10 +60,11 @@ struct traffic;
  * at spec->start, or one gap in for poisson, or at start + times[0] for a
  * replay.  NULL for a spec it cannot run: cbr or poisson with a rate or
  * size of 0, a replay with packets but no arrays. */
-void traffic_set_prefetch(struct traffic *t, traffic_prefetch_fn pf);
 struct traffic *traffic_new(struct kernel *k, struct pool *pl,
     const struct traffic_spec *spec, uint32_t flow, gsl_rng *rng,
     traffic_send_fn send, void *ctx);
+/* t's sends get the hook pf (kernel_set_prefetch()). */
+void traffic_set_prefetch(struct traffic *t, traffic_prefetch_fn pf);
 void traffic_free(struct traffic *t);
 
 /* Packets made so far (those the pool had no room for included). */

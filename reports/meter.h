@@ -22,11 +22,11 @@ void meter_reset(struct meter *m);
 
 void meter_sent(struct meter *m);
 void meter_dropped(struct meter *m);
-/* A packet sent at `sent` arrived at `now` carrying `bytes`. */
 /* Ahead of meter_sent() (stage 0) or of meter_delivered() of a packet
  * `transit` in flight (stages 0, 1, 2: each reads what the one before
  * fetched).  Fetches only. */
 void meter_prefetch(const struct meter *m, sb_time transit, int stage);
+/* A packet sent at `sent` arrived at `now` carrying `bytes`. */
 void meter_delivered(struct meter *m, sb_time sent, sb_time now,
     uint32_t bytes);
 

@@ -658,7 +658,7 @@ refill(struct kernel *k)
 
 /*
  * Append the deepest rung's next bucket to the bottom run while the run
- * holds fewer than AHEAD events, so that pop_one() can see that far
+ * holds fewer than EV_AHEAD events, so that pop_one() can see that far
  * ahead (a bucket of a split rung holds about PER_BUCKET events; without
  * this most events ran with their successors not yet in view).  Its
  * times are all at or past bottom_end, so the run stays sorted; events

@@ -1085,12 +1085,8 @@ chan_pf(void *pctx, void *ctx, struct sb_packet *p, sb_time t, int stage)
 	/* out at the far end, and on along the flow's route */
 	if (stage == 2) {
 		unsigned to = p->tdir == 0 ? 1 : 0;
-		if (wt->t[to] != NULL) {
-			/* its state and window, and its counters */
-			PF2(wt->t[to]);
-			PF2((const char *)wt->t[to] + 128);
-			PF((const char *)wt->t[to] + 256);
-		}
+		if (wt->t[to] != NULL)
+			tunnel_prefetch_input(wt->t[to]);
 		PF(wt->ps[to]);
 	}
 	if (f != NULL && !p->echo)

@@ -528,10 +528,17 @@ flow_key(const struct rule_flow *f)
 
 /* The flow's entry: found, or a fresh one (the free slot on its probe
  * sequence, else the longest idle of the first few). */
+/* Where the probe for key starts. */
+static inline unsigned
+flow_slot(const struct socket *s, uint64_t key)
+{
+	return (unsigned)(key % s->nflows);
+}
+
 static struct sflow *
 flow_find(struct socket *s, uint64_t key, int *fresh)
 {
-	unsigned n = s->nflows, i = (unsigned)(key % n), victim = i;
+	unsigned n = s->nflows, i = flow_slot(s, key), victim = i;
 
 	for (unsigned k = 0; k < 16; k++, i = (i + 1) % n) {
 		struct sflow *e = &s->flows[i];
@@ -761,7 +768,7 @@ socket_prefetch(const struct socket *s, const struct rule_flow *f, int stage)
 		__builtin_prefetch(&s->flows);
 		return;
 	}
-	__builtin_prefetch(&s->flows[flow_key(f) % s->nflows]);
+	__builtin_prefetch(&s->flows[flow_slot(s, flow_key(f))]);
 }
 
 int

@@ -225,13 +225,13 @@ void socket_ping_reply(struct socket *s, unsigned link, int pop,
  * when it was dropped (no link up, or the rule's transport is none, or
  * off-cloud only and none is up).
  */
+int socket_output(struct socket *s, const struct rule_flow *f,
+    struct sb_packet *p);
 /* Ahead of socket_output() for f, for a simulator that sees its events
  * coming: stage 0 fetches the Socket's lines that find f's entry, stage
  * 1 (those in the cache, and f) the entry.  Fetches only. */
 void socket_prefetch(const struct socket *s, const struct rule_flow *f,
     int stage);
-int socket_output(struct socket *s, const struct rule_flow *f,
-    struct sb_packet *p);
 
 /* The link a packet towards this site should arrive on: the first link
  * this Socket would place a flow on now (-1: none up), and its PoP. */

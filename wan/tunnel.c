@@ -1423,6 +1423,15 @@ tunnel_crash(struct tunnel *t)
 	go_down(t, "crashed");
 }
 
+void
+tunnel_prefetch_input(const struct tunnel *t)
+{
+	__builtin_prefetch(t);
+	__builtin_prefetch((const char *)t + 64);
+	__builtin_prefetch((const char *)t + 128);
+	__builtin_prefetch(&t->st.rx_records);
+}
+
 enum tunnel_state
 tunnel_state(const struct tunnel *t)
 {

@@ -161,6 +161,11 @@ int tunnel_probe(struct tunnel *t, uint32_t seq);
  * delivered through the platform, in p itself; anything else is freed. */
 void tunnel_input(struct tunnel *t, struct sb_packet *p);
 
+/* Ahead of tunnel_input(), for a simulator that sees its packets coming:
+ * fetches what a record's input reads of t (its state, replay window
+ * and counters).  Fetches only. */
+void tunnel_prefetch_input(const struct tunnel *t);
+
 enum tunnel_state tunnel_state(const struct tunnel *t);
 const struct tunnel_stats *tunnel_stats(const struct tunnel *t);
 const char *tunnel_name(const struct tunnel *t);
